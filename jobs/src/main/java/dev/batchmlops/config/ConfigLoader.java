@@ -1,0 +1,164 @@
+package dev.batchmlops.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * Loads the layered configuration once: defaults, then the environment, then the dataset contract,
+ * then environment variables, then command-line overrides (later wins). Any missing or wrong key
+ * fails here, with its name, before a stage touches data.
+ */
+public final class ConfigLoader {
+  /** Environment variables that override a configuration key. */
+  public static final Map<String, String> ENVIRONMENT_KEYS =
+      Map.of(
+          "MLOPS_STORAGE_ROOT", "storage.root",
+          "MLFLOW_TRACKING_URI", "tracking.uri");
+
+  private ConfigLoader() {}
+
+  /** What to load: the folder, the environment and dataset names, and key=value overrides. */
+  public record Request(
+      Path confDir, String environment, String dataset, Map<String, String> overrides) {}
+
+  public static PipelineConfig load(Request request, Map<String, String> environmentVariables) {
+    Path confDir = request.confDir();
+    Path defaults = confDir.resolve("defaults.conf");
+    Path env = confDir.resolve("env").resolve(request.environment() + ".conf");
+    Path dataset = confDir.resolve("datasets").resolve(request.dataset() + ".conf");
+    Config overrides = ConfigFactory.parseMap(request.overrides(), "command-line --set");
+    Config fromEnvironment = ConfigFactory.parseMap(environmentOverrides(environmentVariables));
+    try {
+      Config merged =
+          overrides
+              .withFallback(fromEnvironment)
+              .withFallback(parseFile(dataset, "dataset"))
+              .withFallback(parseFile(env, "environment"))
+              .withFallback(parseFile(defaults, "defaults"))
+              .resolve();
+      return build(merged, request.environment());
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException("invalid configuration: " + oneLine(e.getMessage()));
+    }
+  }
+
+  private static Map<String, String> environmentOverrides(Map<String, String> variables) {
+    Map<String, String> values = new LinkedHashMap<>();
+    ENVIRONMENT_KEYS.forEach(
+        (variable, key) -> {
+          String value = variables.get(variable);
+          if (value != null && !value.isBlank()) {
+            values.put(key, value);
+          }
+        });
+    return values;
+  }
+
+  private static Config parseFile(Path file, String layer) {
+    if (!Files.isReadable(file)) {
+      throw new ConfigException("cannot read " + layer + " configuration file " + file);
+    }
+    return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+  }
+
+  private static PipelineConfig build(Config c, String environment) {
+    return new PipelineConfig(
+        environment,
+        c.getLong("pipeline.seed"),
+        new StageConfigs.Storage(
+            c.getString("storage.root"),
+            c.getString("storage.landing")),
+        new StageConfigs.Tracking(
+            c.getString("tracking.uri"),
+            c.getString("tracking.experiment-prefix"),
+            c.getInt("tracking.timeout-seconds")),
+        new StageConfigs.Generate(
+            c.getLong("generate.rows"),
+            parseEnum(c, "generate.format", StageConfigs.FileFormat.class)),
+        new StageConfigs.Ingest(parseEnum(c, "ingest.mode", StageConfigs.IngestMode.class)),
+        new StageConfigs.Split(
+            c.getDouble("split.train"), c.getDouble("split.validation"), c.getDouble("split.test")),
+        new StageConfigs.Train(
+            c.getInt("train.logistic-regression.max-iter"),
+            c.getDouble("train.logistic-regression.reg-param"),
+            c.getDouble("train.logistic-regression.elastic-net-param"),
+            c.getBoolean("train.standardize")),
+        new StageConfigs.Evaluate(c.getDouble("evaluate.threshold")),
+        new StageConfigs.Register(
+            c.getString("register.model-prefix"),
+            c.getString("register.metric"),
+            c.getDouble("register.min-gain-over-baseline"),
+            c.getDouble("register.min-gain-over-champion")),
+        contract(c),
+        c.root().render(ConfigRenderOptions.concise().setFormatted(true)));
+  }
+
+  private static DatasetContract contract(Config c) {
+    List<? extends Config> columnConfigs = c.getConfigList("dataset.columns");
+    List<ColumnSpec> columns = new ArrayList<>();
+    for (int i = 0; i < columnConfigs.size(); i++) {
+      columns.add(column(columnConfigs.get(i), "dataset.columns[" + i + "]"));
+    }
+    return new DatasetContract(
+        c.getString("dataset.name"),
+        c.getString("dataset.label"),
+        c.getString("dataset.id-column"),
+        c.getStringList("dataset.segment-columns"),
+        c.getLong("dataset.min-rows"),
+        columns);
+  }
+
+  private static ColumnSpec column(Config c, String key) {
+    if (!c.hasPath("name")) {
+      throw ConfigException.invalid(key + ".name", "missing");
+    }
+    String name = c.getString("name");
+    String columnKey = key + " (" + name + ")";
+    double completeness = c.hasPath("completeness") ? c.getDouble("completeness") : 0.0;
+    if (completeness < 0 || completeness > 1) {
+      throw ConfigException.invalid(columnKey + ".completeness", "must be between 0 and 1");
+    }
+    return new ColumnSpec(
+        name,
+        ColumnType.parse(columnKey + ".type", required(c, "type", columnKey)),
+        ColumnRole.parse(columnKey + ".role", required(c, "role", columnKey)),
+        completeness,
+        optionalDouble(c, "min"),
+        optionalDouble(c, "max"),
+        c.hasPath("allowed") ? c.getStringList("allowed") : List.of());
+  }
+
+  private static String required(Config c, String path, String key) {
+    if (!c.hasPath(path)) {
+      throw ConfigException.invalid(key + "." + path, "missing");
+    }
+    return c.getString(path);
+  }
+
+  private static OptionalDouble optionalDouble(Config c, String path) {
+    return c.hasPath(path) ? OptionalDouble.of(c.getDouble(path)) : OptionalDouble.empty();
+  }
+
+  private static <E extends Enum<E>> E parseEnum(Config c, String key, Class<E> type) {
+    String value = c.getString(key);
+    try {
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ConfigException.invalid(key, "unknown value '" + value + "'");
+    }
+  }
+
+  private static String oneLine(String message) {
+    return message.replaceAll("\\s+", " ").trim();
+  }
+}

@@ -1,0 +1,46 @@
+package dev.batchmlops.config;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The whole resolved configuration of one pipeline run: every stage's settings and the dataset
+ * contract. Loaded once by {@link ConfigLoader} and passed to each stage.
+ *
+ * @param resolvedJson the fully resolved configuration as JSON, logged with every run
+ */
+public record PipelineConfig(
+    String environment,
+    long seed,
+    StageConfigs.Storage storage,
+    StageConfigs.Tracking tracking,
+    StageConfigs.Generate generate,
+    StageConfigs.Ingest ingest,
+    StageConfigs.Split split,
+    StageConfigs.Train train,
+    StageConfigs.Evaluate evaluate,
+    StageConfigs.Register register,
+    DatasetContract dataset,
+    String resolvedJson) {
+
+  /** A short, stable fingerprint of the resolved configuration, to tell runs' settings apart. */
+  public String hash() {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(resolvedJson.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest).substring(0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  public String experimentName() {
+    return tracking.experimentPrefix() + "-" + dataset.name();
+  }
+
+  public String registeredModelName() {
+    return register.modelPrefix() + "-" + dataset.name();
+  }
+}

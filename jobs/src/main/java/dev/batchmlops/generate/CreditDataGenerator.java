@@ -1,0 +1,126 @@
+package dev.batchmlops.generate;
+
+import static org.apache.spark.sql.functions.*;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Synthetic credit applications whose default risk depends on the features the way a credit
+ * analyst would expect (debt ratio, history, duration), with segment columns and a few nulls.
+ *
+ * <p>Every random draw is a hash of the row number, the seed and a per-draw salt, not a stateful
+ * generator, so the same seed gives the same rows however Spark partitions the work.
+ */
+public final class CreditDataGenerator {
+  private static final long UNIT = 1L << 53;
+
+  private CreditDataGenerator() {}
+
+  /** {@code rows} applications in the column order of the credit contract. */
+  public static Dataset<Row> generate(SparkSession spark, long rows, long seed) {
+    Column age = greatest(lit(18), least(lit(85), round(lit(40).plus(normal(seed, 1).multiply(12))))).cast("int");
+    Column income =
+        round(exp(lit(10.3).plus(normal(seed, 2).multiply(0.4)).plus(age.minus(40).multiply(0.01))), 2);
+    Column employment = round(age.minus(18).multiply(uniform(seed, 3)), 1);
+    Column creditHistory =
+        pick(uniform(seed, 4), new String[] {"none", "paid", "delayed", "critical"}, 0.15, 0.70, 0.90);
+    Column purpose =
+        pick(
+            uniform(seed, 5),
+            new String[] {"car", "furniture", "education", "business", "other"},
+            0.30,
+            0.50,
+            0.65,
+            0.80);
+    Column housing = pick(uniform(seed, 6), new String[] {"own", "rent", "free"}, 0.50, 0.85);
+    Column durations = array(lit(6), lit(12), lit(18), lit(24), lit(36), lit(48), lit(60));
+
+    Dataset<Row> base =
+        spark
+            .range(rows)
+            .withColumn("application_id", format_string("APP-%08d", col("id")))
+            .withColumn(
+                "application_date",
+                date_add(lit("2024-01-01").cast("date"), floor(uniform(seed, 7).multiply(730)).cast("int")))
+            .withColumn("age", age)
+            .withColumn("income", when(uniform(seed, 8).geq(0.04), income))
+            .withColumn("loan_amount", round(exp(lit(8.5).plus(normal(seed, 9).multiply(0.7))), 2))
+            .withColumn(
+                "loan_duration_months",
+                element_at(durations, floor(uniform(seed, 10).multiply(7)).cast("int").plus(1)))
+            .withColumn("employment_years", when(uniform(seed, 11).geq(0.05), employment))
+            .withColumn("existing_credits", floor(pow(uniform(seed, 12), 2).multiply(4)).cast("int"))
+            .withColumn("credit_history", creditHistory)
+            .withColumn("purpose", when(uniform(seed, 13).geq(0.02), purpose))
+            .withColumn("housing", housing)
+            .withColumn("age_band", ageBand(col("age")))
+            .withColumn("sex", when(uniform(seed, 14).lt(0.48), "female").otherwise("male"))
+            .withColumn(
+                "region", pick(uniform(seed, 15), new String[] {"north", "south", "east", "west"}, 0.3, 0.55, 0.8));
+
+    Column debtRatio = col("loan_amount").divide(coalesce(col("income"), lit(30000.0)));
+    Column logit =
+        lit(-2.2)
+            .plus(debtRatio.multiply(2.5))
+            .plus(col("loan_duration_months").multiply(0.02))
+            .plus(when(col("credit_history").equalTo("critical"), 1.3).otherwise(0))
+            .plus(when(col("credit_history").equalTo("delayed"), 0.6).otherwise(0))
+            .plus(when(col("credit_history").equalTo("paid"), -0.5).otherwise(0))
+            .minus(col("age").minus(40).multiply(0.03))
+            .plus(when(col("housing").equalTo("rent"), 0.3).otherwise(0))
+            .minus(coalesce(col("employment_years"), lit(5.0)).multiply(0.05))
+            .plus(col("existing_credits").multiply(0.25))
+            .plus(when(col("purpose").equalTo("business"), 0.4).otherwise(0));
+    Column probability = lit(1.0).divide(lit(1.0).plus(exp(logit.multiply(-1))));
+
+    return base.withColumn(
+            "defaulted", when(uniform(seed, 16).lt(probability), 1).otherwise(0).cast("int"))
+        .select(
+            "application_id",
+            "application_date",
+            "age",
+            "income",
+            "loan_amount",
+            "loan_duration_months",
+            "employment_years",
+            "existing_credits",
+            "credit_history",
+            "purpose",
+            "housing",
+            "age_band",
+            "sex",
+            "region",
+            "defaulted");
+  }
+
+  public static Column ageBand(Column age) {
+    return when(age.leq(25), "18-25")
+        .when(age.leq(35), "26-35")
+        .when(age.leq(50), "36-50")
+        .otherwise("51+");
+  }
+
+  /** A uniform draw in [0, 1) that depends only on the row number, the seed and the salt. */
+  private static Column uniform(long seed, int salt) {
+    return pmod(xxhash64(col("id"), lit(seed), lit(salt)), lit(UNIT)).cast("double").divide(UNIT);
+  }
+
+  /** A standard normal draw (Box-Muller over two uniform draws). */
+  private static Column normal(long seed, int salt) {
+    Column u1 = uniform(seed, 1000 + salt).plus(1e-12);
+    Column u2 = uniform(seed, 2000 + salt);
+    return sqrt(log(u1).multiply(-2)).multiply(cos(u2.multiply(2 * Math.PI)));
+  }
+
+  /** The value whose cumulative-share bucket the draw falls in; the last takes the rest. */
+  private static Column pick(Column draw, String[] values, double... cumulativeShares) {
+    Column choice = lit(values[values.length - 1]);
+    for (int i = cumulativeShares.length - 1; i >= 0; i--) {
+      choice = when(draw.lt(cumulativeShares[i]), values[i]).otherwise(choice);
+    }
+    return choice;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.batchmlops.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** The one place a SparkSession is configured: Delta enabled, sane defaults for small clusters. */
+public final class SparkSessions {
+  private SparkSessions() {}
+
+  /**
+   * Returns the session of this JVM. Under spark-submit the master and any --conf come from the
+   * launcher; run elsewhere (tests, an IDE) it falls back to local[2].
+   */
+  public static SparkSession getOrCreate(String appName) {
+    SparkConf launcherConf = new SparkConf();
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .appName(appName)
+            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+            .config(
+                "spark.sql.catalog.spark_catalog",
+                "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    if (!launcherConf.contains("spark.master")) {
+      builder.master("local[2]");
+    }
+    if (!launcherConf.contains("spark.sql.shuffle.partitions")) {
+      // Adaptive execution coalesces further; 200 default partitions are wasteful on small data.
+      builder.config("spark.sql.shuffle.partitions", "8");
+    }
+    if (!launcherConf.contains("spark.ui.enabled")) {
+      builder.config("spark.ui.enabled", "false");
+    }
+    return builder.getOrCreate();
+  }
+}

@@ -1,0 +1,45 @@
+package dev.batchmlops.table;
+
+import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.config.StageConfigs.FileFormat;
+import java.nio.file.Paths;
+import java.util.Locale;
+
+/**
+ * Where each table and file of a dataset lives under the configured roots. Stages record the
+ * tables they wrote, with versions, in the pipeline state; this only names the places.
+ */
+public record StorageLayout(String root, String landing, String dataset) {
+
+  public static StorageLayout of(PipelineConfig config) {
+    return new StorageLayout(
+        absolute(config.storage().root()),
+        absolute(config.storage().landing()),
+        config.dataset().name());
+  }
+
+  public String rawTable() {
+    return root + "/" + dataset + "/raw";
+  }
+
+  public String splitTable() {
+    return root + "/" + dataset + "/splits";
+  }
+
+  public String modelDir(String runId) {
+    return root + "/" + dataset + "/models/" + runId;
+  }
+
+  public String stateFile() {
+    return root + "/" + dataset + "/_pipeline/state.json";
+  }
+
+  public String landingFile(FileFormat format) {
+    return landing + "/" + dataset + "/" + dataset + "." + format.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Local paths become absolute, so Spark and MLflow agree on them; URIs stay as they are. */
+  private static String absolute(String location) {
+    return location.contains(":/") ? location : Paths.get(location).toAbsolutePath().toString();
+  }
+}

@@ -1,0 +1,22 @@
+package dev.batchmlops.tracking;
+
+import java.util.Map;
+
+/** Where runs, their parameters, metrics, tags and artifacts are recorded. */
+public interface ExperimentTracker {
+
+  /** Fails with a one-line error when the tracking service does not answer. */
+  void checkReachable();
+
+  /** The id of the experiment with this name, created when it does not exist yet. */
+  String experimentId(String name);
+
+  /**
+   * Starts a run. {@code parentRunId} may be null for a top-level run; otherwise the new run is
+   * nested under it.
+   */
+  TrackedRun startRun(String experimentId, String runName, String parentRunId, Map<String, String> tags);
+
+  /** Re-opens an existing run to add to it. */
+  TrackedRun resumeRun(String runId);
+}

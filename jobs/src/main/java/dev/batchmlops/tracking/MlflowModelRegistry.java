@@ -1,0 +1,63 @@
+package dev.batchmlops.tracking;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The MLflow Model Registry over its REST API (the Java client has no create or alias calls). */
+final class MlflowModelRegistry implements ModelRegistry {
+  private static final String API = "/api/2.0/mlflow";
+  private final MlflowRest rest;
+
+  MlflowModelRegistry(MlflowRest rest) {
+    this.rest = rest;
+  }
+
+  @Override
+  public void ensureRegisteredModel(String name, String description) {
+    if (rest.find(API + "/registered-models/get?name=" + encode(name)).isEmpty()) {
+      rest.post(API + "/registered-models/create", Map.of("name", name, "description", description));
+    }
+  }
+
+  @Override
+  public ModelVersion createVersion(
+      String name, String source, String runId, Map<String, String> tags) {
+    List<Map<String, String>> tagList = new ArrayList<>();
+    tags.forEach((k, v) -> tagList.add(Map.of("key", k, "value", v)));
+    JsonNode created =
+        rest.post(
+            API + "/model-versions/create",
+            Map.of("name", name, "source", source, "run_id", runId, "tags", tagList));
+    return toVersion(created.path("model_version"));
+  }
+
+  @Override
+  public Optional<ModelVersion> versionByAlias(String name, String alias) {
+    return rest.find(
+            API + "/registered-models/alias?name=" + encode(name) + "&alias=" + encode(alias))
+        .map(answer -> toVersion(answer.path("model_version")));
+  }
+
+  @Override
+  public void setAlias(String name, String alias, String version) {
+    rest.post(
+        API + "/registered-models/alias", Map.of("name", name, "alias", alias, "version", version));
+  }
+
+  private static ModelVersion toVersion(JsonNode node) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    node.path("tags").forEach(tag -> tags.put(tag.path("key").asText(), tag.path("value").asText()));
+    return new ModelVersion(
+        node.path("name").asText(), node.path("version").asText(), node.path("run_id").asText(), tags);
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.batchmlops.tracking;
+
+import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.StageConfigs;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.mlflow.api.proto.Service.CreateRun;
+import org.mlflow.api.proto.Service.RunInfo;
+import org.mlflow.api.proto.Service.RunTag;
+import org.mlflow.tracking.MlflowClient;
+import org.mlflow.tracking.MlflowClientException;
+
+/**
+ * Tracking on an MLflow server: runs and batched logging through the Java client, artifacts through
+ * the server's artifact proxy (so the driver needs no Python), the registry through REST.
+ */
+public final class MlflowTracker implements ExperimentTracker {
+  /** The tag MLflow's UI uses to nest a run under its parent. */
+  static final String PARENT_RUN_TAG = "mlflow.parentRunId";
+
+  private final MlflowClient client;
+  private final MlflowRest rest;
+
+  public MlflowTracker(StageConfigs.Tracking settings) {
+    this.client = new MlflowClient(settings.uri());
+    this.rest = new MlflowRest(settings.uri(), Duration.ofSeconds(settings.timeoutSeconds()));
+  }
+
+  public ModelRegistry registry() {
+    return new MlflowModelRegistry(rest);
+  }
+
+  @Override
+  public void checkReachable() {
+    String answer = rest.getText("/health").trim();
+    if (!answer.equals("OK")) {
+      throw new PipelineException(
+          "the service at " + rest.baseUri() + " is not an MLflow tracking server (/health said '" + answer + "')");
+    }
+  }
+
+  @Override
+  public String experimentId(String name) {
+    return call(
+        () -> client.getExperimentByName(name).map(e -> e.getExperimentId()).orElseGet(() -> client.createExperiment(name)));
+  }
+
+  @Override
+  public TrackedRun startRun(
+      String experimentId, String runName, String parentRunId, Map<String, String> tags) {
+    CreateRun.Builder request =
+        CreateRun.newBuilder()
+            .setExperimentId(experimentId)
+            .setRunName(runName)
+            .setStartTime(System.currentTimeMillis());
+    tags.forEach((key, value) -> request.addTags(RunTag.newBuilder().setKey(key).setValue(value)));
+    if (parentRunId != null) {
+      request.addTags(RunTag.newBuilder().setKey(PARENT_RUN_TAG).setValue(parentRunId));
+    }
+    RunInfo info = call(() -> client.createRun(request.build()));
+    return new MlflowRun(client, rest, info);
+  }
+
+  @Override
+  public TrackedRun resumeRun(String runId) {
+    RunInfo info = call(() -> client.getRun(runId).getInfo());
+    return new MlflowRun(client, rest, info);
+  }
+
+  /** Runs a client call, turning its failures into one-line pipeline errors. */
+  static <T> T call(Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (MlflowClientException e) {
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new PipelineException("MLflow call failed: " + message.replaceAll("\\s+", " ").trim(), e);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package dev.batchmlops.tracking;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** Registered models, their versions and aliases. */
+public interface ModelRegistry {
+
+  /** A registered version: its number, the run that produced it and its tags. */
+  record ModelVersion(String name, String version, String runId, Map<String, String> tags) {}
+
+  void ensureRegisteredModel(String name, String description);
+
+  ModelVersion createVersion(String name, String source, String runId, Map<String, String> tags);
+
+  Optional<ModelVersion> versionByAlias(String name, String alias);
+
+  void setAlias(String name, String alias, String version);
+}
