@@ -1,8 +1,8 @@
 package dev.batchmlops;
 
 /**
- * An error the user can act on: bad configuration, bad input, an unreachable service, a failed gate.
- * The CLI prints its message as one line and exits non-zero, without a stack trace.
+ * An error the user can act on: bad configuration, bad input, an unreachable service, a failed
+ * gate. The CLI prints its message as one line and exits non-zero, without a stack trace.
  */
 public class PipelineException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -29,7 +29,8 @@ public enum ColumnType {
     try {
       return valueOf(value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw ConfigException.invalid(key, "unknown type '" + value + "' (string, integer, double, date)");
+      throw ConfigException.invalid(
+          key, "unknown type '" + value + "' (string, integer, double, date)");
     }
   }
 }

@@ -68,16 +68,15 @@ public final class ConfigLoader {
     if (!Files.isReadable(file)) {
       throw new ConfigException("cannot read " + layer + " configuration file " + file);
     }
-    return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    return ConfigFactory.parseFile(
+        file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
   }
 
   private static PipelineConfig build(Config c, String environment) {
     return new PipelineConfig(
         environment,
         c.getLong("pipeline.seed"),
-        new StageConfigs.Storage(
-            c.getString("storage.root"),
-            c.getString("storage.landing")),
+        new StageConfigs.Storage(c.getString("storage.root"), c.getString("storage.landing")),
         new StageConfigs.Tracking(
             c.getString("tracking.uri"),
             c.getString("tracking.experiment-prefix"),

@@ -38,7 +38,8 @@ public record DatasetContract(
       String key, String name, ColumnRole role, List<ColumnSpec> columns) {
     Optional<ColumnSpec> column = columns.stream().filter(c -> c.name().equals(name)).findFirst();
     if (column.isEmpty()) {
-      throw ConfigException.invalid(key, "column '" + name + "' is not declared in dataset.columns");
+      throw ConfigException.invalid(
+          key, "column '" + name + "' is not declared in dataset.columns");
     }
     if (role != null && column.get().role() != role) {
       throw ConfigException.invalid(

@@ -29,7 +29,8 @@ public record PipelineConfig(
   public String hash() {
     try {
       byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(resolvedJson.getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256")
+              .digest(resolvedJson.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest).substring(0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every Java runtime", e);

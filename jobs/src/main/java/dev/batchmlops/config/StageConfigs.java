@@ -39,8 +39,7 @@ public final class StageConfigs {
       requireRatio("split.test", test);
       if (Math.abs(train + validation + test - 1.0) > 1e-9) {
         throw ConfigException.invalid(
-            "split",
-            "train + validation + test must sum to 1, got " + (train + validation + test));
+            "split", "train + validation + test must sum to 1, got " + (train + validation + test));
       }
     }
 

@@ -8,8 +8,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Synthetic credit applications whose default risk depends on the features the way a credit
- * analyst would expect (debt ratio, history, duration), with segment columns and a few nulls.
+ * Synthetic credit applications whose default risk depends on the features the way a credit analyst
+ * would expect (debt ratio, history, duration), with segment columns and a few nulls.
  *
  * <p>Every random draw is a hash of the row number, the seed and a per-draw salt, not a stateful
  * generator, so the same seed gives the same rows however Spark partitions the work.
@@ -21,12 +21,21 @@ public final class CreditDataGenerator {
 
   /** {@code rows} applications in the column order of the credit contract. */
   public static Dataset<Row> generate(SparkSession spark, long rows, long seed) {
-    Column age = greatest(lit(18), least(lit(85), round(lit(40).plus(normal(seed, 1).multiply(12))))).cast("int");
+    Column age =
+        greatest(lit(18), least(lit(85), round(lit(40).plus(normal(seed, 1).multiply(12)))))
+            .cast("int");
     Column income =
-        round(exp(lit(10.3).plus(normal(seed, 2).multiply(0.4)).plus(age.minus(40).multiply(0.01))), 2);
+        round(
+            exp(lit(10.3).plus(normal(seed, 2).multiply(0.4)).plus(age.minus(40).multiply(0.01))),
+            2);
     Column employment = round(age.minus(18).multiply(uniform(seed, 3)), 1);
     Column creditHistory =
-        pick(uniform(seed, 4), new String[] {"none", "paid", "delayed", "critical"}, 0.15, 0.70, 0.90);
+        pick(
+            uniform(seed, 4),
+            new String[] {"none", "paid", "delayed", "critical"},
+            0.15,
+            0.70,
+            0.90);
     Column purpose =
         pick(
             uniform(seed, 5),
@@ -44,7 +53,9 @@ public final class CreditDataGenerator {
             .withColumn("application_id", format_string("APP-%08d", col("id")))
             .withColumn(
                 "application_date",
-                date_add(lit("2024-01-01").cast("date"), floor(uniform(seed, 7).multiply(730)).cast("int")))
+                date_add(
+                    lit("2024-01-01").cast("date"),
+                    floor(uniform(seed, 7).multiply(730)).cast("int")))
             .withColumn("age", age)
             .withColumn("income", when(uniform(seed, 8).geq(0.04), income))
             .withColumn("loan_amount", round(exp(lit(8.5).plus(normal(seed, 9).multiply(0.7))), 2))
@@ -52,14 +63,21 @@ public final class CreditDataGenerator {
                 "loan_duration_months",
                 element_at(durations, floor(uniform(seed, 10).multiply(7)).cast("int").plus(1)))
             .withColumn("employment_years", when(uniform(seed, 11).geq(0.05), employment))
-            .withColumn("existing_credits", floor(pow(uniform(seed, 12), 2).multiply(4)).cast("int"))
+            .withColumn(
+                "existing_credits", floor(pow(uniform(seed, 12), 2).multiply(4)).cast("int"))
             .withColumn("credit_history", creditHistory)
             .withColumn("purpose", when(uniform(seed, 13).geq(0.02), purpose))
             .withColumn("housing", housing)
             .withColumn("age_band", ageBand(col("age")))
             .withColumn("sex", when(uniform(seed, 14).lt(0.48), "female").otherwise("male"))
             .withColumn(
-                "region", pick(uniform(seed, 15), new String[] {"north", "south", "east", "west"}, 0.3, 0.55, 0.8));
+                "region",
+                pick(
+                    uniform(seed, 15),
+                    new String[] {"north", "south", "east", "west"},
+                    0.3,
+                    0.55,
+                    0.8));
 
     Column debtRatio = col("loan_amount").divide(coalesce(col("income"), lit(30000.0)));
     Column logit =

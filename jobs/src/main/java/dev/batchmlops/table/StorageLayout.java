@@ -6,8 +6,8 @@ import java.nio.file.Paths;
 import java.util.Locale;
 
 /**
- * Where each table and file of a dataset lives under the configured roots. Stages record the
- * tables they wrote, with versions, in the pipeline state; this only names the places.
+ * Where each table and file of a dataset lives under the configured roots. Stages record the tables
+ * they wrote, with versions, in the pipeline state; this only names the places.
  */
 public record StorageLayout(String root, String landing, String dataset) {
 

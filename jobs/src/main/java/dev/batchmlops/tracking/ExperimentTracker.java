@@ -15,7 +15,8 @@ public interface ExperimentTracker {
    * Starts a run. {@code parentRunId} may be null for a top-level run; otherwise the new run is
    * nested under it.
    */
-  TrackedRun startRun(String experimentId, String runName, String parentRunId, Map<String, String> tags);
+  TrackedRun startRun(
+      String experimentId, String runName, String parentRunId, Map<String, String> tags);
 
   /** Re-opens an existing run to add to it. */
   TrackedRun resumeRun(String runId);

@@ -21,7 +21,8 @@ final class MlflowModelRegistry implements ModelRegistry {
   @Override
   public void ensureRegisteredModel(String name, String description) {
     if (rest.find(API + "/registered-models/get?name=" + encode(name)).isEmpty()) {
-      rest.post(API + "/registered-models/create", Map.of("name", name, "description", description));
+      rest.post(
+          API + "/registered-models/create", Map.of("name", name, "description", description));
     }
   }
 
@@ -52,9 +53,13 @@ final class MlflowModelRegistry implements ModelRegistry {
 
   private static ModelVersion toVersion(JsonNode node) {
     Map<String, String> tags = new LinkedHashMap<>();
-    node.path("tags").forEach(tag -> tags.put(tag.path("key").asText(), tag.path("value").asText()));
+    node.path("tags")
+        .forEach(tag -> tags.put(tag.path("key").asText(), tag.path("value").asText()));
     return new ModelVersion(
-        node.path("name").asText(), node.path("version").asText(), node.path("run_id").asText(), tags);
+        node.path("name").asText(),
+        node.path("version").asText(),
+        node.path("run_id").asText(),
+        tags);
   }
 
   private static String encode(String value) {

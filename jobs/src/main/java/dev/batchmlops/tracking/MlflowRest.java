@@ -42,8 +42,12 @@ final class MlflowRest {
   }
 
   JsonNode post(String path, Object body) {
-    return parse(send(request(path).POST(jsonBody(body)).header("Content-Type", "application/json"), path, false)
-        .orElseThrow());
+    return parse(
+        send(
+                request(path).POST(jsonBody(body)).header("Content-Type", "application/json"),
+                path,
+                false)
+            .orElseThrow());
   }
 
   void put(String path, InputStream content) {
@@ -85,7 +89,8 @@ final class MlflowRest {
   }
 
   PipelineException unreachable(Exception cause) {
-    String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    String reason =
+        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     return new PipelineException(
         "MLflow tracking server at " + baseUri + " did not answer: " + oneLine(reason), cause);
   }
@@ -102,7 +107,8 @@ final class MlflowRest {
     try {
       return JSON.readTree(body.isEmpty() ? "{}" : body);
     } catch (IOException e) {
-      throw new PipelineException("MLflow answered with something that is not JSON: " + oneLine(body));
+      throw new PipelineException(
+          "MLflow answered with something that is not JSON: " + oneLine(body));
     }
   }
 

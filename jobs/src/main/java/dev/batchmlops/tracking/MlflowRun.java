@@ -69,7 +69,8 @@ final class MlflowRun implements TrackedRun {
     List<Metric> all = new ArrayList<>();
     metrics.forEach(
         (k, v) ->
-            all.add(Metric.newBuilder().setKey(k).setValue(v).setTimestamp(now).setStep(0).build()));
+            all.add(
+                Metric.newBuilder().setKey(k).setValue(v).setTimestamp(now).setStep(0).build()));
     for (List<Metric> chunk : chunks(all, MAX_METRICS_PER_BATCH)) {
       MlflowTracker.call(
           () -> {
@@ -94,7 +95,8 @@ final class MlflowRun implements TrackedRun {
 
   @Override
   public void logText(String artifactPath, String content) {
-    upload(artifactPath, new java.io.ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
+    upload(
+        artifactPath, new java.io.ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Override

@@ -36,14 +36,22 @@ public final class MlflowTracker implements ExperimentTracker {
     String answer = rest.getText("/health").trim();
     if (!answer.equals("OK")) {
       throw new PipelineException(
-          "the service at " + rest.baseUri() + " is not an MLflow tracking server (/health said '" + answer + "')");
+          "the service at "
+              + rest.baseUri()
+              + " is not an MLflow tracking server (/health said '"
+              + answer
+              + "')");
     }
   }
 
   @Override
   public String experimentId(String name) {
     return call(
-        () -> client.getExperimentByName(name).map(e -> e.getExperimentId()).orElseGet(() -> client.createExperiment(name)));
+        () ->
+            client
+                .getExperimentByName(name)
+                .map(e -> e.getExperimentId())
+                .orElseGet(() -> client.createExperiment(name)));
   }
 
   @Override
@@ -74,7 +82,8 @@ public final class MlflowTracker implements ExperimentTracker {
       return action.get();
     } catch (MlflowClientException e) {
       String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      throw new PipelineException("MLflow call failed: " + message.replaceAll("\\s+", " ").trim(), e);
+      throw new PipelineException(
+          "MLflow call failed: " + message.replaceAll("\\s+", " ").trim(), e);
     }
   }
 }

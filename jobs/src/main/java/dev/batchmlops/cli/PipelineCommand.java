@@ -1,0 +1,40 @@
+package dev.batchmlops.cli;
+
+import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.spark.SparkSessions;
+import dev.batchmlops.tracking.MlflowTracker;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+
+/**
+ * A subcommand that runs one or more stages: loads the configuration, checks the tracking server is
+ * up before touching any data, opens the pipeline context, runs, and ends the pipeline run.
+ */
+abstract class PipelineCommand implements Callable<Integer> {
+  @Mixin CommonOptions options;
+
+  /** Whether this command starts a new pipeline run rather than adding to the recorded one. */
+  boolean startsPipelineRun() {
+    return false;
+  }
+
+  abstract int execute(PipelineContext context, MlflowTracker tracker);
+
+  @Override
+  public Integer call() {
+    PipelineConfig config = options.load();
+    MlflowTracker tracker = new MlflowTracker(config.tracking());
+    tracker.checkReachable();
+    var spark = SparkSessions.getOrCreate("batchmlops-" + getClass().getSimpleName());
+    PipelineContext context = PipelineContext.open(config, spark, tracker, startsPipelineRun());
+    boolean succeeded = false;
+    try {
+      int exitCode = execute(context, tracker);
+      succeeded = exitCode == 0;
+      return exitCode;
+    } finally {
+      context.endPipelineRun(succeeded);
+    }
+  }
+}

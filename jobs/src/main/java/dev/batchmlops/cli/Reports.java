@@ -1,0 +1,28 @@
+package dev.batchmlops.cli;
+
+import dev.batchmlops.register.RegisterStage;
+
+/** What the commands print for a person at the console. */
+final class Reports {
+  /** Exit code when the pipeline ran but the candidate did not pass the registration gate. */
+  static final int NOT_REGISTERED = 3;
+
+  private Reports() {}
+
+  static int registration(RegisterStage.Outcome outcome) {
+    if (outcome.version().isEmpty()) {
+      System.err.println("batchmlops: model not registered: " + outcome.decision().reason());
+      return NOT_REGISTERED;
+    }
+    var version = outcome.version().get();
+    System.out.println(
+        "registered model "
+            + version.name()
+            + " version "
+            + version.version()
+            + (outcome.decision().promote() ? " (champion)" : "")
+            + ": "
+            + outcome.decision().reason());
+    return 0;
+  }
+}

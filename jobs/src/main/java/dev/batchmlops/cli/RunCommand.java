@@ -1,0 +1,57 @@
+package dev.batchmlops.cli;
+
+import dev.batchmlops.evaluate.EvaluateStage;
+import dev.batchmlops.generate.GenerateStage;
+import dev.batchmlops.ingest.IngestStage;
+import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.register.RegisterStage;
+import dev.batchmlops.split.SplitStage;
+import dev.batchmlops.table.TableVersion;
+import dev.batchmlops.tracking.MlflowTracker;
+import dev.batchmlops.train.TrainStage;
+import dev.batchmlops.validate.ValidateStage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The whole pipeline, in order, in one parent run. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run every stage in order: generate (unless --input), ingest, validate, split, train,",
+      "evaluate, register. Reads every setting the stages read. Exits 3 when the model is not registered."
+    })
+final class RunCommand extends PipelineCommand {
+  @Option(names = "--input", description = "Ingest this raw file instead of generating data.")
+  String input;
+
+  @Override
+  boolean startsPipelineRun() {
+    return true;
+  }
+
+  @Override
+  int execute(PipelineContext context, MlflowTracker tracker) {
+    String landed = input != null ? input : GenerateStage.run(context);
+    TableVersion raw = IngestStage.run(context, landed);
+    ValidateStage.run(context);
+    TableVersion splits = SplitStage.run(context);
+    TrainStage.run(context);
+    EvaluateStage.run(context);
+    RegisterStage.Outcome outcome = RegisterStage.run(context, tracker.registry());
+
+    var config = context.config();
+    System.out.println("pipeline run  " + context.parentRun().runId());
+    System.out.println(
+        "MLflow UI     "
+            + config.tracking().uri()
+            + "/#/experiments/"
+            + context.parentRun().experimentId()
+            + "/runs/"
+            + context.parentRun().runId());
+    System.out.println("raw table     " + raw);
+    System.out.println("split table   " + splits);
+    System.out.println("state file    " + context.stateFile());
+    return Reports.registration(outcome);
+  }
+}

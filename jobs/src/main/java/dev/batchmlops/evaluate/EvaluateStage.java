@@ -1,0 +1,100 @@
+package dev.batchmlops.evaluate;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.pipeline.PipelineState.Evaluation;
+import dev.batchmlops.pipeline.PipelineState.TrainedModel;
+import dev.batchmlops.split.HashSplitter;
+import dev.batchmlops.train.Scoring;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Scores the test split with the candidate and the baseline and logs their metrics, overall and per
+ * segment, to the evaluate run, the candidate's run and the pipeline run.
+ */
+public final class EvaluateStage {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private EvaluateStage() {}
+
+  public static Evaluation run(PipelineContext context) {
+    TrainedModel model = context.state().requireModel();
+    var config = context.config();
+    double threshold = config.evaluate().threshold();
+    Evaluation evaluation =
+        context.inChildRun(
+            "evaluate",
+            run -> {
+              Dataset<Row> test =
+                  Scoring.withLabel(
+                          context.tables().read(model.trainedOn()), config.dataset().label())
+                      .where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.TEST));
+              Dataset<Row> scored =
+                  Scoring.score(PipelineModel.load(model.modelPath()), test).cache();
+              ClassificationMetrics candidate = MetricsCalculator.compute(scored, threshold);
+              ClassificationMetrics baseline =
+                  MetricsCalculator.compute(
+                      Scoring.scorePrior(test, model.baselinePositiveRate()), threshold);
+
+              Map<String, Double> metrics = new LinkedHashMap<>();
+              candidate.asMap().forEach((k, v) -> metrics.put("test_" + k, v));
+              baseline.asMap().forEach((k, v) -> metrics.put("baseline_test_" + k, v));
+              Map<String, Map<String, ClassificationMetrics>> segments = new LinkedHashMap<>();
+              for (String segmentColumn : config.dataset().segmentColumns()) {
+                Map<String, ClassificationMetrics> bySegment =
+                    MetricsCalculator.bySegment(scored, segmentColumn, threshold);
+                segments.put(segmentColumn, bySegment);
+                bySegment.forEach(
+                    (segment, m) ->
+                        m.asMap()
+                            .forEach(
+                                (k, v) ->
+                                    metrics.put(
+                                        "test_"
+                                            + k
+                                            + "."
+                                            + segmentColumn
+                                            + "."
+                                            + metricSafe(segment),
+                                        v)));
+              }
+              scored.unpersist();
+              run.logMetrics(metrics);
+              run.setTags(
+                  Map.of(
+                      "batchmlops.candidate_run_id", model.runId(),
+                      "batchmlops.splits_version", Long.toString(model.trainedOn().version())));
+              run.logText("evaluation/segments.json", toJson(segments));
+              Map<String, Double> headline = new LinkedHashMap<>();
+              candidate.asMap().forEach((k, v) -> headline.put("test_" + k, v));
+              context.tracker().resumeRun(model.runId()).logMetrics(headline);
+              context.parentRun().logMetrics(headline);
+              return new Evaluation(
+                  run.runId(), candidate.asMap(), baseline.asMap(), model.trainedOn());
+            });
+    context.updateState(s -> s.withEvaluation(evaluation));
+    return evaluation;
+  }
+
+  /** MLflow metric names allow letters, digits and _ - . / : and spaces only. */
+  static String metricSafe(String value) {
+    return value.replace("+", "plus").replaceAll("[^A-Za-z0-9_\\-./: ]", "_");
+  }
+
+  private static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("evaluation results always serialize", e);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.batchmlops.generate;
+
+import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.ColumnSpec;
+import dev.batchmlops.config.StageConfigs.FileFormat;
+import dev.batchmlops.pipeline.PipelineContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+
+/** Writes the seeded synthetic credit data to the landing folder as one CSV or Parquet file. */
+public final class GenerateStage {
+  private GenerateStage() {}
+
+  /** Returns the path of the written file. */
+  public static String run(PipelineContext context) {
+    var config = context.config();
+    List<String> declared = config.dataset().columns().stream().map(ColumnSpec::name).toList();
+    Dataset<Row> data =
+        CreditDataGenerator.generate(context.spark(), config.generate().rows(), config.seed());
+    if (!declared.equals(List.of(data.columns()))) {
+      throw new PipelineException(
+          "generate makes the built-in credit data, but dataset '"
+              + config.dataset().name()
+              + "' declares other columns: "
+              + declared);
+    }
+    FileFormat format = config.generate().format();
+    String target = context.layout().landingFile(format);
+    String extension = "." + format.name().toLowerCase(Locale.ROOT);
+    return context.inChildRun(
+        "generate",
+        run -> {
+          String staging = target + ".staging";
+          // One partition gives one file whose bytes depend only on the seed and row count.
+          data.coalesce(1)
+              .write()
+              .mode(SaveMode.Overwrite)
+              .option("header", "true")
+              .format(format.name().toLowerCase(Locale.ROOT))
+              .save(staging);
+          context.files().promoteSingleFile(staging, extension, target);
+          String checksum = context.files().sha256(target);
+          run.logParams(
+              Map.of(
+                  "rows", Long.toString(config.generate().rows()),
+                  "seed", Long.toString(config.seed()),
+                  "format", format.name().toLowerCase(Locale.ROOT)));
+          run.setTags(Map.of("batchmlops.output", target, "batchmlops.output_sha256", checksum));
+          context.updateState(s -> s.withLandedFile(target));
+          return target;
+        });
+  }
+}

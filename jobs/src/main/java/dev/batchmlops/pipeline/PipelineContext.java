@@ -1,0 +1,150 @@
+package dev.batchmlops.pipeline;
+
+import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.table.DeltaTables;
+import dev.batchmlops.table.HadoopFiles;
+import dev.batchmlops.table.StorageLayout;
+import dev.batchmlops.tracking.ExperimentTracker;
+import dev.batchmlops.tracking.TrackedRun;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Everything a stage needs: configuration, Spark, storage, tracking, and the pipeline state with
+ * its parent run. Each stage runs in a child run of that parent.
+ */
+public final class PipelineContext {
+  private final PipelineConfig config;
+  private final SparkSession spark;
+  private final ExperimentTracker tracker;
+  private final StorageLayout layout;
+  private final HadoopFiles files;
+  private final StateStore stateStore;
+  private final String experimentId;
+  private PipelineState state;
+  private TrackedRun parentRun;
+
+  private PipelineContext(PipelineConfig config, SparkSession spark, ExperimentTracker tracker) {
+    this.config = config;
+    this.spark = spark;
+    this.tracker = tracker;
+    this.layout = StorageLayout.of(config);
+    this.files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    this.stateStore = new StateStore(files, layout.stateFile());
+    tracker.checkReachable();
+    this.experimentId = tracker.experimentId(config.experimentName());
+    this.state = stateStore.load();
+  }
+
+  /**
+   * Opens the context. With {@code newPipelineRun} a fresh parent run starts; otherwise stages
+   * attach to the parent run recorded in the state (or start one when there is none).
+   */
+  public static PipelineContext open(
+      PipelineConfig config,
+      SparkSession spark,
+      ExperimentTracker tracker,
+      boolean newPipelineRun) {
+    PipelineContext context = new PipelineContext(config, spark, tracker);
+    if (newPipelineRun || context.state.parentRunId() == null) {
+      context.startParentRun();
+    } else {
+      context.parentRun = tracker.resumeRun(context.state.parentRunId());
+    }
+    return context;
+  }
+
+  private void startParentRun() {
+    parentRun =
+        tracker.startRun(experimentId, "pipeline-" + config.dataset().name(), null, standardTags());
+    parentRun.logParams(
+        Map.of(
+            "dataset", config.dataset().name(),
+            "environment", config.environment(),
+            "seed", Long.toString(config.seed())));
+    parentRun.logText("config/resolved.json", config.resolvedJson());
+    updateState(s -> s.withParentRunId(parentRun.runId()));
+  }
+
+  /** Tags every run carries: what code, configuration and data it came from. */
+  public Map<String, String> standardTags() {
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("mlflow.source.git.commit", BuildInfo.gitCommit());
+    tags.put("mlflow.source.name", "batchmlops");
+    tags.put("batchmlops.git_commit", BuildInfo.gitCommit());
+    tags.put("batchmlops.dataset", config.dataset().name());
+    tags.put("batchmlops.environment", config.environment());
+    tags.put("batchmlops.config_hash", config.hash());
+    tags.put("batchmlops.seed", Long.toString(config.seed()));
+    tags.put("batchmlops.spark_version", spark.version());
+    tags.put("batchmlops.java_version", System.getProperty("java.version"));
+    return tags;
+  }
+
+  /**
+   * Runs {@code body} in a child run named {@code stage}; the run ends as finished, or as failed
+   * when the body throws (the exception goes on to the caller).
+   */
+  public <T> T inChildRun(String stage, Function<TrackedRun, T> body) {
+    Map<String, String> tags = standardTags();
+    tags.put("batchmlops.stage", stage);
+    TrackedRun run = tracker.startRun(experimentId, stage, parentRun.runId(), tags);
+    boolean succeeded = false;
+    try {
+      T result = body.apply(run);
+      succeeded = true;
+      return result;
+    } finally {
+      run.end(succeeded);
+    }
+  }
+
+  public void updateState(UnaryOperator<PipelineState> change) {
+    state = change.apply(state);
+    stateStore.save(state);
+  }
+
+  /** Ends the parent run: finished when every stage so far succeeded. */
+  public void endPipelineRun(boolean succeeded) {
+    parentRun.end(succeeded);
+  }
+
+  public PipelineConfig config() {
+    return config;
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public ExperimentTracker tracker() {
+    return tracker;
+  }
+
+  public StorageLayout layout() {
+    return layout;
+  }
+
+  public HadoopFiles files() {
+    return files;
+  }
+
+  public DeltaTables tables() {
+    return new DeltaTables(spark);
+  }
+
+  public PipelineState state() {
+    return state;
+  }
+
+  public TrackedRun parentRun() {
+    return parentRun;
+  }
+
+  public String stateFile() {
+    return stateStore.path();
+  }
+}

@@ -1,0 +1,114 @@
+package dev.batchmlops.table;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Small file operations through Hadoop's FileSystem, so every path the pipeline uses may be local,
+ * HDFS or an object store alike.
+ */
+public final class HadoopFiles {
+  private final Configuration hadoopConf;
+
+  public HadoopFiles(Configuration hadoopConf) {
+    this.hadoopConf = hadoopConf;
+  }
+
+  public boolean exists(String path) {
+    try {
+      return fs(path).exists(new Path(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + path, e);
+    }
+  }
+
+  public String readString(String path) {
+    try (InputStream in = fs(path).open(new Path(path))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+  }
+
+  public void writeString(String path, String content) {
+    try (OutputStream out = fs(path).create(new Path(path), true)) {
+      out.write(content.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  /** SHA-256 of a file's bytes, or of every file under a folder in name order. */
+  public String sha256(String path) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      FileSystem fs = fs(path);
+      var files = fs.listFiles(new Path(path), true);
+      java.util.List<Path> sorted = new java.util.ArrayList<>();
+      while (files.hasNext()) {
+        sorted.add(files.next().getPath());
+      }
+      sorted.sort(java.util.Comparator.comparing(Path::toString));
+      for (Path file : sorted) {
+        try (InputStream in = new DigestInputStream(fs.open(file), digest)) {
+          in.transferTo(OutputStream.nullOutputStream());
+        }
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  /** Moves the single data file Spark wrote into {@code folder} to {@code target}. */
+  public void promoteSingleFile(String folder, String extension, String target) {
+    try {
+      FileSystem fs = fs(folder);
+      Path targetPath = new Path(target);
+      Path part = null;
+      for (var status : fs.listStatus(new Path(folder))) {
+        String name = status.getPath().getName();
+        if (name.startsWith("part-") && name.endsWith(extension)) {
+          part = status.getPath();
+        }
+      }
+      if (part == null) {
+        throw new IllegalStateException(
+            "Spark wrote no " + extension + " part file into " + folder);
+      }
+      fs.delete(targetPath, true);
+      fs.mkdirs(targetPath.getParent());
+      if (!fs.rename(part, targetPath)) {
+        throw new IOException("rename " + part + " -> " + target + " refused");
+      }
+      fs.delete(new Path(folder), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move the written file to " + target, e);
+    }
+  }
+
+  /** Copies a folder (for example a saved model) to the local disk. */
+  public void copyToLocal(String source, java.nio.file.Path localTarget) {
+    try {
+      fs(source).copyToLocalFile(false, new Path(source), new Path(localTarget.toUri()), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy " + source + " to " + localTarget, e);
+    }
+  }
+
+  private FileSystem fs(String path) throws IOException {
+    return new Path(path).getFileSystem(hadoopConf);
+  }
+}

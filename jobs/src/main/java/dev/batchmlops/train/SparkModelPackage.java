@@ -1,0 +1,58 @@
+package dev.batchmlops.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Lays out a saved MLlib pipeline in MLflow's Spark flavour format (an {@code MLmodel} file beside
+ * the {@code sparkml} folder), so a Python user can load it with {@code mlflow.spark.load_model}.
+ */
+public final class SparkModelPackage {
+  public static final String MODEL_DATA = "sparkml";
+
+  private SparkModelPackage() {}
+
+  /** Writes MLmodel, requirements and environment files into {@code packageDir}. */
+  public static void describe(Path packageDir, String runId, String sparkVersion) {
+    String mlmodel =
+        String.join(
+            "\n",
+            "artifact_path: model",
+            "flavors:",
+            "  spark:",
+            "    pyspark_version: " + sparkVersion,
+            "    model_data: " + MODEL_DATA,
+            "    code: null",
+            "  python_function:",
+            "    loader_module: mlflow.spark",
+            "    data: " + MODEL_DATA,
+            "    env:",
+            "      virtualenv: python_env.yaml",
+            "    python_version: 3.11",
+            "model_uuid: " + UUID.randomUUID().toString().replace("-", ""),
+            "run_id: " + runId,
+            "utc_time_created: '" + Instant.now() + "'",
+            "");
+    String requirements = "mlflow==2.17.2\npyspark==" + sparkVersion + "\n";
+    String pythonEnv =
+        String.join(
+            "\n",
+            "python: 3.11",
+            "build_dependencies:",
+            "  - pip",
+            "dependencies:",
+            "  - -r requirements.txt",
+            "");
+    try {
+      Files.writeString(packageDir.resolve("MLmodel"), mlmodel);
+      Files.writeString(packageDir.resolve("requirements.txt"), requirements);
+      Files.writeString(packageDir.resolve("python_env.yaml"), pythonEnv);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the model package in " + packageDir, e);
+    }
+  }
+}
