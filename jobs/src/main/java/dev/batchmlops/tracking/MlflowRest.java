@@ -84,8 +84,11 @@ final class MlflowRest {
         "MLflow request " + path + " failed with HTTP " + status + ": " + oneLine(response.body()));
   }
 
+  /** MLflow says "absent" as 404, as RESOURCE_DOES_NOT_EXIST, or (aliases) as a 400 "not found". */
   private static boolean isMissing(int status, String body) {
-    return status == 404 || body.contains("RESOURCE_DOES_NOT_EXIST");
+    return status == 404
+        || body.contains("RESOURCE_DOES_NOT_EXIST")
+        || (status == 400 && body.contains("not found"));
   }
 
   PipelineException unreachable(Exception cause) {

@@ -1,0 +1,78 @@
+# Shared by scripts/demo and scripts/test: sets up what the pipeline needs on a fresh machine.
+# Source it; it defines functions and never exits the caller's shell on its own.
+
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$PROJECT_ROOT/.venv"
+JOB_JAR="$PROJECT_ROOT/jobs/target/batchmlops-jobs.jar"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+require_tools() {
+  command -v java >/dev/null || die "Java 17 is required (java not found on PATH)"
+  command -v mvn >/dev/null || die "Maven is required (mvn not found on PATH)"
+  command -v python3 >/dev/null || die "Python 3.10+ is required (python3 not found on PATH)"
+  python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
+    || die "Python 3.10+ is required, found $(python3 --version 2>&1)"
+  if [ -z "${JAVA_HOME:-}" ]; then
+    JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+    export JAVA_HOME
+  fi
+}
+
+# The project-local virtual environment with the MLflow server and spark-submit (pyspark).
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(sha256sum "$PROJECT_ROOT/scripts/requirements.txt" | cut -d' ' -f1)"
+  if ! [ -x "$VENV/bin/mlflow" ] || ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "setting up the Python environment in .venv (mlflow, pyspark)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --upgrade pip
+    "$VENV/bin/pip" install --quiet -r "$PROJECT_ROOT/scripts/requirements.txt"
+    echo "$want" >"$stamp"
+  fi
+  # spark-submit finds Spark through SPARK_HOME; pyspark's launcher would otherwise ask the
+  # python3 on PATH, which does not have pyspark.
+  SPARK_HOME="$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
+  PYSPARK_PYTHON="$VENV/bin/python"
+  export SPARK_HOME PYSPARK_PYTHON
+}
+
+# Builds the job jar when it is missing or older than any source or build file.
+ensure_jar() {
+  if [ -f "$JOB_JAR" ] && [ -z "$(find "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/jobs/pom.xml" \
+      "$PROJECT_ROOT/jobs/src/main" -newer "$JOB_JAR" -print -quit)" ]; then
+    return
+  fi
+  log "building the job jar (mvn package)"
+  (cd "$PROJECT_ROOT" && mvn -B -q -DskipTests package) || die "the Maven build failed"
+}
+
+# Starts an MLflow tracking server on 127.0.0.1:$1 with its store under $2, unless one already
+# answers there. A port held by something that is not MLflow is an error.
+ensure_mlflow_server() {
+  local port="$1" store="$2" url="http://127.0.0.1:$1"
+  if curl -fsS --max-time 3 "$url/health" 2>/dev/null | grep -q '^OK'; then
+    log "reusing the MLflow server already running at $url"
+    return
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is taken by something that is not an MLflow server; free it or set MLOPS_MLFLOW_PORT"
+  fi
+  mkdir -p "$store/artifacts"
+  log "starting the MLflow server at $url (store: $store)"
+  nohup "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 1 \
+    --backend-store-uri "sqlite:///$store/mlflow.db" \
+    --artifacts-destination "$store/artifacts" --serve-artifacts \
+    >"$store/server.log" 2>&1 &
+  echo $! >"$store/server.pid"
+  for _ in $(seq 1 120); do
+    if curl -fsS --max-time 2 "$url/health" 2>/dev/null | grep -q '^OK'; then
+      return
+    fi
+    kill -0 "$(cat "$store/server.pid")" 2>/dev/null || die "the MLflow server failed to start; see $store/server.log"
+    sleep 1
+  done
+  die "the MLflow server did not answer within 120 s; see $store/server.log"
+}
