@@ -76,3 +76,4 @@ ensure_mlflow_server() {
   done
   die "the MLflow server did not answer within 120 s; see $store/server.log"
 }
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"  # keep Spark on loopback

@@ -1,0 +1,135 @@
+package dev.batchmlops.config;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.batchmlops.support.ProjectPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path temp;
+
+  private static PipelineConfig load(
+      Path confDir, String env, Map<String, String> overrides, Map<String, String> vars) {
+    return ConfigLoader.load(new ConfigLoader.Request(confDir, env, "credit", overrides), vars);
+  }
+
+  @Test
+  void layersApplyInOrderDefaultsEnvironmentDatasetVariablesOverrides() {
+    PipelineConfig dev = load(ProjectPaths.confDir(), "dev", Map.of(), Map.of());
+    assertEquals(5000, dev.generate().rows());
+    assertEquals("http://127.0.0.1:5000", dev.tracking().uri());
+    assertEquals("credit", dev.dataset().name());
+
+    PipelineConfig test = load(ProjectPaths.confDir(), "test", Map.of(), Map.of());
+    assertEquals(3000, test.generate().rows(), "the test environment overrides the default");
+
+    PipelineConfig overridden =
+        load(
+            ProjectPaths.confDir(),
+            "test",
+            Map.of("generate.rows", "123", "tracking.uri", "http://127.0.0.1:9"),
+            Map.of(
+                "MLFLOW_TRACKING_URI", "http://127.0.0.1:7", "MLOPS_STORAGE_ROOT", "/data/tables"));
+    assertEquals(123, overridden.generate().rows());
+    assertEquals("http://127.0.0.1:9", overridden.tracking().uri(), "--set wins over variables");
+    assertEquals("/data/tables", overridden.storage().root(), "variables win over files");
+  }
+
+  @Test
+  void contractDerivesFeaturesFromRolesAndTypes() {
+    DatasetContract contract = load(ProjectPaths.confDir(), "dev", Map.of(), Map.of()).dataset();
+    assertEquals("defaulted", contract.label());
+    assertTrue(contract.categoricalFeatures().contains("credit_history"));
+    assertTrue(contract.numericFeatures().contains("income"));
+    assertFalse(contract.numericFeatures().contains("defaulted"), "the label is not a feature");
+    assertFalse(contract.categoricalFeatures().contains("sex"), "segments are not features");
+    assertEquals(15, contract.schema().fields().length);
+  }
+
+  @Test
+  void missingKeyIsNamed() throws IOException {
+    Path conf = copyOfConf();
+    Path defaults = conf.resolve("defaults.conf");
+    Files.writeString(defaults, Files.readString(defaults).replace("rows = 5000", ""));
+    ConfigException error =
+        assertThrows(ConfigException.class, () -> load(conf, "dev", Map.of(), Map.of()));
+    assertTrue(error.getMessage().contains("generate.rows"), error.getMessage());
+  }
+
+  @Test
+  void wrongValuesAreNamedWithTheirKey() {
+    ConfigException ratios =
+        assertThrows(
+            ConfigException.class,
+            () -> load(ProjectPaths.confDir(), "dev", Map.of("split.train", "0.9"), Map.of()));
+    assertTrue(
+        ratios.getMessage().contains("'split'") && ratios.getMessage().contains("sum to 1"),
+        ratios.getMessage());
+
+    ConfigException metric =
+        assertThrows(
+            ConfigException.class,
+            () -> load(ProjectPaths.confDir(), "dev", Map.of("register.metric", "lift"), Map.of()));
+    assertTrue(metric.getMessage().contains("register.metric"), metric.getMessage());
+
+    ConfigException type =
+        assertThrows(
+            ConfigException.class,
+            () -> load(ProjectPaths.confDir(), "dev", Map.of("generate.rows", "many"), Map.of()));
+    assertTrue(type.getMessage().contains("generate.rows"), type.getMessage());
+  }
+
+  @Test
+  void contractErrorsNameTheColumn() throws IOException {
+    Path conf = copyOfConf();
+    Path contract = conf.resolve("datasets/credit.conf");
+    Files.writeString(
+        contract,
+        Files.readString(contract).replace("label = \"defaulted\"", "label = \"target\""));
+    ConfigException error =
+        assertThrows(ConfigException.class, () -> load(conf, "dev", Map.of(), Map.of()));
+    assertTrue(
+        error.getMessage().contains("dataset.label") && error.getMessage().contains("target"),
+        error.getMessage());
+  }
+
+  @Test
+  void unknownEnvironmentNamesTheFile() {
+    ConfigException error =
+        assertThrows(
+            ConfigException.class,
+            () -> load(ProjectPaths.confDir(), "staging", Map.of(), Map.of()));
+    assertTrue(error.getMessage().contains("staging.conf"), error.getMessage());
+  }
+
+  @Test
+  void hashChangesWithAnySetting() {
+    PipelineConfig a = load(ProjectPaths.confDir(), "dev", Map.of(), Map.of());
+    PipelineConfig b = load(ProjectPaths.confDir(), "dev", Map.of(), Map.of());
+    PipelineConfig c = load(ProjectPaths.confDir(), "dev", Map.of("pipeline.seed", "7"), Map.of());
+    assertEquals(a.hash(), b.hash());
+    assertNotEquals(a.hash(), c.hash());
+  }
+
+  private Path copyOfConf() throws IOException {
+    Path source = ProjectPaths.confDir();
+    Path target = temp.resolve("conf");
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path file : files.toList()) {
+        Path copy = target.resolve(source.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(copy);
+        } else {
+          Files.copy(file, copy);
+        }
+      }
+    }
+    return target;
+  }
+}

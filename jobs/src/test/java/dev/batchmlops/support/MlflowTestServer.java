@@ -1,0 +1,155 @@
+package dev.batchmlops.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real MLflow tracking server for the tests of one JVM: started from the project's venv on a free
+ * loopback port with a temporary SQLite store and served artifacts, stopped at JVM exit.
+ */
+public final class MlflowTestServer {
+  private static MlflowTestServer instance;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final String uri;
+  private final Process process;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private MlflowTestServer(String uri, Process process) {
+    this.uri = uri;
+    this.process = process;
+  }
+
+  public static synchronized MlflowTestServer shared() {
+    if (instance == null) {
+      instance = start();
+    }
+    return instance;
+  }
+
+  public String uri() {
+    return uri;
+  }
+
+  private static MlflowTestServer start() {
+    try {
+      int port = freePort();
+      Path store = Files.createTempDirectory("batchmlops-mlflow-");
+      Path log = store.resolve("server.log");
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  ProjectPaths.venv().resolve("bin/mlflow").toString(),
+                  "server",
+                  "--host",
+                  "127.0.0.1",
+                  "--port",
+                  Integer.toString(port),
+                  "--workers",
+                  "1",
+                  "--backend-store-uri",
+                  "sqlite:///" + store.resolve("mlflow.db"),
+                  "--artifacts-destination",
+                  store.resolve("artifacts").toString(),
+                  "--serve-artifacts")
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
+      Process process = builder.start();
+      MlflowTestServer server = new MlflowTestServer("http://127.0.0.1:" + port, process);
+      Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+      server.awaitHealthy(log);
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the MLflow test server", e);
+    }
+  }
+
+  private void awaitHealthy(Path log) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "the MLflow test server exited: " + Files.readString(log, StandardCharsets.UTF_8));
+      }
+      try {
+        HttpResponse<String> health =
+            http.send(
+                HttpRequest.newBuilder(URI.create(uri + "/health"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (health.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // The server is still starting.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      sleep(500);
+    }
+    throw new IllegalStateException(
+        "the MLflow test server did not answer within 120 s; see " + log);
+  }
+
+  private void stop() {
+    process.descendants().forEach(ProcessHandle::destroy);
+    process.destroy();
+  }
+
+  /** GET on the REST API, for assertions on what the server holds. */
+  public JsonNode get(String pathAndQuery) {
+    return send(HttpRequest.newBuilder(URI.create(uri + pathAndQuery)).GET().build());
+  }
+
+  /** POST on the REST API (the search endpoints take POST bodies). */
+  public JsonNode post(String path, String jsonBody) {
+    return send(
+        HttpRequest.newBuilder(URI.create(uri + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(jsonBody))
+            .build());
+  }
+
+  private JsonNode send(HttpRequest request) {
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      JsonNode body = JSON.readTree(response.body().isEmpty() ? "{}" : response.body());
+      if (response.statusCode() / 100 != 2) {
+        throw new AssertionError(
+            request.uri() + " answered " + response.statusCode() + ": " + body);
+      }
+      return body;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

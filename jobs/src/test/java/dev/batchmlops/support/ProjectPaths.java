@@ -1,0 +1,34 @@
+package dev.batchmlops.support;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the build put the things tests use: the conf folder, the Python venv, the job jar. */
+public final class ProjectPaths {
+  private ProjectPaths() {}
+
+  public static Path confDir() {
+    return existing("batchmlops.conf.dir");
+  }
+
+  public static Path venv() {
+    return existing("batchmlops.python.venv");
+  }
+
+  public static Path jobJar() {
+    return existing("batchmlops.job.jar");
+  }
+
+  private static Path existing(String property) {
+    String value = System.getProperty(property);
+    if (value == null) {
+      throw new IllegalStateException(
+          "system property " + property + " is not set (run through Maven)");
+    }
+    Path path = Path.of(value).toAbsolutePath().normalize();
+    if (!Files.exists(path)) {
+      throw new IllegalStateException(property + " points at " + path + ", which does not exist");
+    }
+    return path;
+  }
+}

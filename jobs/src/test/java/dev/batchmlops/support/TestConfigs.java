@@ -1,0 +1,22 @@
+package dev.batchmlops.support;
+
+import dev.batchmlops.config.ConfigLoader;
+import dev.batchmlops.config.PipelineConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The project's real configuration, in the test environment, pointed at temporary places. */
+public final class TestConfigs {
+  private TestConfigs() {}
+
+  public static PipelineConfig load(Path workDir, String trackingUri, Map<String, String> extra) {
+    Map<String, String> overrides = new LinkedHashMap<>();
+    overrides.put("storage.root", workDir.resolve("delta").toString());
+    overrides.put("storage.landing", workDir.resolve("landing").toString());
+    overrides.put("tracking.uri", trackingUri);
+    overrides.putAll(extra);
+    return ConfigLoader.load(
+        new ConfigLoader.Request(ProjectPaths.confDir(), "test", "credit", overrides), Map.of());
+  }
+}
