@@ -12,7 +12,7 @@ public final class BuildInfo {
 
   /** The git commit the jar was built from, with "-dirty" when the tree had changes. */
   public static String gitCommit() {
-    String commit = GIT.getProperty("git.commit.id", "unknown");
+    String commit = GIT.getProperty("git.commit.id.full", "unknown");
     return Boolean.parseBoolean(GIT.getProperty("git.dirty", "false")) ? commit + "-dirty" : commit;
   }
 

@@ -1,0 +1,133 @@
+package dev.batchmlops.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.ProjectPaths;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The entry point's contract with users and schedulers: exit codes and one-line errors. */
+class MainTest {
+  @TempDir Path temp;
+
+  private record Outcome(int exitCode, String stdout, String stderr) {}
+
+  private static Outcome execute(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
+    ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+      int code = Main.execute(args);
+      return new Outcome(
+          code,
+          capturedOut.toString(StandardCharsets.UTF_8),
+          capturedErr.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  private List<String> common(String trackingUri) {
+    return new ArrayList<>(
+        List.of(
+            "--conf-dir", ProjectPaths.confDir().toString(),
+            "--env", "test",
+            "--set", "storage.root=" + temp.resolve("delta"),
+            "--set", "storage.landing=" + temp.resolve("landing"),
+            "--set", "tracking.uri=" + trackingUri));
+  }
+
+  @Test
+  void helpListsEveryStage() {
+    Outcome help = execute("--help");
+    assertEquals(0, help.exitCode());
+    for (String command :
+        List.of(
+            "generate", "ingest", "validate", "split", "train", "evaluate", "register", "run")) {
+      assertTrue(help.stdout().contains(command), "help lists " + command);
+    }
+    Outcome trainHelp = execute("train", "--help");
+    assertTrue(trainHelp.stdout().contains("train.*"), trainHelp.stdout());
+  }
+
+  @Test
+  void unknownSubcommandIsAUsageErrorOnOneLine() {
+    Outcome outcome = execute("deploy");
+    assertEquals(2, outcome.exitCode());
+    assertEquals(1, outcome.stderr().strip().lines().count(), outcome.stderr());
+    assertTrue(outcome.stderr().contains("'deploy'"), outcome.stderr());
+  }
+
+  @Test
+  void missingConfigurationKeyIsNamed() throws IOException {
+    Path conf = temp.resolve("conf");
+    Files.createDirectories(conf.resolve("env"));
+    Files.createDirectories(conf.resolve("datasets"));
+    Files.writeString(
+        conf.resolve("defaults.conf"),
+        Files.readString(ProjectPaths.confDir().resolve("defaults.conf"))
+            .replace("experiment-prefix = \"batchmlops\"", ""));
+    Files.copy(ProjectPaths.confDir().resolve("env/test.conf"), conf.resolve("env/test.conf"));
+    Files.copy(
+        ProjectPaths.confDir().resolve("datasets/credit.conf"),
+        conf.resolve("datasets/credit.conf"));
+    Outcome outcome = execute("validate", "--conf-dir", conf.toString(), "--env", "test");
+    assertEquals(1, outcome.exitCode());
+    assertEquals(1, outcome.stderr().strip().lines().count(), outcome.stderr());
+    assertTrue(outcome.stderr().contains("tracking.experiment-prefix"), outcome.stderr());
+  }
+
+  @Test
+  void unreachableTrackingServerStopsBeforeAnyDataIsWritten() throws IOException {
+    List<String> args = common("http://127.0.0.1:" + MlflowTestServer.freePort());
+    args.add(0, "run");
+    Outcome outcome = execute(args.toArray(String[]::new));
+    assertEquals(1, outcome.exitCode());
+    assertTrue(
+        outcome
+            .stderr()
+            .startsWith("batchmlops: error: MLflow tracking server at http://127.0.0.1:"),
+        outcome.stderr());
+    assertTrue(outcome.stderr().contains("did not answer"), outcome.stderr());
+    assertEquals(1, outcome.stderr().strip().lines().count(), outcome.stderr());
+    assertFalse(Files.exists(temp.resolve("delta")), "no table may be written");
+    assertFalse(Files.exists(temp.resolve("landing")), "no file may be written");
+  }
+
+  @Test
+  void unreadableInputIsNamedAndNothingIsIngested() {
+    List<String> args = common(MlflowTestServer.shared().uri());
+    args.add(0, "ingest");
+    args.add("--input");
+    args.add(temp.resolve("missing/applications.csv").toString());
+    Outcome outcome = execute(args.toArray(String[]::new));
+    assertEquals(1, outcome.exitCode());
+    assertTrue(
+        outcome.stderr().contains(temp.resolve("missing/applications.csv").toString()),
+        outcome.stderr());
+    assertEquals(1, outcome.stderr().strip().lines().count(), outcome.stderr());
+    assertFalse(Files.exists(temp.resolve("delta/credit/raw")), "no raw table may be created");
+  }
+
+  @Test
+  void stagesRefuseToRunBeforeTheirInputsExist() {
+    List<String> args = common(MlflowTestServer.shared().uri());
+    args.add(0, "train");
+    Outcome outcome = execute(args.toArray(String[]::new));
+    assertEquals(1, outcome.exitCode());
+    assertTrue(outcome.stderr().contains("run `split` first"), outcome.stderr());
+  }
+}

@@ -1,0 +1,311 @@
+package dev.batchmlops.e2e;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.ProjectPaths;
+import dev.batchmlops.support.SparkSubmit;
+import dev.batchmlops.support.TestSpark;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The whole pipeline through the real spark-submit launcher, against a real MLflow server, on 3,000
+ * generated rows; then what users look at: the MLflow runs, artifacts and registry, and the Delta
+ * tables. The tests run in order: later ones build on the runs of earlier ones.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineEndToEndIT {
+  private static final String MODEL = "batchmlops-credit";
+  private static final Set<String> STAGE_RUNS =
+      Set.of(
+          "generate",
+          "ingest",
+          "validate",
+          "split",
+          "baseline-prior",
+          "train-logistic-regression",
+          "evaluate",
+          "register");
+
+  private final MlflowTestServer mlflow = MlflowTestServer.shared();
+  private Path work;
+  private SparkSubmit.Result firstRun;
+
+  @BeforeAll
+  void runThePipelineOnce() throws IOException {
+    work = Files.createTempDirectory("batchmlops-e2e-");
+    firstRun = runPipeline(work, mlflow.uri());
+  }
+
+  private static List<String> jobArgs(Path work, String trackingUri, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--conf-dir",
+                ProjectPaths.confDir().toString(),
+                "--env",
+                "test",
+                "--set",
+                "storage.root=" + work.resolve("delta"),
+                "--set",
+                "storage.landing=" + work.resolve("landing"),
+                "--set",
+                "tracking.uri=" + trackingUri));
+    args.addAll(List.of(extra));
+    return args;
+  }
+
+  private static SparkSubmit.Result runPipeline(Path work, String trackingUri, String... extra) {
+    return SparkSubmit.run(work, jobArgs(work, trackingUri, extra));
+  }
+
+  @Test
+  @Order(1)
+  void firstRunRegistersTheChampion() {
+    assertEquals(0, firstRun.exitCode(), firstRun.stderr());
+    assertTrue(
+        firstRun.stdout().contains("registered model " + MODEL + " version 1 (champion)"),
+        firstRun.stdout());
+  }
+
+  @Test
+  @Order(2)
+  void mlflowHoldsTheParentRunWithAChildPerStage() {
+    String experimentId =
+        mlflow
+            .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=batchmlops-credit")
+            .path("experiment")
+            .path("experiment_id")
+            .asText();
+    List<JsonNode> runs = new ArrayList<>();
+    mlflow
+        .post(
+            "/api/2.0/mlflow/runs/search",
+            "{\"experiment_ids\": [\"" + experimentId + "\"], \"max_results\": 1000}")
+        .path("runs")
+        .forEach(runs::add);
+    List<JsonNode> parents =
+        runs.stream().filter(r -> tag(r, "mlflow.parentRunId") == null).toList();
+    assertEquals(1, parents.size(), "one pipeline run so far");
+    JsonNode parent = parents.get(0);
+    String parentId = parent.path("info").path("run_id").asText();
+    assertEquals("FINISHED", parent.path("info").path("status").asText());
+    assertEquals("0", tag(parent, "batchmlops.raw_version"));
+    assertEquals("0", tag(parent, "batchmlops.splits_version"));
+    assertNotNull(tag(parent, "batchmlops.config_hash"));
+    assertTrue(
+        tag(parent, "mlflow.source.git.commit").matches("[0-9a-f]{40}(-dirty)?"),
+        tag(parent, "mlflow.source.git.commit"));
+    assertEquals("42", param(parent, "seed"));
+    assertTrue(metric(parent, "test_auc") > 0.65, "test AUC " + metric(parent, "test_auc"));
+
+    Map<String, JsonNode> children = new HashMap<>();
+    runs.stream()
+        .filter(r -> parentId.equals(tag(r, "mlflow.parentRunId")))
+        .forEach(r -> children.put(r.path("info").path("run_name").asText(), r));
+    assertEquals(STAGE_RUNS, children.keySet());
+    children
+        .values()
+        .forEach(r -> assertEquals("FINISHED", r.path("info").path("status").asText()));
+
+    JsonNode train = children.get("train-logistic-regression");
+    assertEquals("50", param(train, "LogisticRegression.maxIter"), "test environment's max-iter");
+    assertEquals("0.01", param(train, "LogisticRegression.regParam"));
+    assertEquals("median", param(train, "Imputer.strategy"));
+    assertEquals("credit_history,purpose,housing", param(train, "categorical_features"));
+    assertTrue(metric(train, "validation_auc") > 0.65);
+    assertTrue(metric(train, "test_auc") > 0.65);
+    assertEquals("0", tag(train, "batchmlops.splits_version"));
+
+    JsonNode baseline = children.get("baseline-prior");
+    assertEquals(0.5, metric(baseline, "validation_auc"), 1e-9);
+
+    JsonNode evaluate = children.get("evaluate");
+    for (String metric :
+        List.of("test_auc", "test_accuracy", "test_precision", "test_recall", "test_f1")) {
+      assertNotNull(metricOrNull(evaluate, metric), metric);
+    }
+    assertNotNull(metricOrNull(evaluate, "test_auc.age_band.51plus"));
+    assertNotNull(metricOrNull(evaluate, "test_f1.sex.female"));
+    assertEquals(0.5, metric(evaluate, "baseline_test_auc"), 1e-9);
+
+    JsonNode split = children.get("split");
+    assertEquals(
+        3000.0,
+        metric(split, "train_rows") + metric(split, "validation_rows") + metric(split, "test_rows"),
+        1e-9);
+
+    String trainId = train.path("info").path("run_id").asText();
+    Set<String> modelFiles = artifacts(trainId, "model");
+    assertTrue(
+        modelFiles.containsAll(Set.of("model/MLmodel", "model/sparkml", "model/requirements.txt")),
+        modelFiles.toString());
+    assertTrue(artifacts(trainId, "model/sparkml").contains("model/sparkml/stages"));
+    assertTrue(artifacts(parentId, "config").contains("config/resolved.json"));
+    assertTrue(
+        artifacts(evaluate.path("info").path("run_id").asText(), "evaluation")
+            .contains("evaluation/segments.json"));
+    assertTrue(
+        artifacts(children.get("validate").path("info").path("run_id").asText(), "validation")
+            .contains("validation/report.json"));
+
+    JsonNode champion = alias("champion");
+    assertEquals("1", champion.path("version").asText());
+    assertEquals(trainId, champion.path("run_id").asText());
+    Map<String, String> versionTags = new HashMap<>();
+    champion
+        .path("tags")
+        .forEach(t -> versionTags.put(t.path("key").asText(), t.path("value").asText()));
+    assertEquals(work.resolve("delta/credit/raw").toString() + "@v0", versionTags.get("raw_table"));
+    assertEquals(
+        work.resolve("delta/credit/splits").toString() + "@v0", versionTags.get("splits_table"));
+    assertEquals(parentId, versionTags.get("pipeline_run_id"));
+  }
+
+  @Test
+  @Order(3)
+  void deltaTablesHoldTheVersionsAndRowsTheRunRecorded() {
+    SparkSession spark = TestSpark.session();
+    String raw = work.resolve("delta/credit/raw").toString();
+    String splits = work.resolve("delta/credit/splits").toString();
+    assertEquals(3000, spark.read().format("delta").option("versionAsOf", 0).load(raw).count());
+    Row history =
+        io.delta.tables.DeltaTable.forPath(spark, raw)
+            .history()
+            .select("version", "userMetadata")
+            .first();
+    assertEquals(0L, history.getLong(0));
+    assertTrue(history.getString(1).contains("\"operation\":\"ingest\""), history.getString(1));
+    List<Row> perSplit =
+        spark
+            .read()
+            .format("delta")
+            .option("versionAsOf", 0)
+            .load(splits)
+            .groupBy("split")
+            .count()
+            .collectAsList();
+    assertEquals(3, perSplit.size());
+    assertEquals(3000, perSplit.stream().mapToLong(r -> r.getLong(1)).sum());
+  }
+
+  @Test
+  @Order(4)
+  void secondRunRegistersAVersionButKeepsTheChampionItDoesNotBeat() {
+    SparkSubmit.Result second = runPipeline(work, mlflow.uri());
+    assertEquals(0, second.exitCode(), second.stderr());
+    assertTrue(second.stdout().contains("version 2"), second.stdout());
+    assertEquals(
+        "1", alias("champion").path("version").asText(), "same data, same metrics: no promotion");
+    assertEquals("2", alias("challenger").path("version").asText());
+    assertEquals(2, versionCount());
+    assertEquals(
+        1L,
+        io.delta.tables.DeltaTable.forPath(
+                TestSpark.session(), work.resolve("delta/credit/raw").toString())
+            .history(1)
+            .first()
+            .getLong(0));
+  }
+
+  @Test
+  @Order(5)
+  void unreadableInputFailsWithOneLineAndRegistersNothing() {
+    Path missing = work.resolve("no-such-file.csv");
+    SparkSubmit.Result result = runPipeline(work, mlflow.uri(), "--input", missing.toString());
+    assertEquals(1, result.exitCode(), result.stderr());
+    assertEquals(
+        "batchmlops: error: ingest: input path " + missing + " does not exist or cannot be read",
+        result.errorLine());
+    assertEquals(2, versionCount());
+  }
+
+  @Test
+  @Order(6)
+  void silentTrackingServerFailsBeforeWritingAnything() throws IOException {
+    Path elsewhere = Files.createTempDirectory("batchmlops-e2e-dead-");
+    SparkSubmit.Result result =
+        runPipeline(elsewhere, "http://127.0.0.1:" + MlflowTestServer.freePort());
+    assertEquals(1, result.exitCode(), result.stderr());
+    assertTrue(result.errorLine().contains("did not answer"), result.stderr());
+    assertFalse(Files.exists(elsewhere.resolve("delta")));
+    assertEquals(2, versionCount(), "nothing registered");
+  }
+
+  private int versionCount() {
+    JsonNode found =
+        mlflow.get(
+            "/api/2.0/mlflow/model-versions/search?filter="
+                + URLEncoder.encode("name='" + MODEL + "'", StandardCharsets.UTF_8));
+    return found.path("model_versions").size();
+  }
+
+  private JsonNode alias(String alias) {
+    return mlflow
+        .get("/api/2.0/mlflow/registered-models/alias?name=" + MODEL + "&alias=" + alias)
+        .path("model_version");
+  }
+
+  private Set<String> artifacts(String runId, String path) {
+    Set<String> files = new HashSet<>();
+    mlflow
+        .get("/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=" + path)
+        .path("files")
+        .forEach(f -> files.add(f.path("path").asText()));
+    return files;
+  }
+
+  private static String tag(JsonNode run, String key) {
+    for (JsonNode tag : run.path("data").path("tags")) {
+      if (tag.path("key").asText().equals(key)) {
+        return tag.path("value").asText();
+      }
+    }
+    return null;
+  }
+
+  private static String param(JsonNode run, String key) {
+    for (JsonNode param : run.path("data").path("params")) {
+      if (param.path("key").asText().equals(key)) {
+        return param.path("value").asText();
+      }
+    }
+    return null;
+  }
+
+  private static Double metricOrNull(JsonNode run, String key) {
+    for (JsonNode metric : run.path("data").path("metrics")) {
+      if (metric.path("key").asText().equals(key)) {
+        return metric.path("value").asDouble();
+      }
+    }
+    return null;
+  }
+
+  private static double metric(JsonNode run, String key) {
+    Double value = metricOrNull(run, key);
+    assertNotNull(value, "metric " + key + " of run " + run.path("info").path("run_name").asText());
+    return value;
+  }
+}

@@ -1,0 +1,89 @@
+package dev.batchmlops.support;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the job jar the way users do: through the real spark-submit launcher from the venv. */
+public final class SparkSubmit {
+  private SparkSubmit() {}
+
+  /** What a finished spark-submit printed and how it exited. */
+  public record Result(int exitCode, String stdout, String stderr) {
+    /** The last line on stderr that the pipeline itself printed. */
+    public String errorLine() {
+      return stderr.lines().filter(l -> l.startsWith("batchmlops:")).reduce((a, b) -> b).orElse("");
+    }
+  }
+
+  public static Result run(Path workDir, List<String> jobArgs) {
+    List<String> command = new ArrayList<>();
+    command.add(ProjectPaths.venv().resolve("bin/spark-submit").toString());
+    command.addAll(
+        List.of(
+            "--master",
+            "local[2]",
+            "--driver-memory",
+            "1g",
+            "--conf",
+            "spark.sql.shuffle.partitions=4",
+            "--driver-java-options",
+            "-Dlog4j2.configurationFile=file:"
+                + ProjectPaths.confDir().resolve("log4j2.properties"),
+            "--class",
+            "dev.batchmlops.cli.Main",
+            ProjectPaths.jobJar().toString()));
+    command.addAll(jobArgs);
+    try {
+      Files.createDirectories(workDir);
+      Path out = Files.createTempFile(workDir, "spark-submit-", ".out");
+      Path err = Files.createTempFile(workDir, "spark-submit-", ".err");
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .directory(workDir.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
+      builder.environment().put("SPARK_HOME", sparkHome().toString());
+      builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+      builder
+          .environment()
+          .put("PYSPARK_PYTHON", ProjectPaths.venv().resolve("bin/python").toString());
+      builder.environment().remove("MLFLOW_TRACKING_URI");
+      builder.environment().remove("MLOPS_STORAGE_ROOT");
+      Process process = builder.start();
+      if (!process.waitFor(10, TimeUnit.MINUTES)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        throw new AssertionError("spark-submit " + jobArgs + " ran past 10 minutes");
+      }
+      return new Result(
+          process.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run spark-submit", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** pyspark's package folder is SPARK_HOME for its launcher. */
+  private static Path sparkHome() throws IOException {
+    try (DirectoryStream<Path> pythons =
+        Files.newDirectoryStream(ProjectPaths.venv().resolve("lib"), "python*")) {
+      for (Path python : pythons) {
+        Path pyspark = python.resolve("site-packages/pyspark");
+        if (Files.isDirectory(pyspark)) {
+          return pyspark;
+        }
+      }
+    }
+    throw new IllegalStateException("pyspark is not installed in " + ProjectPaths.venv());
+  }
+}
