@@ -2,9 +2,7 @@ package dev.batchmlops.evaluate;
 
 import static org.apache.spark.sql.functions.col;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.batchmlops.Json;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.Evaluation;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
@@ -21,9 +19,6 @@ import org.apache.spark.sql.Row;
  * segment, to the evaluate run, the candidate's run and the pipeline run.
  */
 public final class EvaluateStage {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private EvaluateStage() {}
 
   public static Evaluation run(PipelineContext context) {
@@ -73,7 +68,7 @@ public final class EvaluateStage {
                   Map.of(
                       "batchmlops.candidate_run_id", model.runId(),
                       "batchmlops.splits_version", Long.toString(model.trainedOn().version())));
-              run.logText("evaluation/segments.json", toJson(segments));
+              run.logText("evaluation/segments.json", Json.pretty(segments));
               Map<String, Double> headline = new LinkedHashMap<>();
               candidate.asMap().forEach((k, v) -> headline.put("test_" + k, v));
               context.tracker().resumeRun(model.runId()).logMetrics(headline);
@@ -88,13 +83,5 @@ public final class EvaluateStage {
   /** MLflow metric names allow letters, digits and _ - . / : and spaces only. */
   static String metricSafe(String value) {
     return value.replace("+", "plus").replaceAll("[^A-Za-z0-9_\\-./: ]", "_");
-  }
-
-  private static String toJson(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("evaluation results always serialize", e);
-    }
   }
 }

@@ -14,7 +14,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Everything a stage needs: configuration, Spark, storage, tracking, and the pipeline state with
- * its parent run. Each stage runs in a child run of that parent.
+ * its parent run. Each stage runs in a child run of that parent. Callers check that the tracker is
+ * reachable before they start Spark, so an unreachable server costs nothing.
  */
 public final class PipelineContext {
   private final PipelineConfig config;
@@ -34,7 +35,6 @@ public final class PipelineContext {
     this.layout = StorageLayout.of(config);
     this.files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
     this.stateStore = new StateStore(files, layout.stateFile());
-    tracker.checkReachable();
     this.experimentId = tracker.experimentId(config.experimentName());
     this.state = stateStore.load();
   }

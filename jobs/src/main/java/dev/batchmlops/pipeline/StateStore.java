@@ -2,7 +2,7 @@ package dev.batchmlops.pipeline;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.table.HadoopFiles;
 import java.io.IOException;
@@ -10,9 +10,7 @@ import java.io.IOException;
 /** Keeps the {@link PipelineState} of a dataset as a JSON file next to its tables. */
 public final class StateStore {
   private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private final HadoopFiles files;
   private final String path;
 
@@ -37,11 +35,7 @@ public final class StateStore {
   }
 
   public void save(PipelineState state) {
-    try {
-      files.writeString(path, JSON.writeValueAsString(state));
-    } catch (IOException e) {
-      throw new IllegalStateException("pipeline state always serializes", e);
-    }
+    files.writeString(path, Json.pretty(state));
   }
 
   public String path() {

@@ -1,7 +1,6 @@
 package dev.batchmlops.table;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import io.delta.tables.DeltaTable;
 import java.util.List;
@@ -14,7 +13,6 @@ import org.apache.spark.sql.SparkSession;
 
 /** Reads Delta tables at pinned versions and writes them as single commits with metadata. */
 public final class DeltaTables {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final SparkSession spark;
 
   public DeltaTables(SparkSession spark) {
@@ -34,7 +32,7 @@ public final class DeltaTables {
     data.write()
         .format("delta")
         .mode(mode)
-        .option("userMetadata", toJson(commitInfo))
+        .option("userMetadata", Json.compact(new TreeMap<>(commitInfo)))
         .option("overwriteSchema", mode == SaveMode.Overwrite)
         .partitionBy(partitionColumns.toArray(String[]::new))
         .save(path);
@@ -66,14 +64,6 @@ public final class DeltaTables {
   private void requireTable(String path) {
     if (!DeltaTable.isDeltaTable(spark, path)) {
       throw new PipelineException("no Delta table at " + path);
-    }
-  }
-
-  private static String toJson(Map<String, String> commitInfo) {
-    try {
-      return JSON.writeValueAsString(new TreeMap<>(commitInfo));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a string map always serializes", e);
     }
   }
 }

@@ -1,8 +1,6 @@
 package dev.batchmlops.validate;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.table.TableVersion;
@@ -11,9 +9,6 @@ import java.util.Map;
 
 /** Checks the pinned raw table version against the contract; an error-level failure stops here. */
 public final class ValidateStage {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private ValidateStage() {}
 
   public static ValidationReport run(PipelineContext context) {
@@ -46,11 +41,7 @@ public final class ValidateStage {
   }
 
   private static String toJson(TableVersion table, ValidationReport report) {
-    try {
-      return JSON.writeValueAsString(
-          Map.of("table", table, "passed", report.passed(), "results", report.results()));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a validation report always serializes", e);
-    }
+    return Json.pretty(
+        Map.of("table", table, "passed", report.passed(), "results", report.results()));
   }
 }

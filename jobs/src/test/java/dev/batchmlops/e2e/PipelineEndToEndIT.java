@@ -277,27 +277,25 @@ class PipelineEndToEndIT {
   }
 
   private static String tag(JsonNode run, String key) {
-    for (JsonNode tag : run.path("data").path("tags")) {
-      if (tag.path("key").asText().equals(key)) {
-        return tag.path("value").asText();
-      }
-    }
-    return null;
+    JsonNode entry = entry(run, "tags", key);
+    return entry == null ? null : entry.path("value").asText();
   }
 
   private static String param(JsonNode run, String key) {
-    for (JsonNode param : run.path("data").path("params")) {
-      if (param.path("key").asText().equals(key)) {
-        return param.path("value").asText();
-      }
-    }
-    return null;
+    JsonNode entry = entry(run, "params", key);
+    return entry == null ? null : entry.path("value").asText();
   }
 
   private static Double metricOrNull(JsonNode run, String key) {
-    for (JsonNode metric : run.path("data").path("metrics")) {
-      if (metric.path("key").asText().equals(key)) {
-        return metric.path("value").asDouble();
+    JsonNode entry = entry(run, "metrics", key);
+    return entry == null ? null : entry.path("value").asDouble();
+  }
+
+  /** The entry with this key in one of a run's data lists (tags, params or metrics). */
+  private static JsonNode entry(JsonNode run, String list, String key) {
+    for (JsonNode entry : run.path("data").path(list)) {
+      if (entry.path("key").asText().equals(key)) {
+        return entry;
       }
     }
     return null;

@@ -1,0 +1,33 @@
+package dev.batchmlops;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/** JSON text of the pipeline's own values (reports, state, commit metadata). */
+public final class Json {
+  private static final ObjectMapper COMPACT = new ObjectMapper();
+  private static final ObjectMapper PRETTY =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private Json() {}
+
+  /** Indented JSON, for files people read. */
+  public static String pretty(Object value) {
+    return write(PRETTY, value);
+  }
+
+  /** One-line JSON, for metadata fields. */
+  public static String compact(Object value) {
+    return write(COMPACT, value);
+  }
+
+  private static String write(ObjectMapper mapper, Object value) {
+    try {
+      return mapper.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+    }
+  }
+}
