@@ -1,5 +1,7 @@
 package dev.batchmlops.config;
 
+import java.util.List;
+
 /** The typed settings of each stage, one record per stage, validated when built. */
 public final class StageConfigs {
   private StageConfigs() {}
@@ -78,8 +80,8 @@ public final class StageConfigs {
   /** When a candidate is registered and when it becomes the champion. */
   public record Register(
       String modelPrefix, String metric, double minGainOverBaseline, double minGainOverChampion) {
-    public static final java.util.List<String> METRICS =
-        java.util.List.of("auc", "accuracy", "precision", "recall", "f1");
+    public static final List<String> METRICS =
+        List.of("auc", "accuracy", "precision", "recall", "f1");
 
     public Register {
       if (!METRICS.contains(metric)) {

@@ -23,6 +23,7 @@ public final class PipelineContext {
   private final ExperimentTracker tracker;
   private final StorageLayout layout;
   private final HadoopFiles files;
+  private final DeltaTables tables;
   private final StateStore stateStore;
   private final String experimentId;
   private PipelineState state;
@@ -34,6 +35,7 @@ public final class PipelineContext {
     this.tracker = tracker;
     this.layout = StorageLayout.of(config);
     this.files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    this.tables = new DeltaTables(spark);
     this.stateStore = new StateStore(files, layout.stateFile());
     this.experimentId = tracker.experimentId(config.experimentName());
     this.state = stateStore.load();
@@ -133,7 +135,7 @@ public final class PipelineContext {
   }
 
   public DeltaTables tables() {
-    return new DeltaTables(spark);
+    return tables;
   }
 
   public PipelineState state() {

@@ -8,7 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -54,11 +57,11 @@ public final class HadoopFiles {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       FileSystem fs = fs(path);
       var files = fs.listFiles(new Path(path), true);
-      java.util.List<Path> sorted = new java.util.ArrayList<>();
+      List<Path> sorted = new ArrayList<>();
       while (files.hasNext()) {
         sorted.add(files.next().getPath());
       }
-      sorted.sort(java.util.Comparator.comparing(Path::toString));
+      sorted.sort(Comparator.comparing(Path::toString));
       for (Path file : sorted) {
         try (InputStream in = new DigestInputStream(fs.open(file), digest)) {
           in.transferTo(OutputStream.nullOutputStream());

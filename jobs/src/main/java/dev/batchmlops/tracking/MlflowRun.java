@@ -1,6 +1,7 @@
 package dev.batchmlops.tracking;
 
 import dev.batchmlops.PipelineException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -95,8 +96,7 @@ final class MlflowRun implements TrackedRun {
 
   @Override
   public void logText(String artifactPath, String content) {
-    upload(
-        artifactPath, new java.io.ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
+    upload(artifactPath, new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.sql.Dataset;
@@ -129,7 +130,7 @@ public final class TrainStage {
       throw new UncheckedIOException("cannot save the model to " + modelPath, e);
     } finally {
       if (packageDir != null) {
-        org.apache.commons.io.FileUtils.deleteQuietly(packageDir.toFile());
+        FileUtils.deleteQuietly(packageDir.toFile());
       }
     }
   }

@@ -11,6 +11,8 @@ import com.amazon.deequ.constraints.ConstraintStatus;
 import dev.batchmlops.config.ColumnSpec;
 import dev.batchmlops.config.DatasetContract;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -34,7 +36,7 @@ public final class ContractValidator {
   public static ValidationReport validate(Dataset<Row> data, DatasetContract contract) {
     List<Rule> rules = rules(contract);
     VerificationRunBuilder suite = new VerificationSuite().onData(data);
-    Map<Check, Rule> ruleOf = new java.util.LinkedHashMap<>();
+    Map<Check, Rule> ruleOf = new LinkedHashMap<>();
     for (Rule rule : rules) {
       Check check =
           rule.constraint()
@@ -58,7 +60,7 @@ public final class ContractValidator {
       }
     }
     results.sort(
-        java.util.Comparator.comparing(ValidationReport.RuleResult::column)
+        Comparator.comparing(ValidationReport.RuleResult::column)
             .thenComparing(ValidationReport.RuleResult::rule));
     return new ValidationReport(results);
   }
