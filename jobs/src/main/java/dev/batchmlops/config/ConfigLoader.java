@@ -111,6 +111,7 @@ public final class ConfigLoader {
     return new DatasetContract(
         c.getString("dataset.name"),
         c.getString("dataset.label"),
+        c.getString("dataset.positive-label"),
         c.getString("dataset.id-column"),
         c.getStringList("dataset.segment-columns"),
         c.getLong("dataset.min-rows"),

@@ -2,17 +2,21 @@ package dev.batchmlops.config;
 
 import java.util.List;
 import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * What a dataset must look like: its columns in file order with their rules, the label, the id and
- * the segment columns. Validated when built, so every stage can rely on it.
+ * What a dataset must look like: its columns in file order with their rules, the label and its
+ * positive value, the id and the segment columns. Validated when built, so every stage can rely on
+ * it.
  */
 public record DatasetContract(
     String name,
     String label,
+    String positiveLabel,
     String idColumn,
     List<String> segmentColumns,
     long minRows,
@@ -45,6 +49,13 @@ public record DatasetContract(
       throw ConfigException.invalid(
           key, "column '" + name + "' must have role '" + role.name().toLowerCase() + "'");
     }
+  }
+
+  /**
+   * True where a row's label is the positive class (compared as text, so 1 and "bad" both work).
+   */
+  public Column isPositive() {
+    return functions.col(label).cast("string").equalTo(positiveLabel);
   }
 
   /** The schema raw files are read with: the declared columns, in order, nullable. */

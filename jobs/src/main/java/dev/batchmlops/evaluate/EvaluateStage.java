@@ -30,8 +30,7 @@ public final class EvaluateStage {
             "evaluate",
             run -> {
               Dataset<Row> test =
-                  Scoring.withLabel(
-                          context.tables().read(model.trainedOn()), config.dataset().label())
+                  Scoring.withLabel(context.tables().read(model.trainedOn()), config.dataset())
                       .where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.TEST));
               Dataset<Row> scored =
                   Scoring.score(PipelineModel.load(model.modelPath()), test).cache();

@@ -8,6 +8,7 @@ import dev.batchmlops.table.TableVersion;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -19,7 +20,6 @@ public final class SplitStage {
   public static TableVersion run(PipelineContext context) {
     TableVersion raw = context.state().requireValidatedRaw();
     var config = context.config();
-    String label = config.dataset().label();
     return context.inChildRun(
         "split",
         run -> {
@@ -29,7 +29,7 @@ public final class SplitStage {
                   config.dataset().idColumn(),
                   config.seed(),
                   config.split());
-          Map<String, Double> metrics = balance(assigned, label);
+          Map<String, Double> metrics = balance(assigned, config.dataset().isPositive());
           for (String split :
               List.of(HashSplitter.TRAIN, HashSplitter.VALIDATION, HashSplitter.TEST)) {
             if (metrics.getOrDefault(split + "_rows", 0.0) == 0.0) {
@@ -84,12 +84,14 @@ public final class SplitStage {
   }
 
   /** Rows and positive-label share per split, in one aggregation. */
-  static Map<String, Double> balance(Dataset<Row> assigned, String label) {
+  static Map<String, Double> balance(Dataset<Row> assigned, Column positive) {
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (Row row :
         assigned
             .groupBy(HashSplitter.SPLIT_COLUMN)
-            .agg(count(lit(1)).as("rows"), avg(col(label).cast("double")).as("positive_share"))
+            .agg(
+                count(lit(1)).as("rows"),
+                avg(when(positive, 1.0).otherwise(0.0)).as("positive_share"))
             .collectAsList()) {
       String split = row.getString(0);
       metrics.put(split + "_rows", (double) row.getLong(1));

@@ -2,6 +2,7 @@ package dev.batchmlops.train;
 
 import static org.apache.spark.sql.functions.*;
 
+import dev.batchmlops.config.DatasetContract;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.functions;
 import org.apache.spark.sql.Dataset;
@@ -16,8 +17,9 @@ public final class Scoring {
 
   private Scoring() {}
 
-  public static Dataset<Row> withLabel(Dataset<Row> data, String labelColumn) {
-    return data.withColumn(FeaturePipeline.LABEL, col(labelColumn).cast("double"));
+  /** Adds {@code label}: 1.0 for the contract's positive class, else 0.0. */
+  public static Dataset<Row> withLabel(Dataset<Row> data, DatasetContract contract) {
+    return data.withColumn(FeaturePipeline.LABEL, when(contract.isPositive(), 1.0).otherwise(0.0));
   }
 
   public static Dataset<Row> score(PipelineModel model, Dataset<Row> labelled) {

@@ -31,7 +31,7 @@ public final class TrainStage {
   public static TrainedModel run(PipelineContext context) {
     TableVersion splits = context.state().requireSplits();
     var config = context.config();
-    Dataset<Row> all = Scoring.withLabel(context.tables().read(splits), config.dataset().label());
+    Dataset<Row> all = Scoring.withLabel(context.tables().read(splits), config.dataset());
     Dataset<Row> train =
         all.where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.TRAIN)).cache();
     Dataset<Row> validation =
