@@ -22,6 +22,17 @@ public final class Json {
     return write(COMPACT, value);
   }
 
+  /** A JSON object of text values, as the pipeline writes into commit metadata. */
+  public static java.util.Map<String, String> parseStringMap(String json) {
+    try {
+      return COMPACT.readValue(
+          json,
+          new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a JSON object of strings: " + json, e);
+    }
+  }
+
   private static String write(ObjectMapper mapper, Object value) {
     try {
       return mapper.writeValueAsString(value);

@@ -1,5 +1,6 @@
 package dev.batchmlops.cli;
 
+import dev.batchmlops.ingest.IngestStage;
 import dev.batchmlops.register.RegisterStage;
 
 /** What the commands print for a person at the console. */
@@ -8,6 +9,23 @@ final class Reports {
   static final int NOT_REGISTERED = 3;
 
   private Reports() {}
+
+  static String ingest(IngestStage.Result result) {
+    if (!result.written()) {
+      return "already ingested: "
+          + result.table()
+          + " holds this source's content; nothing written";
+    }
+    return "ingested "
+        + result.table()
+        + ": "
+        + result.rowsAccepted()
+        + " of "
+        + result.rowsRead()
+        + " rows accepted, "
+        + result.rowsQuarantined()
+        + " quarantined";
+  }
 
   static int registration(RegisterStage.Outcome outcome) {
     if (outcome.version().isEmpty()) {

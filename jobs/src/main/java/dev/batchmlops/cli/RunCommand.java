@@ -1,5 +1,6 @@
 package dev.batchmlops.cli;
 
+import dev.batchmlops.config.StageConfigs.SourceFormat;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
@@ -10,6 +11,7 @@ import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.MlflowTracker;
 import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,7 +20,8 @@ import picocli.CommandLine.Option;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Run every stage in order: generate (unless --input), ingest, validate, split, train,",
+      "Run every stage in order: generate (unless --input or ingest.source is set), ingest,",
+      "validate, split, train,",
       "evaluate, register. Reads every setting the stages read. Exits 3 when the model is not registered."
     })
 final class RunCommand extends PipelineCommand {
@@ -30,10 +33,17 @@ final class RunCommand extends PipelineCommand {
     return true;
   }
 
+  private static boolean isJdbc(PipelineContext context) {
+    return context.config().ingest().source().format() == SourceFormat.JDBC;
+  }
+
   @Override
   int execute(PipelineContext context, MlflowTracker tracker) {
-    String landed = input != null ? input : GenerateStage.run(context);
-    TableVersion raw = IngestStage.run(context, landed);
+    if (input == null && context.config().ingest().source().path() == null && !isJdbc(context)) {
+      GenerateStage.run(context);
+    }
+    IngestStage.Result ingested = IngestStage.run(context, Optional.ofNullable(input));
+    TableVersion raw = ingested.table();
     ValidateStage.run(context);
     TableVersion splits = SplitStage.run(context);
     TrainStage.run(context);

@@ -9,6 +9,7 @@ import dev.batchmlops.split.SplitStage;
 import dev.batchmlops.tracking.MlflowTracker;
 import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,12 +41,15 @@ final class StageCommands {
       name = "ingest",
       mixinStandardHelpOptions = true,
       description = {
-        "Load a raw CSV or Parquet file into the dataset's raw Delta table as one commit.",
-        "Reads: ingest.mode, storage.root, the dataset contract's columns; the input file",
-        "defaults to the file `generate` landed last."
+        "Load a source (CSV, JSON lines, Parquet file or folder, or a JDBC table) into the dataset's",
+        "raw Delta table as one commit; rows that do not fit the contract go to the quarantine table.",
+        "The same content twice is written once. Reads: ingest.*, storage.root, the contract's columns;",
+        "the input defaults to ingest.source.path, else the file `generate` landed last."
       })
   static final class Ingest extends PipelineCommand {
-    @Option(names = "--input", description = "The raw file to ingest (.csv or .parquet).")
+    @Option(
+        names = "--input",
+        description = "A file or folder to ingest (.csv, .json, .jsonl or .parquet).")
     String input;
 
     @Override
@@ -55,8 +59,8 @@ final class StageCommands {
 
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      String source = input != null ? input : context.state().requireLandedFile();
-      System.out.println("ingested " + IngestStage.run(context, source));
+      IngestStage.Result result = IngestStage.run(context, Optional.ofNullable(input));
+      System.out.println(Reports.ingest(result));
       return 0;
     }
   }

@@ -6,6 +6,7 @@ import java.util.OptionalDouble;
 /**
  * One column of a dataset contract.
  *
+ * @param required whether every row must have a value; a row without one is quarantined at ingest
  * @param completeness the minimum share of non-null values, 0 to 1
  * @param min inclusive lower bound of a numeric column, if any
  * @param max inclusive upper bound of a numeric column, if any
@@ -15,6 +16,7 @@ public record ColumnSpec(
     String name,
     ColumnType type,
     ColumnRole role,
+    boolean required,
     double completeness,
     OptionalDouble min,
     OptionalDouble max,

@@ -84,7 +84,7 @@ public final class ConfigLoader {
         new StageConfigs.Generate(
             c.getLong("generate.rows"),
             parseEnum(c, "generate.format", StageConfigs.FileFormat.class)),
-        new StageConfigs.Ingest(parseEnum(c, "ingest.mode", StageConfigs.IngestMode.class)),
+        ingest(c),
         new StageConfigs.Split(
             c.getDouble("split.train"), c.getDouble("split.validation"), c.getDouble("split.test")),
         new StageConfigs.Train(
@@ -100,6 +100,32 @@ public final class ConfigLoader {
             c.getDouble("register.min-gain-over-champion")),
         contract(c),
         c.root().render(ConfigRenderOptions.concise().setFormatted(true)));
+  }
+
+  private static StageConfigs.Ingest ingest(Config c) {
+    String format = c.getString("ingest.source.format");
+    String path = c.getString("ingest.source.path");
+    return new StageConfigs.Ingest(
+        parseEnum(c, "ingest.mode", StageConfigs.IngestMode.class),
+        new StageConfigs.Source(
+            format.isEmpty()
+                ? null
+                : parseEnum(c, "ingest.source.format", StageConfigs.SourceFormat.class),
+            path.isEmpty() ? null : path,
+            new StageConfigs.Csv(
+                c.getBoolean("ingest.source.csv.header"),
+                c.getString("ingest.source.csv.delimiter"),
+                c.getString("ingest.source.csv.quote"),
+                c.getString("ingest.source.csv.encoding")),
+            new StageConfigs.Jdbc(
+                c.getString("ingest.source.jdbc.url"),
+                c.getString("ingest.source.jdbc.table"),
+                c.getString("ingest.source.jdbc.query"),
+                c.getString("ingest.source.jdbc.user"),
+                c.getString("ingest.source.jdbc.password-variable"),
+                c.getString("ingest.source.jdbc.watermark-column"))),
+        c.getDouble("ingest.max-quarantine-share"),
+        c.getBoolean("ingest.allow-new-columns"));
   }
 
   private static DatasetContract contract(Config c) {
@@ -128,10 +154,16 @@ public final class ConfigLoader {
     if (completeness < 0 || completeness > 1) {
       throw ConfigException.invalid(columnKey + ".completeness", "must be between 0 and 1");
     }
+    ColumnRole role = ColumnRole.parse(columnKey + ".role", required(c, "role", columnKey));
+    boolean requiredValue =
+        c.hasPath("required")
+            ? c.getBoolean("required")
+            : role == ColumnRole.ID || role == ColumnRole.LABEL;
     return new ColumnSpec(
         name,
         ColumnType.parse(columnKey + ".type", required(c, "type", columnKey)),
-        ColumnRole.parse(columnKey + ".role", required(c, "role", columnKey)),
+        role,
+        requiredValue,
         completeness,
         optionalDouble(c, "min"),
         optionalDouble(c, "max"),

@@ -1,9 +1,6 @@
 package dev.batchmlops.config;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.batchmlops.Fingerprints;
 
 /**
  * The whole resolved configuration of one pipeline run: every stage's settings and the dataset
@@ -27,14 +24,7 @@ public record PipelineConfig(
 
   /** A short, stable fingerprint of the resolved configuration, to tell runs' settings apart. */
   public String hash() {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(resolvedJson.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest).substring(0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-    }
+    return Fingerprints.sha256(resolvedJson).substring(0, 16);
   }
 
   public String experimentName() {

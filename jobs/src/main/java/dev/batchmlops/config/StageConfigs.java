@@ -30,8 +30,62 @@ public final class StageConfigs {
     }
   }
 
-  /** How raw files land in the raw Delta table. */
-  public record Ingest(IngestMode mode) {}
+  /**
+   * How raw data lands in the raw Delta table.
+   *
+   * @param maxQuarantineShare the ingest fails when a larger share of the rows read is quarantined
+   * @param allowNewColumns whether columns the contract adds may be added to an existing table
+   */
+  public record Ingest(
+      IngestMode mode, Source source, double maxQuarantineShare, boolean allowNewColumns) {
+    public Ingest {
+      if (maxQuarantineShare < 0 || maxQuarantineShare > 1) {
+        throw ConfigException.invalid("ingest.max-quarantine-share", "must be between 0 and 1");
+      }
+    }
+  }
+
+  /**
+   * Where raw data comes from: a file or folder (CSV, JSON lines, Parquet) or a database table.
+   *
+   * @param format the source format; null to take it from the file name
+   * @param path a file or a folder of files; null to use the file `generate` landed last
+   */
+  public record Source(SourceFormat format, String path, Csv csv, Jdbc jdbc) {
+    public Source {
+      if (format == SourceFormat.JDBC
+          && (jdbc.url().isEmpty() || (jdbc.table().isEmpty() && jdbc.query().isEmpty()))) {
+        throw ConfigException.invalid(
+            "ingest.source.jdbc", "a jdbc source needs url and either table or query");
+      }
+    }
+  }
+
+  /** How CSV files are parsed. */
+  public record Csv(boolean header, String delimiter, String quote, String encoding) {}
+
+  /**
+   * A database source read over JDBC.
+   *
+   * @param query a SELECT to read instead of the whole table; empty to read {@code table}
+   * @param passwordVariable the environment variable holding the password (never the password)
+   * @param watermarkColumn for incremental loads: only rows above the last ingested maximum
+   */
+  public record Jdbc(
+      String url,
+      String table,
+      String query,
+      String user,
+      String passwordVariable,
+      String watermarkColumn) {}
+
+  /** The formats a source can have. */
+  public enum SourceFormat {
+    CSV,
+    JSON,
+    PARQUET,
+    JDBC
+  }
 
   /** Train / validation / test ratios. */
   public record Split(double train, double validation, double test) {

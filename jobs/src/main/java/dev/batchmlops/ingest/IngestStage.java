@@ -1,79 +1,276 @@
 package dev.batchmlops.ingest;
 
+import static org.apache.spark.sql.functions.*;
+
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.StageConfigs.IngestMode;
+import dev.batchmlops.config.StageConfigs.SourceFormat;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.table.Commit;
+import dev.batchmlops.table.DeltaTables;
+import dev.batchmlops.table.DeltaTables.SchemaChange;
 import dev.batchmlops.table.TableVersion;
+import dev.batchmlops.tracking.TrackedRun;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.storage.StorageLevel;
 
-/** Lands a raw file in the dataset's raw Delta table as exactly one commit. */
+/**
+ * Lands a source in the dataset's raw Delta table as exactly one commit.
+ *
+ * <p>Algorithm:
+ *
+ * <ol>
+ *   <li>check the contract's schema against the existing table: additive changes only where
+ *       allowed, anything else fails naming the columns, before any data is read;
+ *   <li>read the source as text and fingerprint its content; if the table already holds that
+ *       content (the current snapshot, or any appended batch), write nothing and say so;
+ *   <li>parse the text into typed rows; rows that do not fit go to the quarantine table with the
+ *       raw record and the reason; past the configured share, fail without touching the raw table;
+ *   <li>write the accepted rows as one commit whose metadata names the source, its checksum, the
+ *       row counts, the schema fingerprint and the pipeline run. A crash before the commit leaves
+ *       the table at its previous version, and a re-run then writes the batch once.
+ * </ol>
+ */
 public final class IngestStage {
   private IngestStage() {}
 
-  /** Returns the table version the ingest created. */
-  public static TableVersion run(PipelineContext context, String source) {
-    if (!context.files().exists(source)) {
-      throw new PipelineException(
-          "ingest: input path " + source + " does not exist or cannot be read");
-    }
+  /** What an ingest did: the version holding the source, and whether it wrote it just now. */
+  public record Result(
+      TableVersion table,
+      boolean written,
+      long rowsRead,
+      long rowsAccepted,
+      long rowsQuarantined) {}
+
+  /** Ingests the configured source, or the file at {@code inputOverride} when given. */
+  public static Result run(PipelineContext context, Optional<String> inputOverride) {
     var config = context.config();
-    IngestMode mode = config.ingest().mode();
-    String checksum = context.files().sha256(source);
+    StageConfigs.Ingest settings = config.ingest();
+    DeltaTables tables = context.tables();
+    String rawPath = context.layout().rawTable();
+    SchemaChange schemaChange = checkSchema(context, rawPath);
+
+    SourceReader reader = new SourceReader(context.spark(), context.files(), config.dataset());
+    StageConfigs.Source source = settings.source();
+    RawBatch batch;
+    if (inputOverride.isEmpty() && source.format() == SourceFormat.JDBC) {
+      batch = reader.readJdbc(source.jdbc(), lastWatermark(tables, rawPath));
+    } else {
+      String path =
+          inputOverride.orElseGet(
+              () -> source.path() != null ? source.path() : context.state().requireLandedFile());
+      batch = reader.readFile(path, SourceReader.formatOf(path, source.format()), source.csv());
+    }
+
+    Optional<Commit> existing = alreadyIngested(tables, rawPath, batch.checksum(), settings.mode());
     return context.inChildRun(
         "ingest",
         run -> {
-          Dataset<Row> data = RawFileReader.read(context.spark(), source, config.dataset());
-          Map<String, String> commitInfo = new LinkedHashMap<>();
-          commitInfo.put("operation", "ingest");
-          commitInfo.put("source", source);
-          commitInfo.put("source_sha256", checksum);
-          commitInfo.put("mode", mode.name().toLowerCase(Locale.ROOT));
-          commitInfo.put("pipeline_run_id", context.parentRun().runId());
-          TableVersion table;
-          long rows;
-          try {
-            rows = data.count();
-            commitInfo.put("rows", Long.toString(rows));
-            table =
-                context
-                    .tables()
-                    .write(
-                        data,
-                        context.layout().rawTable(),
-                        mode == IngestMode.SNAPSHOT ? SaveMode.Overwrite : SaveMode.Append,
-                        commitInfo,
-                        List.of());
-          } catch (Exception e) { // Spark's Scala code throws checked SparkExceptions unannounced
-            throw new PipelineException("ingest: cannot load " + source + ": " + rootMessage(e), e);
+          if (existing.isEmpty()) {
+            return write(context, batch, schemaChange, run);
           }
-          run.logParams(Map.of("source", source, "mode", mode.name().toLowerCase(Locale.ROOT)));
-          run.logMetrics(Map.of("rows", (double) rows));
+          TableVersion table = new TableVersion(rawPath, existing.get().version());
           run.setTags(
               Map.of(
-                  "batchmlops.source_sha256", checksum,
-                  "batchmlops.raw_table", table.path(),
+                  "batchmlops.ingest", "skipped: content already in " + table,
+                  "batchmlops.source_checksum", batch.checksum(),
                   "batchmlops.raw_version", Long.toString(table.version())));
-          context
-              .parentRun()
-              .setTags(Map.of("batchmlops.raw_version", Long.toString(table.version())));
-          context.updateState(s -> s.withRaw(table));
-          return table;
+          recordRaw(context, table);
+          return new Result(table, false, 0, 0, 0);
         });
   }
 
-  private static String rootMessage(Throwable error) {
-    Throwable cause = error;
-    while (cause.getCause() != null) {
-      cause = cause.getCause();
+  private static void recordRaw(PipelineContext context, TableVersion table) {
+    context.parentRun().setTags(Map.of("batchmlops.raw_version", Long.toString(table.version())));
+    context.updateState(s -> s.withRaw(table));
+  }
+
+  private static Result write(
+      PipelineContext context, RawBatch batch, SchemaChange schemaChange, TrackedRun run) {
+    var config = context.config();
+    StageConfigs.Ingest settings = config.ingest();
+    String runId = context.parentRun().runId();
+    Dataset<Row> parsed =
+        RecordParser.parse(batch.text(), config.dataset()).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Row counts =
+          parsed
+              .agg(
+                  count(lit(1)),
+                  sum(when(col(RecordParser.REASON).isNotNull(), 1L).otherwise(0L)),
+                  first(col(RecordParser.REASON), true))
+              .first();
+      long read = counts.getLong(0);
+      long quarantined = read == 0 ? 0 : counts.getLong(1);
+      long accepted = read - quarantined;
+      if (read == 0) {
+        throw new PipelineException("ingest: " + batch.source() + " has no rows");
+      }
+      Optional<TableVersion> quarantine =
+          quarantined == 0
+              ? Optional.empty()
+              : Optional.of(quarantine(context, parsed, batch, runId));
+      double share = (double) quarantined / read;
+      if (share > settings.maxQuarantineShare()) {
+        throw new PipelineException(
+            String.format(
+                Locale.ROOT,
+                "ingest: %d of %d rows of %s (%.1f%%) do not fit the contract, above the limit of %.1f%%;"
+                    + " nothing was written to the raw table; see %s (first reason: %s)",
+                quarantined,
+                read,
+                batch.source(),
+                100 * share,
+                100 * settings.maxQuarantineShare(),
+                quarantine.orElseThrow(),
+                counts.getString(2)));
+      }
+
+      Map<String, String> commitInfo = new LinkedHashMap<>();
+      commitInfo.put("operation", "ingest");
+      commitInfo.put("source", batch.source());
+      commitInfo.put("source_format", batch.format().name().toLowerCase(Locale.ROOT));
+      commitInfo.put("source_checksum", batch.checksum());
+      commitInfo.put("mode", settings.mode().name().toLowerCase(Locale.ROOT));
+      commitInfo.put("rows_read", Long.toString(read));
+      commitInfo.put("rows_accepted", Long.toString(accepted));
+      commitInfo.put("rows_quarantined", Long.toString(quarantined));
+      commitInfo.put("schema_fingerprint", SchemaCheck.fingerprint(config.dataset().schema()));
+      commitInfo.put("pipeline_run_id", runId);
+      batch.watermark().ifPresent(w -> commitInfo.put("watermark", w));
+      quarantine.ifPresent(q -> commitInfo.put("quarantine", q.toString()));
+      Column[] contractColumns =
+          config.dataset().columns().stream().map(c -> col(c.name())).toArray(Column[]::new);
+      TableVersion table =
+          context
+              .tables()
+              .write(
+                  parsed.where(col(RecordParser.REASON).isNull()).select(contractColumns),
+                  context.layout().rawTable(),
+                  settings.mode() == IngestMode.SNAPSHOT ? SaveMode.Overwrite : SaveMode.Append,
+                  commitInfo,
+                  List.of(),
+                  schemaChange);
+
+      run.logParams(
+          Map.of(
+              "source", batch.source(),
+              "source_format", commitInfo.get("source_format"),
+              "mode", commitInfo.get("mode")));
+      run.logMetrics(
+          Map.of(
+              "rows_read", (double) read,
+              "rows_accepted", (double) accepted,
+              "rows_quarantined", (double) quarantined));
+      Map<String, String> tags = new LinkedHashMap<>();
+      tags.put("batchmlops.source_checksum", batch.checksum());
+      tags.put("batchmlops.schema_fingerprint", commitInfo.get("schema_fingerprint"));
+      tags.put("batchmlops.raw_table", table.path());
+      tags.put("batchmlops.raw_version", Long.toString(table.version()));
+      run.setTags(tags);
+      recordRaw(context, table);
+      return new Result(table, true, read, accepted, quarantined);
+    } finally {
+      parsed.unpersist();
     }
-    String message =
-        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    return message.lines().findFirst().orElse(message);
+  }
+
+  /** Appends the rows that do not fit, with their raw record, reason and source. */
+  private static TableVersion quarantine(
+      PipelineContext context, Dataset<Row> parsed, RawBatch batch, String runId) {
+    Dataset<Row> rows =
+        parsed
+            .where(col(RecordParser.REASON).isNotNull())
+            .select(
+                col(RecordParser.RAW_RECORD).as("raw_record"),
+                col(RecordParser.REASON).as("reason"),
+                lit(batch.source()).as("source"),
+                lit(batch.checksum()).as("source_checksum"),
+                lit(runId).as("pipeline_run_id"),
+                lit(java.sql.Timestamp.from(Instant.now())).as("quarantined_at"));
+    return context
+        .tables()
+        .write(
+            rows,
+            context.layout().quarantineTable(),
+            SaveMode.Append,
+            Map.of("operation", "quarantine", "source", batch.source(), "pipeline_run_id", runId),
+            List.of(),
+            SchemaChange.NONE);
+  }
+
+  /** The schema change this ingest may make; fails naming the columns of an incompatible one. */
+  private static SchemaChange checkSchema(PipelineContext context, String rawPath) {
+    if (!context.tables().exists(rawPath)) {
+      return SchemaChange.NONE;
+    }
+    SchemaCheck check =
+        SchemaCheck.compare(context.tables().schema(rawPath), context.config().dataset().schema());
+    if (!check.incompatibilities().isEmpty()) {
+      throw new PipelineException(
+          "ingest: the contract's schema is incompatible with "
+              + rawPath
+              + ": "
+              + String.join("; ", check.incompatibilities()));
+    }
+    if (check.addedColumns().isEmpty()) {
+      return SchemaChange.NONE;
+    }
+    if (!context.config().ingest().allowNewColumns()) {
+      throw new PipelineException(
+          "ingest: the contract adds column(s) "
+              + check.addedColumns()
+              + " that "
+              + rawPath
+              + " does not have; set ingest.allow-new-columns = true to add them");
+    }
+    return SchemaChange.ADD_COLUMNS;
+  }
+
+  /**
+   * The commit whose content the table already holds: the batches since (and including) the last
+   * snapshot make up the current content. A snapshot is skipped only when the table is exactly that
+   * snapshot; an append is skipped when any of those batches had the same content.
+   */
+  static Optional<Commit> alreadyIngested(
+      DeltaTables tables, String rawPath, String checksum, IngestMode mode) {
+    if (!tables.exists(rawPath)) {
+      return Optional.empty();
+    }
+    List<Commit> current = new ArrayList<>();
+    for (Commit commit : tables.history(rawPath)) {
+      if (commit.pipelineOperation().equals("ingest")) {
+        current.add(commit);
+        if ("snapshot".equals(commit.metadata().get("mode"))) {
+          break;
+        }
+      }
+    }
+    List<Commit> candidates =
+        mode == IngestMode.SNAPSHOT ? (current.size() == 1 ? current : List.of()) : current;
+    return candidates.stream()
+        .filter(c -> checksum.equals(c.metadata().get("source_checksum")))
+        .findFirst();
+  }
+
+  private static Optional<String> lastWatermark(DeltaTables tables, String rawPath) {
+    if (!tables.exists(rawPath)) {
+      return Optional.empty();
+    }
+    return tables.history(rawPath).stream()
+        .map(c -> c.metadata().get("watermark"))
+        .filter(w -> w != null)
+        .findFirst();
   }
 }

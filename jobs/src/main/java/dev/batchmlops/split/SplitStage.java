@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.table.DeltaTables;
 import dev.batchmlops.table.TableVersion;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +63,8 @@ public final class SplitStage {
                       context.layout().splitTable(),
                       SaveMode.Overwrite,
                       commitInfo,
-                      List.of(HashSplitter.SPLIT_COLUMN));
+                      List.of(HashSplitter.SPLIT_COLUMN),
+                      DeltaTables.SchemaChange.REPLACE);
           run.logParams(
               Map.of(
                   "train_ratio", Double.toString(config.split().train()),

@@ -3,6 +3,8 @@ package dev.batchmlops.table;
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import io.delta.tables.DeltaTable;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,9 +12,21 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
 
 /** Reads Delta tables at pinned versions and writes them as single commits with metadata. */
 public final class DeltaTables {
+  /** What a write may do to an existing table's schema. */
+  public enum SchemaChange {
+    /** The data must have the table's schema. */
+    NONE,
+    /** The data may add columns. */
+    ADD_COLUMNS,
+    /** The data's schema replaces the table's (only for derived tables, with an overwrite). */
+    REPLACE
+  }
+
   private final SparkSession spark;
 
   public DeltaTables(SparkSession spark) {
@@ -28,15 +42,68 @@ public final class DeltaTables {
       String path,
       SaveMode mode,
       Map<String, String> commitInfo,
-      List<String> partitionColumns) {
+      List<String> partitionColumns,
+      SchemaChange schemaChange) {
     data.write()
         .format("delta")
         .mode(mode)
         .option("userMetadata", Json.compact(new TreeMap<>(commitInfo)))
-        .option("overwriteSchema", mode == SaveMode.Overwrite)
+        .option("mergeSchema", schemaChange == SchemaChange.ADD_COLUMNS)
+        .option("overwriteSchema", schemaChange == SchemaChange.REPLACE)
         .partitionBy(partitionColumns.toArray(String[]::new))
         .save(path);
     return new TableVersion(path, latestVersion(path));
+  }
+
+  public boolean exists(String path) {
+    return DeltaTable.isDeltaTable(spark, path);
+  }
+
+  public StructType schema(String path) {
+    requireTable(path);
+    return spark.read().format("delta").load(path).schema();
+  }
+
+  /** Every version of the table, newest first, with the pipeline's metadata of each. */
+  public List<Commit> history(String path) {
+    requireTable(path);
+    List<Commit> commits = new ArrayList<>();
+    for (Row row :
+        DeltaTable.forPath(spark, path)
+            .history()
+            .select("version", "timestamp", "operation", "userMetadata")
+            .orderBy(functions.col("version").desc())
+            .collectAsList()) {
+      commits.add(
+          new Commit(
+              row.getLong(0),
+              row.getTimestamp(1).toInstant(),
+              row.getString(2),
+              row.isNullAt(3) ? Map.of() : Json.parseStringMap(row.getString(3))));
+    }
+    return commits;
+  }
+
+  /** The latest version committed at or before {@code timestamp}. */
+  public TableVersion versionAsOf(String path, Instant timestamp) {
+    return history(path).stream()
+        .filter(c -> !c.timestamp().isAfter(timestamp))
+        .findFirst()
+        .map(c -> new TableVersion(path, c.version()))
+        .orElseThrow(
+            () ->
+                new PipelineException(
+                    "table " + path + " has no version at or before " + timestamp));
+  }
+
+  /** The table at a version that must exist. */
+  public TableVersion pinned(String path, long version) {
+    long latest = latestVersion(path);
+    if (version < 0 || version > latest) {
+      throw new PipelineException(
+          "table " + path + " has no version " + version + " (latest is " + latest + ")");
+    }
+    return new TableVersion(path, version);
   }
 
   public Dataset<Row> read(TableVersion table) {

@@ -1,5 +1,6 @@
 package dev.batchmlops.table;
 
+import dev.batchmlops.Fingerprints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -54,7 +54,7 @@ public final class HadoopFiles {
   /** SHA-256 of a file's bytes, or of every file under a folder in name order. */
   public String sha256(String path) {
     try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      MessageDigest digest = Fingerprints.newSha256();
       FileSystem fs = fs(path);
       var files = fs.listFiles(new Path(path), true);
       List<Path> sorted = new ArrayList<>();
@@ -70,8 +70,6 @@ public final class HadoopFiles {
       return HexFormat.of().formatHex(digest.digest());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path, e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
     }
   }
 

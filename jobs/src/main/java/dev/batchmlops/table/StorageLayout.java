@@ -22,6 +22,11 @@ public record StorageLayout(String root, String landing, String dataset) {
     return root + "/" + dataset + "/raw";
   }
 
+  /** Where rows that do not fit the contract go, with the reason. */
+  public String quarantineTable() {
+    return root + "/" + dataset + "/quarantine";
+  }
+
   public String splitTable() {
     return root + "/" + dataset + "/splits";
   }

@@ -2,12 +2,12 @@ package dev.batchmlops.config;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.batchmlops.support.ConfCopies;
 import dev.batchmlops.support.ProjectPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,19 +117,7 @@ class ConfigLoaderTest {
     assertNotEquals(a.hash(), c.hash());
   }
 
-  private Path copyOfConf() throws IOException {
-    Path source = ProjectPaths.confDir();
-    Path target = temp.resolve("conf");
-    try (Stream<Path> files = Files.walk(source)) {
-      for (Path file : files.toList()) {
-        Path copy = target.resolve(source.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(copy);
-        } else {
-          Files.copy(file, copy);
-        }
-      }
-    }
-    return target;
+  private Path copyOfConf() {
+    return ConfCopies.copy(temp.resolve("conf"));
   }
 }

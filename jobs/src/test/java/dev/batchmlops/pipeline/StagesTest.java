@@ -12,7 +12,6 @@ import dev.batchmlops.split.SplitStage;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.TestConfigs;
 import dev.batchmlops.support.TestSpark;
-import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.MlflowTracker;
 import dev.batchmlops.validate.ValidateStage;
 import java.io.IOException;
@@ -20,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.SaveMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,26 +48,6 @@ class StagesTest {
   }
 
   @Test
-  void parquetLandsAndIngestsAsOneCommitWithItsSource() {
-    PipelineContext context = open(Map.of("generate.format", "parquet"));
-    String landed = GenerateStage.run(context);
-    assertTrue(landed.endsWith("credit.parquet"), landed);
-    TableVersion raw = IngestStage.run(context, landed);
-    assertEquals(0, raw.version());
-    assertEquals(800, context.tables().read(raw).count());
-    String metadata = context.tables().commitMetadata(raw);
-    assertTrue(
-        metadata.contains("\"source_sha256\":\"" + context.files().sha256(landed) + "\""),
-        metadata);
-    assertEquals(raw, context.state().raw(), "the state records the version for later stages");
-
-    TableVersion appended = IngestStage.run(open(Map.of("ingest.mode", "append")), landed);
-    assertEquals(1, appended.version());
-    assertEquals(1600, context.tables().read(appended).count());
-    assertEquals(800, context.tables().read(raw).count(), "the old version still reads as it was");
-  }
-
-  @Test
   void contractBreachStopsTheRunAtValidateNamingColumnAndRule() throws IOException {
     Path file = temp.resolve("landing/broken.csv");
     CreditDataGenerator.generate(TestSpark.session(), 800, 42)
@@ -79,7 +59,7 @@ class StagesTest {
         .option("header", "true")
         .csv(file.toString());
     PipelineContext context = open(Map.of());
-    IngestStage.run(context, file.toString());
+    IngestStage.run(context, Optional.of(file.toString()));
     PipelineException error =
         assertThrows(PipelineException.class, () -> ValidateStage.run(context));
     assertTrue(error.getMessage().contains("age: max <= 100.0"), error.getMessage());
@@ -88,21 +68,5 @@ class StagesTest {
     assertTrue(refused.getMessage().contains("has not passed validation"), refused.getMessage());
     assertFalse(
         Files.exists(temp.resolve("delta/credit/splits")), "nothing is split from bad data");
-  }
-
-  @Test
-  void malformedValueFailsTheIngestAndLeavesNoTable() throws IOException {
-    PipelineContext context = open(Map.of());
-    String landed = GenerateStage.run(context);
-    Path broken = temp.resolve("broken.csv");
-    String csv = Files.readString(Path.of(landed));
-    Files.writeString(broken, csv.replaceFirst("\n(APP-00000000,[^,]*,)\\d+,", "\n$1forty,"));
-    PipelineException error =
-        assertThrows(PipelineException.class, () -> IngestStage.run(context, broken.toString()));
-    assertTrue(error.getMessage().startsWith("ingest: cannot load " + broken), error.getMessage());
-    String rawTable = temp.resolve("delta/credit/raw").toString();
-    assertFalse(
-        io.delta.tables.DeltaTable.isDeltaTable(TestSpark.session(), rawTable),
-        "no commit was made");
   }
 }

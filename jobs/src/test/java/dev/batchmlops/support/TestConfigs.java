@@ -11,12 +11,17 @@ public final class TestConfigs {
   private TestConfigs() {}
 
   public static PipelineConfig load(Path workDir, String trackingUri, Map<String, String> extra) {
+    return load(ProjectPaths.confDir(), workDir, trackingUri, extra);
+  }
+
+  public static PipelineConfig load(
+      Path confDir, Path workDir, String trackingUri, Map<String, String> extra) {
     Map<String, String> overrides = new LinkedHashMap<>();
     overrides.put("storage.root", workDir.resolve("delta").toString());
     overrides.put("storage.landing", workDir.resolve("landing").toString());
     overrides.put("tracking.uri", trackingUri);
     overrides.putAll(extra);
     return ConfigLoader.load(
-        new ConfigLoader.Request(ProjectPaths.confDir(), "test", "credit", overrides), Map.of());
+        new ConfigLoader.Request(confDir, "test", "credit", overrides), Map.of());
   }
 }

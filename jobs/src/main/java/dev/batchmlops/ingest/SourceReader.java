@@ -1,0 +1,204 @@
+package dev.batchmlops.ingest;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.ColumnSpec;
+import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.config.StageConfigs.SourceFormat;
+import dev.batchmlops.table.HadoopFiles;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads a source as text, so that no value is lost to a failed conversion before the parser can
+ * quarantine it with its reason: CSV and JSON lines through Spark's permissive readers, Parquet and
+ * JDBC cast to text.
+ */
+public final class SourceReader {
+  private final SparkSession spark;
+  private final HadoopFiles files;
+  private final DatasetContract contract;
+
+  public SourceReader(SparkSession spark, HadoopFiles files, DatasetContract contract) {
+    this.spark = spark;
+    this.files = files;
+    this.contract = contract;
+  }
+
+  /** The format of a file source, from the setting or else the file name. */
+  public static SourceFormat formatOf(String path, SourceFormat configured) {
+    if (configured != null) {
+      return configured;
+    }
+    String lower = path.toLowerCase(Locale.ROOT).replaceAll("/+$", "");
+    if (lower.endsWith(".csv")) {
+      return SourceFormat.CSV;
+    }
+    if (lower.endsWith(".json") || lower.endsWith(".jsonl")) {
+      return SourceFormat.JSON;
+    }
+    if (lower.endsWith(".parquet")) {
+      return SourceFormat.PARQUET;
+    }
+    throw new PipelineException(
+        "ingest: cannot tell the format of "
+            + path
+            + " (name it .csv, .json, .jsonl or .parquet, or set ingest.source.format)");
+  }
+
+  public RawBatch readFile(String path, SourceFormat format, StageConfigs.Csv csv) {
+    if (!files.exists(path)) {
+      throw new PipelineException(
+          "ingest: input path " + path + " does not exist or cannot be read");
+    }
+    String checksum = files.sha256(path);
+    Dataset<Row> text =
+        switch (format) {
+          case CSV -> readCsv(path, csv);
+          case JSON -> readJson(path);
+          case PARQUET -> asText(spark.read().parquet(path), path);
+          case JDBC -> throw new IllegalArgumentException("not a file format: " + format);
+        };
+    return new RawBatch(text, format, path, checksum, Optional.empty());
+  }
+
+  public RawBatch readJdbc(StageConfigs.Jdbc jdbc, Optional<String> lastWatermark) {
+    DataFrameReader reader =
+        spark.read().format("jdbc").option("url", jdbc.url()).option("fetchsize", "1000");
+    if (!jdbc.user().isEmpty()) {
+      reader = reader.option("user", jdbc.user());
+    }
+    String password = System.getenv(jdbc.passwordVariable());
+    if (password != null) {
+      reader = reader.option("password", password);
+    }
+    String base = jdbc.query().isEmpty() ? jdbc.table() : "(" + jdbc.query() + ") AS source_query";
+    String source = jdbc.url() + " " + (jdbc.query().isEmpty() ? jdbc.table() : jdbc.query());
+    boolean incremental = !jdbc.watermarkColumn().isEmpty();
+    String query = "SELECT * FROM " + base;
+    if (incremental && lastWatermark.isPresent()) {
+      query +=
+          " WHERE "
+              + jdbc.watermarkColumn()
+              + " > '"
+              + lastWatermark.get().replace("'", "''")
+              + "'";
+    }
+    Dataset<Row> rows;
+    try {
+      rows = reader.option("query", query).load().cache();
+    } catch (RuntimeException e) {
+      throw new PipelineException("ingest: cannot read " + source + ": " + firstLine(e), e);
+    }
+    Optional<String> watermark = Optional.empty();
+    if (incremental) {
+      Row max = rows.agg(max(col(jdbc.watermarkColumn())).cast("string")).first();
+      watermark = max.isNullAt(0) ? lastWatermark : Optional.of(max.getString(0));
+    }
+    Dataset<Row> text = asText(rows, source);
+    return new RawBatch(text, SourceFormat.JDBC, source, contentChecksum(text), watermark);
+  }
+
+  private Dataset<Row> readCsv(String path, StageConfigs.Csv csv) {
+    DataFrameReader options =
+        spark
+            .read()
+            .option("header", csv.header())
+            .option("sep", csv.delimiter())
+            .option("quote", csv.quote())
+            .option("encoding", csv.encoding());
+    List<String> fileColumns =
+        csv.header()
+            ? Arrays.asList(options.csv(path).columns())
+            : contract.columns().stream().map(ColumnSpec::name).toList();
+    requireContractColumns(fileColumns, path);
+    StructType textSchema = new StructType();
+    for (String column : fileColumns) {
+      textSchema = textSchema.add(column, DataTypes.StringType);
+    }
+    textSchema = textSchema.add(RecordParser.CORRUPT_RECORD, DataTypes.StringType);
+    Dataset<Row> rows =
+        options
+            .schema(textSchema)
+            .option("mode", "PERMISSIVE")
+            .option("enforceSchema", "true")
+            .option("columnNameOfCorruptRecord", RecordParser.CORRUPT_RECORD)
+            .csv(path);
+    return contractColumns(rows, true);
+  }
+
+  private Dataset<Row> readJson(String path) {
+    StructType textSchema = new StructType();
+    for (ColumnSpec column : contract.columns()) {
+      textSchema = textSchema.add(column.name(), DataTypes.StringType);
+    }
+    textSchema = textSchema.add(RecordParser.CORRUPT_RECORD, DataTypes.StringType);
+    Dataset<Row> rows =
+        spark
+            .read()
+            .schema(textSchema)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", RecordParser.CORRUPT_RECORD)
+            .json(path);
+    return contractColumns(rows, true);
+  }
+
+  /** Typed sources (Parquet, a database) as text, with an always-null corrupt record column. */
+  private Dataset<Row> asText(Dataset<Row> typed, String source) {
+    requireContractColumns(Arrays.asList(typed.columns()), source);
+    return contractColumns(
+        typed.withColumn(RecordParser.CORRUPT_RECORD, lit(null).cast("string")), false);
+  }
+
+  private Dataset<Row> contractColumns(Dataset<Row> rows, boolean alreadyText) {
+    List<Column> columns = new ArrayList<>();
+    for (ColumnSpec column : contract.columns()) {
+      Column value = alreadyText ? col(column.name()) : col(column.name()).cast("string");
+      columns.add(value.as(column.name()));
+    }
+    columns.add(col(RecordParser.CORRUPT_RECORD));
+    return rows.select(columns.toArray(Column[]::new));
+  }
+
+  private void requireContractColumns(List<String> found, String source) {
+    List<String> missing =
+        contract.columns().stream().map(ColumnSpec::name).filter(c -> !found.contains(c)).toList();
+    if (!missing.isEmpty()) {
+      throw new PipelineException(
+          "ingest: "
+              + source
+              + " lacks the contract's column(s) "
+              + missing
+              + " (found "
+              + found
+              + ")");
+    }
+  }
+
+  /** An order-independent fingerprint of rows: their count and the sum of their hashes. */
+  static String contentChecksum(Dataset<Row> text) {
+    Column[] all = Arrays.stream(text.columns()).map(functions::col).toArray(Column[]::new);
+    Row row =
+        text.agg(count(lit(1)), sum(xxhash64(all).cast("decimal(38,0)")).cast("string")).first();
+    return "rows:" + row.getLong(0) + ";hashsum:" + (row.isNullAt(1) ? "0" : row.getString(1));
+  }
+
+  private static String firstLine(Throwable error) {
+    String message =
+        error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    return message.lines().findFirst().orElse(message);
+  }
+}
