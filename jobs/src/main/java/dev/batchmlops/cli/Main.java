@@ -23,7 +23,9 @@ import picocli.CommandLine.Command;
       StageCommands.Train.class,
       StageCommands.Evaluate.class,
       StageCommands.Register.class,
-      RunCommand.class
+      RunCommand.class,
+      TableCommands.History.class,
+      TableCommands.Cleanup.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

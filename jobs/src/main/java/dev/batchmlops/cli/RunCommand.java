@@ -1,5 +1,6 @@
 package dev.batchmlops.cli;
 
+import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.StageConfigs.SourceFormat;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
@@ -13,6 +14,7 @@ import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The whole pipeline, in order, in one parent run. */
@@ -21,29 +23,35 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Run every stage in order: generate (unless --input or ingest.source is set), ingest,",
-      "validate, split, train,",
-      "evaluate, register. Reads every setting the stages read. Exits 3 when the model is not registered."
+      "validate, split, train, evaluate, register. With --raw-version or --raw-as-of, replay on that",
+      "raw table version instead of generating and ingesting.",
+      "Reads every setting the stages read. Exits 3 when the model is not registered."
     })
 final class RunCommand extends PipelineCommand {
   @Option(names = "--input", description = "Ingest this raw file instead of generating data.")
   String input;
+
+  @Mixin RawVersionOptions rawVersion;
 
   @Override
   boolean startsPipelineRun() {
     return true;
   }
 
-  private static boolean isJdbc(PipelineContext context) {
-    return context.config().ingest().source().format() == SourceFormat.JDBC;
+  private TableVersion generateAndIngest(PipelineContext context) {
+    StageConfigs.Source source = context.config().ingest().source();
+    if (input == null && source.path() == null && source.format() != SourceFormat.JDBC) {
+      GenerateStage.run(context);
+    }
+    IngestStage.Result ingested = IngestStage.run(context, Optional.ofNullable(input));
+    System.out.println(Reports.ingest(ingested));
+    return ingested.table();
   }
 
   @Override
   int execute(PipelineContext context, MlflowTracker tracker) {
-    if (input == null && context.config().ingest().source().path() == null && !isJdbc(context)) {
-      GenerateStage.run(context);
-    }
-    IngestStage.Result ingested = IngestStage.run(context, Optional.ofNullable(input));
-    TableVersion raw = ingested.table();
+    // A pinned raw version replays the run on data already ingested.
+    TableVersion raw = rawVersion.apply(context).orElseGet(() -> generateAndIngest(context));
     ValidateStage.run(context);
     TableVersion splits = SplitStage.run(context);
     TrainStage.run(context);

@@ -11,6 +11,7 @@ import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** One subcommand per stage; each reads what the earlier stages recorded in the pipeline state. */
@@ -69,12 +70,16 @@ final class StageCommands {
       name = "validate",
       mixinStandardHelpOptions = true,
       description = {
-        "Check the last ingested raw table version against the dataset contract with Deequ.",
+        "Check the last ingested raw table version (or the one pinned with --raw-version or",
+        "--raw-as-of) against the dataset contract with Deequ.",
         "Reads: the dataset contract (dataset.*). Exits non-zero naming each failed column and rule."
       })
   static final class Validate extends PipelineCommand {
+    @Mixin RawVersionOptions rawVersion;
+
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
+      rawVersion.apply(context);
       System.out.println("validation: " + ValidateStage.run(context).summary());
       return 0;
     }

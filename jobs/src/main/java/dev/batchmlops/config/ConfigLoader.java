@@ -76,7 +76,10 @@ public final class ConfigLoader {
     return new PipelineConfig(
         environment,
         c.getLong("pipeline.seed"),
-        new StageConfigs.Storage(c.getString("storage.root"), c.getString("storage.landing")),
+        new StageConfigs.Storage(
+            c.getString("storage.root"),
+            c.getString("storage.landing"),
+            c.getLong("storage.retention-hours")),
         new StageConfigs.Tracking(
             c.getString("tracking.uri"),
             c.getString("tracking.experiment-prefix"),

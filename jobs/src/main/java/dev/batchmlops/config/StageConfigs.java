@@ -7,7 +7,13 @@ public final class StageConfigs {
   private StageConfigs() {}
 
   /** Where Delta tables, saved models and the pipeline state live, and where raw files land. */
-  public record Storage(String root, String landing) {}
+  public record Storage(String root, String landing, long retentionHours) {
+    public Storage {
+      if (retentionHours < 0) {
+        throw ConfigException.invalid("storage.retention-hours", "must be >= 0");
+      }
+    }
+  }
 
   /** The MLflow tracking server and how runs are named. */
   public record Tracking(String uri, String experimentPrefix, int timeoutSeconds) {

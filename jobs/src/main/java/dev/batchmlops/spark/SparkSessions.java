@@ -20,6 +20,10 @@ public final class SparkSessions {
             .config(
                 "spark.sql.catalog.spark_catalog",
                 "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    // Time travel needs the log of every version a model was trained on: keep table logs for ten
+    // years (they are small) instead of Delta's 30 days. Applies to tables this session creates.
+    builder.config(
+        "spark.databricks.delta.properties.defaults.logRetentionDuration", "interval 3650 days");
     if (!launcherConf.contains("spark.master")) {
       builder.master("local[2]");
     }

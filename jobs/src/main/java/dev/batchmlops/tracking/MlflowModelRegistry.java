@@ -46,6 +46,24 @@ final class MlflowModelRegistry implements ModelRegistry {
   }
 
   @Override
+  public List<ModelVersion> versions(String name) {
+    List<ModelVersion> versions = new ArrayList<>();
+    String filter = encode("name='" + name.replace("'", "\\'") + "'");
+    String pageToken = "";
+    do {
+      JsonNode page =
+          rest.get(
+              API
+                  + "/model-versions/search?max_results=200&filter="
+                  + filter
+                  + (pageToken.isEmpty() ? "" : "&page_token=" + encode(pageToken)));
+      page.path("model_versions").forEach(v -> versions.add(toVersion(v)));
+      pageToken = page.path("next_page_token").asText("");
+    } while (!pageToken.isEmpty());
+    return versions;
+  }
+
+  @Override
   public void setAlias(String name, String alias, String version) {
     rest.post(
         API + "/registered-models/alias", Map.of("name", name, "alias", alias, "version", version));

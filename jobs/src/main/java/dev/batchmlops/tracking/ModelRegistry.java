@@ -1,5 +1,6 @@
 package dev.batchmlops.tracking;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,6 +15,9 @@ public interface ModelRegistry {
   ModelVersion createVersion(String name, String source, String runId, Map<String, String> tags);
 
   Optional<ModelVersion> versionByAlias(String name, String alias);
+
+  /** Every version of a registered model (none when the model does not exist). */
+  List<ModelVersion> versions(String name);
 
   void setAlias(String name, String alias, String version);
 }

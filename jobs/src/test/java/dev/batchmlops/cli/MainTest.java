@@ -123,6 +123,52 @@ class MainTest {
   }
 
   @Test
+  void historyShowsEveryVersionAndStagesReadThePinnedOne() throws IOException {
+    List<String> ingest = common(MlflowTestServer.shared().uri());
+    ingest.add(0, "ingest");
+    for (long rows : List.of(600L, 700L)) {
+      Path file = temp.resolve("applications-" + rows + ".parquet");
+      dev.batchmlops.generate.CreditDataGenerator.generate(
+              dev.batchmlops.support.TestSpark.session(), rows, rows)
+          .write()
+          .parquet(file.toString());
+      List<String> args = new ArrayList<>(ingest);
+      args.addAll(List.of("--input", file.toString()));
+      assertEquals(0, execute(args.toArray(String[]::new)).exitCode());
+    }
+    List<String> history = common(MlflowTestServer.shared().uri());
+    history.add(0, "history");
+    Outcome shown = execute(history.toArray(String[]::new));
+    assertEquals(0, shown.exitCode(), shown.stderr());
+    List<String> lines = shown.stdout().lines().toList();
+    assertTrue(
+        lines.get(2).startsWith("1 ") && lines.get(2).contains("rows_accepted=700"),
+        shown.stdout());
+    assertTrue(
+        lines.get(3).startsWith("0 ") && lines.get(3).contains("rows_accepted=600"),
+        shown.stdout());
+
+    List<String> validate = common(MlflowTestServer.shared().uri());
+    validate.addAll(0, List.of("validate", "--raw-version", "0"));
+    Outcome pinned = execute(validate.toArray(String[]::new));
+    assertEquals(0, pinned.exitCode(), pinned.stderr());
+    String state = Files.readString(temp.resolve("delta/credit/_pipeline/state.json"));
+    assertTrue(
+        state
+            .replaceAll("\\s", "")
+            .contains(
+                "\"validated\":{\"path\":\""
+                    + temp.resolve("delta/credit/raw")
+                    + "\",\"version\":0}"),
+        state);
+
+    validate.set(2, "9");
+    Outcome missing = execute(validate.toArray(String[]::new));
+    assertEquals(1, missing.exitCode());
+    assertTrue(missing.stderr().contains("has no version 9 (latest is 1)"), missing.stderr());
+  }
+
+  @Test
   void stagesRefuseToRunBeforeTheirInputsExist() {
     List<String> args = common(MlflowTestServer.shared().uri());
     args.add(0, "train");

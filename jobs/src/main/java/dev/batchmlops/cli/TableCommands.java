@@ -1,0 +1,132 @@
+package dev.batchmlops.cli;
+
+import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.retention.CleanupStage;
+import dev.batchmlops.spark.SparkSessions;
+import dev.batchmlops.table.Commit;
+import dev.batchmlops.table.DeltaTables;
+import dev.batchmlops.table.StorageLayout;
+import dev.batchmlops.tracking.MlflowTracker;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Commands that look after the dataset's Delta tables rather than run a stage. */
+final class TableCommands {
+  private TableCommands() {}
+
+  /** The tables `history` can show. */
+  enum Table {
+    raw,
+    quarantine,
+    splits
+  }
+
+  @Command(
+      name = "history",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Show the versions of one of the dataset's Delta tables, newest first, with what wrote them:",
+        "source, checksum, row counts, pipeline run. Reads: storage.root. Needs no MLflow server."
+      })
+  static final class History implements Callable<Integer> {
+    @Mixin CommonOptions options;
+
+    @Option(
+        names = "--table",
+        defaultValue = "raw",
+        description = "raw (default), quarantine or splits.")
+    Table table;
+
+    @Override
+    public Integer call() {
+      PipelineConfig config = options.load();
+      StorageLayout layout = StorageLayout.of(config);
+      String path =
+          switch (table) {
+            case raw -> layout.rawTable();
+            case quarantine -> layout.quarantineTable();
+            case splits -> layout.splitTable();
+          };
+      DeltaTables tables = new DeltaTables(SparkSessions.getOrCreate("batchmlops-history"));
+      System.out.println(path);
+      System.out.printf("%-8s %-24s %-10s %s%n", "version", "committed", "operation", "details");
+      for (Commit commit : tables.history(path)) {
+        System.out.printf(
+            "%-8d %-24s %-10s %s%n",
+            commit.version(),
+            commit.timestamp(),
+            commit.pipelineOperation().isEmpty() ? commit.operation() : commit.pipelineOperation(),
+            details(commit.metadata()));
+      }
+      return 0;
+    }
+
+    private static String details(Map<String, String> metadata) {
+      StringBuilder line = new StringBuilder();
+      for (String key :
+          List.of(
+              "source",
+              "mode",
+              "rows_read",
+              "rows_accepted",
+              "rows_quarantined",
+              "source_checksum",
+              "watermark",
+              "ratios",
+              "seed",
+              "pipeline_run_id")) {
+        String value = metadata.get(key);
+        if (value != null) {
+          line.append(key).append('=').append(value).append(' ');
+        }
+      }
+      return line.toString().trim();
+    }
+  }
+
+  @Command(
+      name = "cleanup",
+      mixinStandardHelpOptions = true,
+      description = {
+        "VACUUM the dataset's Delta tables: remove files no version has needed for",
+        "storage.retention-hours, keeping every file a registered model's table versions read",
+        "(found through the registry's lineage tags). Reads: storage.*, tracking.*, register.model-prefix."
+      })
+  static final class Cleanup implements Callable<Integer> {
+    @Mixin CommonOptions options;
+
+    @Option(
+        names = "--retain-hours",
+        description = "Override storage.retention-hours for this run.")
+    Long retainHours;
+
+    @Override
+    public Integer call() {
+      PipelineConfig config = options.load();
+      MlflowTracker tracker = new MlflowTracker(config.tracking());
+      tracker.checkReachable();
+      long hours = retainHours != null ? retainHours : config.storage().retentionHours();
+      List<CleanupStage.Vacuumed> done =
+          CleanupStage.run(
+              SparkSessions.getOrCreate("batchmlops-cleanup"),
+              StorageLayout.of(config),
+              tracker.registry(),
+              config.registeredModelName(),
+              hours);
+      for (CleanupStage.Vacuumed vacuumed : done) {
+        System.out.println(
+            "vacuumed "
+                + vacuumed.table()
+                + " retaining "
+                + vacuumed.retentionHours()
+                + " h"
+                + vacuumed.protectedVersion().map(v -> " (protecting " + v + ")").orElse(""));
+      }
+      return 0;
+    }
+  }
+}
