@@ -212,7 +212,7 @@ class PipelineEndToEndIT {
 
   @Test
   @Order(4)
-  void secondRunRegistersAVersionButKeepsTheChampionItDoesNotBeat() {
+  void secondRunIngestsNothingNewAndKeepsTheChampionItDoesNotBeat() {
     SparkSubmit.Result second = runPipeline(work, mlflow.uri());
     assertEquals(0, second.exitCode(), second.stderr());
     assertTrue(second.stdout().contains("version 2"), second.stdout());
@@ -220,13 +220,15 @@ class PipelineEndToEndIT {
         "1", alias("champion").path("version").asText(), "same data, same metrics: no promotion");
     assertEquals("2", alias("challenger").path("version").asText());
     assertEquals(2, versionCount());
+    assertTrue(second.stdout().contains("already ingested"), second.stdout());
     assertEquals(
-        1L,
+        0L,
         io.delta.tables.DeltaTable.forPath(
                 TestSpark.session(), work.resolve("delta/credit/raw").toString())
             .history(1)
             .first()
-            .getLong(0));
+            .getLong(0),
+        "the same generated file is not ingested twice");
   }
 
   @Test
