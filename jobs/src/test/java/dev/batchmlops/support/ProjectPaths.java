@@ -11,6 +11,11 @@ public final class ProjectPaths {
     return existing("batchmlops.conf.dir");
   }
 
+  /** The repository's root folder (the parent of conf/). */
+  public static Path root() {
+    return confDir().getParent();
+  }
+
   public static Path venv() {
     return existing("batchmlops.python.venv");
   }

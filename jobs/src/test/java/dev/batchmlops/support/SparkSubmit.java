@@ -21,7 +21,38 @@ public final class SparkSubmit {
     }
   }
 
+  /** Runs a job to its end (at most 10 minutes). */
   public static Result run(Path workDir, List<String> jobArgs) {
+    try {
+      Started started = start(workDir, jobArgs);
+      if (!started.process().waitFor(10, TimeUnit.MINUTES)) {
+        started.process().descendants().forEach(ProcessHandle::destroyForcibly);
+        started.process().destroyForcibly();
+        throw new AssertionError("spark-submit " + jobArgs + " ran past 10 minutes");
+      }
+      return started.result();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A job started in the background, with the files its output goes to. */
+  public record Started(Process process, Path out, Path err) {
+    public Result result() {
+      try {
+        return new Result(
+            process.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** Starts a job without waiting for it. */
+  public static Started start(Path workDir, List<String> jobArgs) {
     List<String> command = new ArrayList<>();
     command.add(ProjectPaths.venv().resolve("bin/spark-submit").toString());
     command.addAll(
@@ -55,21 +86,9 @@ public final class SparkSubmit {
           .put("PYSPARK_PYTHON", ProjectPaths.venv().resolve("bin/python").toString());
       builder.environment().remove("MLFLOW_TRACKING_URI");
       builder.environment().remove("MLOPS_STORAGE_ROOT");
-      Process process = builder.start();
-      if (!process.waitFor(10, TimeUnit.MINUTES)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        throw new AssertionError("spark-submit " + jobArgs + " ran past 10 minutes");
-      }
-      return new Result(
-          process.exitValue(),
-          Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
+      return new Started(builder.start(), out, err);
     } catch (IOException e) {
       throw new IllegalStateException("cannot run spark-submit", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 

@@ -1,0 +1,60 @@
+package dev.batchmlops.e2e;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.ProjectPaths;
+import dev.batchmlops.support.SparkSubmit;
+import dev.batchmlops.support.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The whole pipeline on the real Statlog German Credit data, through spark-submit. */
+class GermanCreditIT {
+  @Test
+  void thePipelineRunsOnTheRealDataAndRegistersAModel() throws Exception {
+    MlflowTestServer mlflow = MlflowTestServer.shared();
+    Path work = Files.createTempDirectory("batchmlops-german-");
+    SparkSubmit.Result result =
+        SparkSubmit.run(
+            work,
+            List.of(
+                "run",
+                "--conf-dir",
+                ProjectPaths.confDir().toString(),
+                "--env",
+                "test",
+                "--dataset",
+                "german-credit",
+                "--set",
+                "storage.root=" + work.resolve("delta"),
+                "--set",
+                "tracking.uri=" + mlflow.uri(),
+                "--input",
+                ProjectPaths.root().resolve("data/german-credit/credit-g.csv").toString()));
+    assertEquals(0, result.exitCode(), result.stderr());
+    assertEquals(
+        1000,
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(work.resolve("delta/german-credit/raw").toString())
+            .count());
+    JsonNode champion =
+        mlflow
+            .get(
+                "/api/2.0/mlflow/registered-models/alias?name=batchmlops-german-credit&alias=champion")
+            .path("model_version");
+    assertEquals("1", champion.path("version").asText());
+    double auc = 0;
+    for (JsonNode tag : champion.path("tags")) {
+      if (tag.path("key").asText().equals("test_auc")) {
+        auc = Double.parseDouble(tag.path("value").asText());
+      }
+    }
+    assertTrue(auc > 0.7, "a logistic regression reaches ~0.75 AUC on this data, got " + auc);
+  }
+}

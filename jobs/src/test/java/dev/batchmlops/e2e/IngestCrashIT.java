@@ -1,0 +1,112 @@
+package dev.batchmlops.e2e;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.ProjectPaths;
+import dev.batchmlops.support.SparkSubmit;
+import dev.batchmlops.support.TestSpark;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An ingest killed (SIGKILL) while it writes data files leaves the raw table at its previous
+ * version; running it again lands the batch exactly once.
+ */
+class IngestCrashIT {
+  private static final long BIG = 400_000;
+  private final SparkSession spark = TestSpark.session();
+
+  private static List<String> ingest(Path work, Path input) {
+    return List.of(
+        "ingest",
+        "--conf-dir",
+        ProjectPaths.confDir().toString(),
+        "--env",
+        "test",
+        "--set",
+        "storage.root=" + work.resolve("delta"),
+        "--set",
+        "storage.landing=" + work.resolve("landing"),
+        "--set",
+        "tracking.uri=" + MlflowTestServer.shared().uri(),
+        "--input",
+        input.toString());
+  }
+
+  @Test
+  void killedIngestLeavesThePreviousVersionAndARerunWritesTheBatchOnce() throws Exception {
+    Path work = Files.createTempDirectory("batchmlops-crash-");
+    Path small = work.resolve("sources/small.csv");
+    Path big = work.resolve("sources/big.csv");
+    CreditDataGenerator.generate(spark, 1000, 1)
+        .coalesce(1)
+        .write()
+        .option("header", "true")
+        .mode(SaveMode.Overwrite)
+        .csv(small.toString());
+    CreditDataGenerator.generate(spark, BIG, 2)
+        .write()
+        .option("header", "true")
+        .mode(SaveMode.Overwrite)
+        .csv(big.toString());
+    SparkSubmit.Result first = SparkSubmit.run(work, ingest(work, small));
+    assertEquals(0, first.exitCode(), first.stderr());
+    Path raw = work.resolve("delta/credit/raw");
+    Set<Path> before = dataFiles(raw);
+
+    SparkSubmit.Started killed = SparkSubmit.start(work, ingest(work, big));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (dataFiles(raw).equals(before)) {
+      assertTrue(
+          killed.process().isAlive(),
+          "the ingest ended before it was killed: " + killed.result().stderr());
+      assertTrue(System.nanoTime() < deadline, "the ingest wrote no data file within 5 minutes");
+      Thread.sleep(20);
+    }
+    killed.process().descendants().forEach(ProcessHandle::destroyForcibly);
+    killed.process().destroyForcibly();
+    killed.process().waitFor();
+
+    assertTrue(
+        dataFiles(raw).size() > before.size(), "the kill came while data files were written");
+    assertEquals(0L, latestVersion(raw), "no commit: the table is at its previous version");
+    assertEquals(1000, spark.read().format("delta").load(raw.toString()).collectAsList().size());
+
+    SparkSubmit.Result rerun = SparkSubmit.run(work, ingest(work, big));
+    assertEquals(0, rerun.exitCode(), rerun.stderr());
+    assertEquals(1L, latestVersion(raw));
+    assertEquals(BIG, spark.read().format("delta").load(raw.toString()).count());
+
+    SparkSubmit.Result again = SparkSubmit.run(work, ingest(work, big));
+    assertEquals(0, again.exitCode(), again.stderr());
+    assertTrue(again.stdout().contains("already ingested"), again.stdout());
+    assertEquals(1L, latestVersion(raw), "no duplicate batch");
+  }
+
+  private long latestVersion(Path table) {
+    return DeltaTable.forPath(spark, table.toString()).history(1).first().getLong(0);
+  }
+
+  private static Set<Path> dataFiles(Path table) throws IOException {
+    if (!Files.isDirectory(table)) {
+      return Set.of();
+    }
+    try (Stream<Path> files = Files.list(table)) {
+      return files
+          .filter(f -> f.getFileName().toString().endsWith(".parquet"))
+          .collect(Collectors.toSet());
+    }
+  }
+}
