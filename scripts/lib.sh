@@ -39,6 +39,17 @@ ensure_venv() {
   export SPARK_HOME PYSPARK_PYTHON
 }
 
+# PostgreSQL's server binaries, for the JDBC ingestion tests (each test run starts its own cluster).
+ensure_postgres() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    return
+  fi
+  [ "$(id -u)" = 0 ] || die "the tests need PostgreSQL's server: apt-get install postgresql"
+  log "installing PostgreSQL (Debian package postgresql)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+}
+
 # Builds the job jar when it is missing or older than any source or build file.
 ensure_jar() {
   if [ -f "$JOB_JAR" ] && [ -z "$(find "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/jobs/pom.xml" \

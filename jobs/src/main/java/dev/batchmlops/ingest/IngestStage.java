@@ -115,6 +115,17 @@ public final class IngestStage {
       long quarantined = read == 0 ? 0 : counts.getLong(1);
       long accepted = read - quarantined;
       if (read == 0) {
+        if (settings.mode() == IngestMode.APPEND
+            && context.tables().exists(context.layout().rawTable())) {
+          // An incremental load that finds nothing new is done: the table already holds it all.
+          TableVersion current =
+              new TableVersion(
+                  context.layout().rawTable(),
+                  context.tables().latestVersion(context.layout().rawTable()));
+          run.setTags(Map.of("batchmlops.ingest", "skipped: no new rows in " + batch.source()));
+          recordRaw(context, current);
+          return new Result(current, false, 0, 0, 0);
+        }
         throw new PipelineException("ingest: " + batch.source() + " has no rows");
       }
       Optional<TableVersion> quarantine =

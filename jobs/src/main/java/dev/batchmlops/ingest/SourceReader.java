@@ -100,7 +100,7 @@ public final class SourceReader {
     Dataset<Row> rows;
     try {
       rows = reader.option("query", query).load().cache();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // JDBC drivers' SQLExceptions arrive unannounced through Scala code
       throw new PipelineException("ingest: cannot read " + source + ": " + firstLine(e), e);
     }
     Optional<String> watermark = Optional.empty();
