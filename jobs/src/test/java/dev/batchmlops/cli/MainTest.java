@@ -2,6 +2,7 @@ package dev.batchmlops.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
 import java.io.ByteArrayOutputStream;
@@ -40,14 +41,11 @@ class MainTest {
     }
   }
 
+  /** Arguments after the command name (the tests put the command at index 0). */
   private List<String> common(String trackingUri) {
-    return new ArrayList<>(
-        List.of(
-            "--conf-dir", ProjectPaths.confDir().toString(),
-            "--env", "test",
-            "--set", "storage.root=" + temp.resolve("delta"),
-            "--set", "storage.landing=" + temp.resolve("landing"),
-            "--set", "tracking.uri=" + trackingUri));
+    List<String> args = JobArgs.of("placeholder", temp, trackingUri);
+    args.remove(0);
+    return args;
   }
 
   @Test
@@ -161,6 +159,20 @@ class MainTest {
                     + temp.resolve("delta/credit/raw")
                     + "\",\"version\":0}"),
         state);
+
+    String v1Committed = lines.get(2).split("\\s+")[1];
+    List<String> asOf = common(MlflowTestServer.shared().uri());
+    asOf.addAll(0, List.of("validate", "--raw-as-of", v1Committed));
+    assertEquals(0, execute(asOf.toArray(String[]::new)).exitCode());
+    String stateAsOf = Files.readString(temp.resolve("delta/credit/_pipeline/state.json"));
+    assertTrue(
+        stateAsOf
+            .replaceAll("\\s", "")
+            .contains(
+                "\"validated\":{\"path\":\""
+                    + temp.resolve("delta/credit/raw")
+                    + "\",\"version\":1}"),
+        stateAsOf);
 
     validate.set(2, "9");
     Outcome missing = execute(validate.toArray(String[]::new));

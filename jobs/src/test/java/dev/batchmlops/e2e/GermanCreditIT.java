@@ -3,13 +3,13 @@ package dev.batchmlops.e2e;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The whole pipeline on the real Statlog German Credit data, through spark-submit. */
@@ -21,18 +21,12 @@ class GermanCreditIT {
     SparkSubmit.Result result =
         SparkSubmit.run(
             work,
-            List.of(
+            JobArgs.of(
                 "run",
-                "--conf-dir",
-                ProjectPaths.confDir().toString(),
-                "--env",
-                "test",
+                work,
+                mlflow.uri(),
                 "--dataset",
                 "german-credit",
-                "--set",
-                "storage.root=" + work.resolve("delta"),
-                "--set",
-                "tracking.uri=" + mlflow.uri(),
                 "--input",
                 ProjectPaths.root().resolve("data/german-credit/credit-g.csv").toString()));
     assertEquals(0, result.exitCode(), result.stderr());

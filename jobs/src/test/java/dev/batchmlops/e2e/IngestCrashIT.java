@@ -3,8 +3,8 @@ package dev.batchmlops.e2e;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
-import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import io.delta.tables.DeltaTable;
@@ -29,20 +29,7 @@ class IngestCrashIT {
   private final SparkSession spark = TestSpark.session();
 
   private static List<String> ingest(Path work, Path input) {
-    return List.of(
-        "ingest",
-        "--conf-dir",
-        ProjectPaths.confDir().toString(),
-        "--env",
-        "test",
-        "--set",
-        "storage.root=" + work.resolve("delta"),
-        "--set",
-        "storage.landing=" + work.resolve("landing"),
-        "--set",
-        "tracking.uri=" + MlflowTestServer.shared().uri(),
-        "--input",
-        input.toString());
+    return JobArgs.of("ingest", work, MlflowTestServer.shared().uri(), "--input", input.toString());
   }
 
   @Test
@@ -71,7 +58,7 @@ class IngestCrashIT {
     while (dataFiles(raw).equals(before)) {
       assertTrue(
           killed.process().isAlive(),
-          "the ingest ended before it was killed: " + killed.result().stderr());
+          () -> "the ingest ended before it was killed: " + killed.result().stderr());
       assertTrue(System.nanoTime() < deadline, "the ingest wrote no data file within 5 minutes");
       Thread.sleep(20);
     }

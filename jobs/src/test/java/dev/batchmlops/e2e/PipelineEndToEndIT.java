@@ -3,8 +3,8 @@ package dev.batchmlops.e2e;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
-import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import java.io.IOException;
@@ -57,27 +57,8 @@ class PipelineEndToEndIT {
     firstRun = runPipeline(work, mlflow.uri());
   }
 
-  private static List<String> jobArgs(Path work, String trackingUri, String... extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "run",
-                "--conf-dir",
-                ProjectPaths.confDir().toString(),
-                "--env",
-                "test",
-                "--set",
-                "storage.root=" + work.resolve("delta"),
-                "--set",
-                "storage.landing=" + work.resolve("landing"),
-                "--set",
-                "tracking.uri=" + trackingUri));
-    args.addAll(List.of(extra));
-    return args;
-  }
-
   private static SparkSubmit.Result runPipeline(Path work, String trackingUri, String... extra) {
-    return SparkSubmit.run(work, jobArgs(work, trackingUri, extra));
+    return SparkSubmit.run(work, JobArgs.of("run", work, trackingUri, extra));
   }
 
   @Test
