@@ -29,7 +29,15 @@ class IngestCrashIT {
   private final SparkSession spark = TestSpark.session();
 
   private static List<String> ingest(Path work, Path input) {
-    return JobArgs.of("ingest", work, MlflowTestServer.shared().uri(), "--input", input.toString());
+    // Its own experiment, so the pipeline runs other tests count are theirs alone.
+    return JobArgs.of(
+        "ingest",
+        work,
+        MlflowTestServer.shared().uri(),
+        "--set",
+        "tracking.experiment-prefix=crash-test",
+        "--input",
+        input.toString());
   }
 
   @Test
