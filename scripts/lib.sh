@@ -73,7 +73,8 @@ ensure_mlflow_server() {
   fi
   mkdir -p "$store/artifacts"
   log "starting the MLflow server at $url (store: $store)"
-  nohup "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 1 \
+  # Its own process group, so that one kill stops the server and its gunicorn workers.
+  setsid nohup "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 1 \
     --backend-store-uri "sqlite:///$store/mlflow.db" \
     --artifacts-destination "$store/artifacts" --serve-artifacts \
     >"$store/server.log" 2>&1 &
