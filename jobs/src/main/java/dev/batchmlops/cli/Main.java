@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
-      "Batch MLOps pipeline on Spark: Delta-versioned data, Deequ validation, MLlib training,",
-      "MLflow tracking and registry. Run with spark-submit --class dev.batchmlops.cli.Main JAR COMMAND."
+      "Batch MLOps pipeline on Spark: Delta-versioned data, Deequ validation,",
+      "MLlib training, MLflow tracking and registry.",
+      "Run with: spark-submit --class dev.batchmlops.cli.Main JAR COMMAND"
     },
     subcommands = {
       StageCommands.Generate.class,

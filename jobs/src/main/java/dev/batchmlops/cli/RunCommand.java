@@ -22,9 +22,10 @@ import picocli.CommandLine.Option;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Run every stage in order: generate (unless --input or ingest.source is set), ingest,",
-      "validate, split, train, evaluate, register. With --raw-version or --raw-as-of, replay on that",
-      "raw table version instead of generating and ingesting.",
+      "Run every stage in order, in one MLflow parent run.",
+      "generate (unless --input or ingest.source is set), ingest, validate, split, train,",
+      "evaluate, register. With --raw-version or --raw-as-of, replay on that raw table version",
+      "instead of generating and ingesting.",
       "Reads every setting the stages read. Exits 3 when the model is not registered."
     })
 final class RunCommand extends PipelineCommand {

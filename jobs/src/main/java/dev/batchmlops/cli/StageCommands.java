@@ -22,7 +22,8 @@ final class StageCommands {
       name = "generate",
       mixinStandardHelpOptions = true,
       description = {
-        "Write seeded synthetic credit applications to the landing folder (one CSV or Parquet file).",
+        "Write seeded synthetic credit applications to the landing folder.",
+        "One CSV or Parquet file; the same seed gives the same file.",
         "Reads: generate.rows, generate.format, pipeline.seed, storage.landing."
       })
   static final class Generate extends PipelineCommand {
@@ -42,8 +43,9 @@ final class StageCommands {
       name = "ingest",
       mixinStandardHelpOptions = true,
       description = {
-        "Load a source (CSV, JSON lines, Parquet file or folder, or a JDBC table) into the dataset's",
-        "raw Delta table as one commit; rows that do not fit the contract go to the quarantine table.",
+        "Land a source in the raw Delta table as one commit.",
+        "Sources: a CSV, JSON lines or Parquet file or folder, or a JDBC table or query. Rows that",
+        "do not fit the contract go to the quarantine table.",
         "The same content twice is written once. Reads: ingest.*, storage.root, the contract's columns;",
         "the input defaults to ingest.source.path, else the file `generate` landed last."
       })
@@ -70,8 +72,8 @@ final class StageCommands {
       name = "validate",
       mixinStandardHelpOptions = true,
       description = {
-        "Check the last ingested raw table version (or the one pinned with --raw-version or",
-        "--raw-as-of) against the dataset contract with Deequ.",
+        "Check the raw table against the dataset contract with Deequ.",
+        "Checks the last ingested version, or the one pinned with --raw-version or --raw-as-of.",
         "Reads: the dataset contract (dataset.*). Exits non-zero naming each failed column and rule."
       })
   static final class Validate extends PipelineCommand {
@@ -89,7 +91,8 @@ final class StageCommands {
       name = "split",
       mixinStandardHelpOptions = true,
       description = {
-        "Split the validated raw table version into train, validation and test (one Delta table).",
+        "Split the validated raw version into train, validation and test.",
+        "Writes one Delta table partitioned by split.",
         "Reads: split.train, split.validation, split.test, pipeline.seed, dataset.id-column."
       })
   static final class Split extends PipelineCommand {
@@ -104,7 +107,9 @@ final class StageCommands {
       name = "train",
       mixinStandardHelpOptions = true,
       description = {
-        "Fit the feature pipeline and logistic regression, and the prior baseline, on the train split.",
+        "Train the candidate model and the baseline on the train split.",
+        "The candidate is the contract's feature pipeline and logistic regression; the baseline",
+        "predicts the training prior.",
         "Reads: train.*, evaluate.threshold, the dataset contract's features."
       })
   static final class Train extends PipelineCommand {
@@ -119,7 +124,8 @@ final class StageCommands {
       name = "evaluate",
       mixinStandardHelpOptions = true,
       description = {
-        "Score the test split with the candidate and the baseline, overall and per segment.",
+        "Score the test split with the candidate and the baseline.",
+        "Metrics overall and per segment column.",
         "Reads: evaluate.threshold, dataset.segment-columns."
       })
   static final class Evaluate extends PipelineCommand {
@@ -134,7 +140,8 @@ final class StageCommands {
       name = "register",
       mixinStandardHelpOptions = true,
       description = {
-        "Register the evaluated candidate if it beats the baseline; move `champion` if it beats the champion.",
+        "Register the candidate if it beats the baseline.",
+        "The champion alias moves to it only if it also beats the current champion.",
         "Reads: register.*. Exits 3 when the candidate is not registered."
       })
   static final class Register extends PipelineCommand {

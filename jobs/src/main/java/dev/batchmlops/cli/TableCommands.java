@@ -29,8 +29,9 @@ final class TableCommands {
       name = "history",
       mixinStandardHelpOptions = true,
       description = {
-        "Show the versions of one of the dataset's Delta tables, newest first, with what wrote them:",
-        "source, checksum, row counts, pipeline run. Reads: storage.root. Needs no MLflow server."
+        "Show the versions of a Delta table of the dataset.",
+        "Newest first, with what wrote each: source, checksum, row counts, pipeline run.",
+        "Reads: storage.root. Needs no MLflow server."
       })
   static final class History implements Callable<Integer> {
     @Mixin CommonOptions options;
@@ -92,9 +93,10 @@ final class TableCommands {
       name = "cleanup",
       mixinStandardHelpOptions = true,
       description = {
-        "VACUUM the dataset's Delta tables: remove files no version has needed for",
-        "storage.retention-hours, keeping every file a registered model's table versions read",
-        "(found through the registry's lineage tags). Reads: storage.*, tracking.*, register.model-prefix."
+        "Vacuum the dataset's Delta tables, sparing registered models' data.",
+        "Removes files no version has needed for storage.retention-hours, keeping every file",
+        "that a table version named in a registered model's lineage tags reads.",
+        "Reads: storage.*, tracking.*, register.model-prefix."
       })
   static final class Cleanup implements Callable<Integer> {
     @Mixin CommonOptions options;
