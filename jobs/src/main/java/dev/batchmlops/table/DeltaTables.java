@@ -116,18 +116,6 @@ public final class DeltaTables {
     return DeltaTable.forPath(spark, path).history(1).first().<Long>getAs("version");
   }
 
-  /** The user metadata of one commit, as written by {@link #write}. */
-  public String commitMetadata(TableVersion table) {
-    requireTable(table.path());
-    Row row =
-        DeltaTable.forPath(spark, table.path())
-            .history()
-            .where("version = " + table.version())
-            .select("userMetadata")
-            .first();
-    return row.isNullAt(0) ? "" : row.getString(0);
-  }
-
   private void requireTable(String path) {
     if (!DeltaTable.isDeltaTable(spark, path)) {
       throw new PipelineException("no Delta table at " + path);
