@@ -60,12 +60,14 @@ public final class IngestStage {
     DeltaTables tables = context.tables();
     String rawPath = context.layout().rawTable();
     SchemaChange schemaChange = checkSchema(context, rawPath);
+    // Read once: both the watermark and the idempotency check come from the table's history.
+    List<Commit> history = tables.exists(rawPath) ? tables.history(rawPath) : List.of();
 
     SourceReader reader = new SourceReader(context.spark(), context.files(), config.dataset());
     StageConfigs.Source source = settings.source();
     RawBatch batch;
     if (inputOverride.isEmpty() && source.format() == SourceFormat.JDBC) {
-      batch = reader.readJdbc(source.jdbc(), lastWatermark(tables, rawPath));
+      batch = reader.readJdbc(source.jdbc(), lastWatermark(history));
     } else {
       String path =
           inputOverride.orElseGet(
@@ -73,7 +75,7 @@ public final class IngestStage {
       batch = reader.readFile(path, SourceReader.formatOf(path, source.format()), source.csv());
     }
 
-    Optional<Commit> existing = alreadyIngested(tables, rawPath, batch.checksum(), settings.mode());
+    Optional<Commit> existing = alreadyIngested(history, batch.checksum(), settings.mode());
     return context.inChildRun(
         "ingest",
         run -> {
@@ -254,13 +256,9 @@ public final class IngestStage {
    * snapshot make up the current content. A snapshot is skipped only when the table is exactly that
    * snapshot; an append is skipped when any of those batches had the same content.
    */
-  static Optional<Commit> alreadyIngested(
-      DeltaTables tables, String rawPath, String checksum, IngestMode mode) {
-    if (!tables.exists(rawPath)) {
-      return Optional.empty();
-    }
+  static Optional<Commit> alreadyIngested(List<Commit> history, String checksum, IngestMode mode) {
     List<Commit> current = new ArrayList<>();
-    for (Commit commit : tables.history(rawPath)) {
+    for (Commit commit : history) {
       if (commit.pipelineOperation().equals("ingest")) {
         current.add(commit);
         if ("snapshot".equals(commit.metadata().get("mode"))) {
@@ -275,11 +273,8 @@ public final class IngestStage {
         .findFirst();
   }
 
-  private static Optional<String> lastWatermark(DeltaTables tables, String rawPath) {
-    if (!tables.exists(rawPath)) {
-      return Optional.empty();
-    }
-    return tables.history(rawPath).stream()
+  private static Optional<String> lastWatermark(List<Commit> history) {
+    return history.stream()
         .map(c -> c.metadata().get("watermark"))
         .filter(w -> w != null)
         .findFirst();
