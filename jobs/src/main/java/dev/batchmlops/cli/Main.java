@@ -21,12 +21,14 @@ import picocli.CommandLine.Command;
       StageCommands.Ingest.class,
       StageCommands.Validate.class,
       StageCommands.Split.class,
+      StageCommands.Leakage.class,
       StageCommands.Train.class,
       StageCommands.Evaluate.class,
       StageCommands.Register.class,
       RunCommand.class,
       TableCommands.History.class,
-      TableCommands.Cleanup.class
+      TableCommands.Cleanup.class,
+      ProfileCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

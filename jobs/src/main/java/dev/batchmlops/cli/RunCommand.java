@@ -5,6 +5,7 @@ import dev.batchmlops.config.StageConfigs.SourceFormat;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
+import dev.batchmlops.leakage.LeakageStage;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.register.RegisterStage;
 import dev.batchmlops.split.SplitStage;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Run every stage in order, in one MLflow parent run.",
-      "generate (unless --input or ingest.source is set), ingest, validate, split, train,",
+      "generate (unless --input or ingest.source is set), ingest, validate, split, leakage, train,",
       "evaluate, register. With --raw-version or --raw-as-of, replay on that raw table version",
       "instead of generating and ingesting.",
       "Reads every setting the stages read. Exits 3 when the model is not registered."
@@ -55,6 +56,7 @@ final class RunCommand extends PipelineCommand {
     TableVersion raw = rawVersion.apply(context).orElseGet(() -> generateAndIngest(context));
     ValidateStage.run(context);
     TableVersion splits = SplitStage.run(context);
+    LeakageStage.run(context);
     TrainStage.run(context);
     EvaluateStage.run(context);
     RegisterStage.Outcome outcome = RegisterStage.run(context, tracker.registry());

@@ -3,6 +3,7 @@ package dev.batchmlops.cli;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
+import dev.batchmlops.leakage.LeakageStage;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.register.RegisterStage;
 import dev.batchmlops.split.SplitStage;
@@ -73,8 +74,11 @@ final class StageCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Check the raw table against the dataset contract with Deequ.",
-        "Checks the last ingested version, or the one pinned with --raw-version or --raw-as-of.",
-        "Reads: the dataset contract (dataset.*). Exits non-zero naming each failed column and rule."
+        "Checks the last ingested version, or the one pinned with --raw-version or --raw-as-of:",
+        "every column rule, the positive share, and each anomaly rule against the metrics of earlier",
+        "passing validations (kept in <storage.root>/<dataset>/_pipeline/metrics-history.json).",
+        "Reads: the dataset contract (dataset.*). Warnings are reported; an error-level failure exits",
+        "non-zero naming each failed column and rule."
       })
   static final class Validate extends PipelineCommand {
     @Mixin RawVersionOptions rawVersion;
@@ -104,10 +108,29 @@ final class StageCommands {
   }
 
   @Command(
+      name = "leakage",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Check the splits for leakage before anything is trained.",
+        "Target leakage (single-feature AUC on the train split), post-outcome features, the id and",
+        "row order predicting the label, features observed after the event time, validation/test",
+        "rows identical to training rows, and entities in more than one split.",
+        "Reads: leakage.*, the dataset contract. Exits non-zero on an error-level finding."
+      })
+  static final class Leakage extends PipelineCommand {
+    @Override
+    int execute(PipelineContext context, MlflowTracker tracker) {
+      System.out.println("leakage: " + LeakageStage.run(context).summary());
+      return 0;
+    }
+  }
+
+  @Command(
       name = "train",
       mixinStandardHelpOptions = true,
       description = {
         "Train the candidate model and the baseline on the train split.",
+        "Only splits that passed `leakage` are trained on.",
         "The candidate is the contract's feature pipeline and logistic regression; the baseline",
         "predicts the training prior.",
         "Reads: train.*, evaluate.threshold, the dataset contract's features."

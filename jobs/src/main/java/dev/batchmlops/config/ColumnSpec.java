@@ -1,6 +1,8 @@
 package dev.batchmlops.config;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -11,6 +13,12 @@ import java.util.OptionalDouble;
  * @param min inclusive lower bound of a numeric column, if any
  * @param max inclusive upper bound of a numeric column, if any
  * @param allowed the allowed values (as text), empty when any value is allowed
+ * @param pattern a regular expression every non-null value must match, if any
+ * @param unique whether no two rows may share a value (always true for the id column)
+ * @param knownAfterOutcome whether the value is only known once the outcome is: never a feature
+ * @param observedAt the date column that says when this column's value was observed, if any; it
+ *     must not be later than the dataset's event time
+ * @param severities the severity of each rule kind that is not an error
  */
 public record ColumnSpec(
     String name,
@@ -20,10 +28,20 @@ public record ColumnSpec(
     double completeness,
     OptionalDouble min,
     OptionalDouble max,
-    List<String> allowed) {
+    List<String> allowed,
+    Optional<String> pattern,
+    boolean unique,
+    boolean knownAfterOutcome,
+    Optional<String> observedAt,
+    Map<RuleKind, Severity> severities) {
 
   public ColumnSpec {
     allowed = List.copyOf(allowed);
+    severities = Map.copyOf(severities);
+  }
+
+  public Severity severity(RuleKind kind) {
+    return severities.getOrDefault(kind, Severity.ERROR);
   }
 
   public boolean isCategoricalFeature() {

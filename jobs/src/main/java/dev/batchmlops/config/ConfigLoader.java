@@ -4,14 +4,19 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Loads the layered configuration once: defaults, then the environment, then the dataset contract,
@@ -90,6 +95,12 @@ public final class ConfigLoader {
         ingest(c),
         new StageConfigs.Split(
             c.getDouble("split.train"), c.getDouble("split.validation"), c.getDouble("split.test")),
+        new StageConfigs.Leakage(
+            c.getDouble("leakage.error-auc"),
+            c.getDouble("leakage.warning-auc"),
+            c.getInt("leakage.bins"),
+            c.getLong("leakage.min-bin-rows"),
+            c.getDouble("leakage.max-duplicate-share")),
         new StageConfigs.Train(
             c.getInt("train.logistic-regression.max-iter"),
             c.getDouble("train.logistic-regression.reg-param"),
@@ -131,20 +142,71 @@ public final class ConfigLoader {
         c.getBoolean("ingest.allow-new-columns"));
   }
 
+  private static final Set<String> DATASET_KEYS =
+      Set.of(
+          "name",
+          "label",
+          "positive-label",
+          "id-column",
+          "entity-column",
+          "event-time-column",
+          "segment-columns",
+          "min-rows",
+          "positive-share",
+          "segment-completeness",
+          "columns",
+          "anomalies");
+  private static final Set<String> COLUMN_KEYS =
+      Set.of(
+          "name",
+          "type",
+          "role",
+          "required",
+          "completeness",
+          "min",
+          "max",
+          "allowed",
+          "pattern",
+          "unique",
+          "known-after-outcome",
+          "observed-at",
+          "severity");
+  private static final Set<String> ANOMALY_KEYS =
+      Set.of(
+          "metric", "column", "strategy", "max-decrease", "max-increase", "deviations", "severity");
+
   private static DatasetContract contract(Config c) {
+    Config dataset = c.getConfig("dataset");
+    requireKnownKeys(dataset, "dataset", DATASET_KEYS);
     List<? extends Config> columnConfigs = c.getConfigList("dataset.columns");
     List<ColumnSpec> columns = new ArrayList<>();
     for (int i = 0; i < columnConfigs.size(); i++) {
       columns.add(column(columnConfigs.get(i), "dataset.columns[" + i + "]"));
+    }
+    List<AnomalyRule> anomalies = new ArrayList<>();
+    List<? extends Config> anomalyConfigs = c.getConfigList("dataset.anomalies");
+    for (int i = 0; i < anomalyConfigs.size(); i++) {
+      anomalies.add(anomaly(anomalyConfigs.get(i), "dataset.anomalies[" + i + "]"));
     }
     return new DatasetContract(
         c.getString("dataset.name"),
         c.getString("dataset.label"),
         c.getString("dataset.positive-label"),
         c.getString("dataset.id-column"),
+        optionalString(c, "dataset.entity-column"),
+        optionalString(c, "dataset.event-time-column"),
         c.getStringList("dataset.segment-columns"),
         c.getLong("dataset.min-rows"),
-        columns);
+        new DatasetContract.PositiveShare(
+            c.getDouble("dataset.positive-share.min"),
+            c.getDouble("dataset.positive-share.max"),
+            Severity.parse(
+                "dataset.positive-share.severity", c.getString("dataset.positive-share.severity"))),
+        new DatasetContract.SegmentCompleteness(
+            c.getBoolean("dataset.segment-completeness.enabled"),
+            c.getLong("dataset.segment-completeness.min-rows")),
+        columns,
+        anomalies);
   }
 
   private static ColumnSpec column(Config c, String key) {
@@ -153,6 +215,7 @@ public final class ConfigLoader {
     }
     String name = c.getString("name");
     String columnKey = key + " (" + name + ")";
+    requireKnownKeys(c, columnKey, COLUMN_KEYS);
     double completeness = c.hasPath("completeness") ? c.getDouble("completeness") : 0.0;
     if (completeness < 0 || completeness > 1) {
       throw ConfigException.invalid(columnKey + ".completeness", "must be between 0 and 1");
@@ -162,6 +225,16 @@ public final class ConfigLoader {
         c.hasPath("required")
             ? c.getBoolean("required")
             : role == ColumnRole.ID || role == ColumnRole.LABEL;
+    Optional<String> pattern = optionalString(c, "pattern");
+    pattern.ifPresent(
+        regex -> {
+          try {
+            java.util.regex.Pattern.compile(regex);
+          } catch (java.util.regex.PatternSyntaxException e) {
+            throw ConfigException.invalid(
+                columnKey + ".pattern", "not a regular expression: " + oneLine(e.getMessage()));
+          }
+        });
     return new ColumnSpec(
         name,
         ColumnType.parse(columnKey + ".type", required(c, "type", columnKey)),
@@ -170,7 +243,72 @@ public final class ConfigLoader {
         completeness,
         optionalDouble(c, "min"),
         optionalDouble(c, "max"),
-        c.hasPath("allowed") ? c.getStringList("allowed") : List.of());
+        c.hasPath("allowed") ? c.getStringList("allowed") : List.of(),
+        pattern,
+        c.hasPath("unique") && c.getBoolean("unique"),
+        c.hasPath("known-after-outcome") && c.getBoolean("known-after-outcome"),
+        optionalString(c, "observed-at"),
+        severities(c, columnKey + ".severity"));
+  }
+
+  /**
+   * A column's severities: {@code severity = warning} for all its rules, or {@code severity {
+   * completeness = warning }} per rule kind; unnamed kinds stay errors.
+   */
+  private static Map<RuleKind, Severity> severities(Config c, String key) {
+    Map<RuleKind, Severity> severities = new EnumMap<>(RuleKind.class);
+    if (!c.hasPath("severity")) {
+      return severities;
+    }
+    if (c.getValue("severity").valueType() == ConfigValueType.OBJECT) {
+      Config perKind = c.getConfig("severity");
+      for (String kind : perKind.root().keySet()) {
+        severities.put(
+            RuleKind.parse(key + "." + kind, kind),
+            Severity.parse(key + "." + kind, perKind.getString(kind)));
+      }
+    } else {
+      Severity all = Severity.parse(key, c.getString("severity"));
+      for (RuleKind kind : RuleKind.values()) {
+        severities.put(kind, all);
+      }
+    }
+    return severities;
+  }
+
+  private static AnomalyRule anomaly(Config c, String key) {
+    requireKnownKeys(c, key, ANOMALY_KEYS);
+    AnomalyRule.Metric metric =
+        parseEnum(key + ".metric", required(c, "metric", key), AnomalyRule.Metric.class);
+    return new AnomalyRule(
+        metric,
+        optionalString(c, "column"),
+        parseEnum(
+            key + ".strategy",
+            c.hasPath("strategy") ? c.getString("strategy") : "relative-change",
+            AnomalyRule.Strategy.class),
+        optionalDouble(c, "max-decrease"),
+        optionalDouble(c, "max-increase"),
+        c.hasPath("deviations") ? c.getDouble("deviations") : 3.0,
+        Severity.parse(
+            key + ".severity", c.hasPath("severity") ? c.getString("severity") : "error"));
+  }
+
+  /** A misspelt key would otherwise be ignored silently, and its rule never checked. */
+  private static void requireKnownKeys(Config c, String key, Set<String> known) {
+    for (String name : c.root().keySet()) {
+      if (!known.contains(name)) {
+        throw ConfigException.invalid(
+            key + "." + name,
+            "unknown key (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+      }
+    }
+  }
+
+  private static Optional<String> optionalString(Config c, String path) {
+    return c.hasPath(path) && !c.getString(path).isBlank()
+        ? Optional.of(c.getString(path))
+        : Optional.empty();
   }
 
   private static String required(Config c, String path, String key) {
@@ -185,9 +323,12 @@ public final class ConfigLoader {
   }
 
   private static <E extends Enum<E>> E parseEnum(Config c, String key, Class<E> type) {
-    String value = c.getString(key);
+    return parseEnum(key, c.getString(key), type);
+  }
+
+  private static <E extends Enum<E>> E parseEnum(String key, String value, Class<E> type) {
     try {
-      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
       throw ConfigException.invalid(key, "unknown value '" + value + "'");
     }

@@ -10,25 +10,93 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * What a dataset must look like: its columns in file order with their rules, the label and its
- * positive value, the id and the segment columns. Validated when built, so every stage can rely on
- * it.
+ * positive value, the id, entity, event-time and segment columns, and how its metrics may move
+ * between runs. Validated when built, so every stage can rely on it.
+ *
+ * @param entityColumn the entity (customer, account) whose rows must all fall in one split
+ * @param eventTimeColumn when the prediction is made; no feature may be observed later
+ * @param segmentCompleteness whether completeness rules also hold within every value of every
+ *     segment column that lists its allowed values, and from how many rows a group is judged
  */
 public record DatasetContract(
     String name,
     String label,
     String positiveLabel,
     String idColumn,
+    Optional<String> entityColumn,
+    Optional<String> eventTimeColumn,
     List<String> segmentColumns,
     long minRows,
-    List<ColumnSpec> columns) {
+    PositiveShare positiveShare,
+    SegmentCompleteness segmentCompleteness,
+    List<ColumnSpec> columns,
+    List<AnomalyRule> anomalies) {
+
+  /** Bounds on the share of rows whose label is the positive class. */
+  public record PositiveShare(double min, double max, Severity severity) {
+    public PositiveShare {
+      if (min < 0 || max > 1 || min > max) {
+        throw ConfigException.invalid(
+            "dataset.positive-share", "needs 0 <= min <= max <= 1, got " + min + " and " + max);
+      }
+    }
+
+    public boolean bounded() {
+      return min > 0 || max < 1;
+    }
+  }
+
+  /** Completeness per segment value; groups with fewer rows are reported, not judged. */
+  public record SegmentCompleteness(boolean enabled, long minRows) {
+    public SegmentCompleteness {
+      if (minRows < 1) {
+        throw ConfigException.invalid("dataset.segment-completeness.min-rows", "must be positive");
+      }
+    }
+  }
 
   public DatasetContract {
     segmentColumns = List.copyOf(segmentColumns);
     columns = List.copyOf(columns);
+    anomalies = List.copyOf(anomalies);
+    List<ColumnSpec> declared = columns;
     requireColumn("dataset.label", label, ColumnRole.LABEL, columns);
     requireColumn("dataset.id-column", idColumn, null, columns);
     for (String segment : segmentColumns) {
       requireColumn("dataset.segment-columns", segment, null, columns);
+    }
+    entityColumn.ifPresent(c -> requireColumn("dataset.entity-column", c, null, declared));
+    eventTimeColumn.ifPresent(
+        c -> {
+          if (requireColumn("dataset.event-time-column", c, null, declared).type()
+              != ColumnType.DATE) {
+            throw ConfigException.invalid(
+                "dataset.event-time-column", "column '" + c + "' must have type 'date'");
+          }
+        });
+    for (ColumnSpec column : columns) {
+      if (column.observedAt().isPresent()) {
+        String key = "dataset.columns (" + column.name() + ").observed-at";
+        String stamp = column.observedAt().get();
+        if (requireColumn(key, stamp, null, columns).type() != ColumnType.DATE) {
+          throw ConfigException.invalid(key, "column '" + stamp + "' must have type 'date'");
+        }
+        if (eventTimeColumn.isEmpty()) {
+          throw ConfigException.invalid(key, "needs dataset.event-time-column to compare with");
+        }
+      }
+    }
+    for (AnomalyRule rule : anomalies) {
+      rule.column()
+          .ifPresent(
+              c -> {
+                ColumnSpec watched = requireColumn("dataset.anomalies", c, null, declared);
+                if (rule.metric() != AnomalyRule.Metric.COMPLETENESS
+                    && !watched.type().isNumeric()) {
+                  throw ConfigException.invalid(
+                      "dataset.anomalies", rule.subject() + ": column '" + c + "' is not numeric");
+                }
+              });
     }
     if (columns.stream().noneMatch(c -> c.role() == ColumnRole.FEATURE)) {
       throw ConfigException.invalid("dataset.columns", "no column has role 'feature'");
@@ -38,7 +106,7 @@ public record DatasetContract(
     }
   }
 
-  private static void requireColumn(
+  private static ColumnSpec requireColumn(
       String key, String name, ColumnRole role, List<ColumnSpec> columns) {
     Optional<ColumnSpec> column = columns.stream().filter(c -> c.name().equals(name)).findFirst();
     if (column.isEmpty()) {
@@ -49,6 +117,16 @@ public record DatasetContract(
       throw ConfigException.invalid(
           key, "column '" + name + "' must have role '" + role.name().toLowerCase() + "'");
     }
+    return column.get();
+  }
+
+  /** The declared column of that name. */
+  public ColumnSpec column(String name) {
+    return columns.stream()
+        .filter(c -> c.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalArgumentException("no column '" + name + "' in " + this.name));
   }
 
   /**
@@ -65,6 +143,10 @@ public record DatasetContract(
             .map(c -> DataTypes.createStructField(c.name(), c.type().sparkType(), true))
             .toArray(StructField[]::new);
     return DataTypes.createStructType(fields);
+  }
+
+  public List<ColumnSpec> features() {
+    return columns.stream().filter(c -> c.role() == ColumnRole.FEATURE).toList();
   }
 
   public List<String> categoricalFeatures() {

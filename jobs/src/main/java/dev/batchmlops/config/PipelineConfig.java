@@ -16,6 +16,7 @@ public record PipelineConfig(
     StageConfigs.Generate generate,
     StageConfigs.Ingest ingest,
     StageConfigs.Split split,
+    StageConfigs.Leakage leakage,
     StageConfigs.Train train,
     StageConfigs.Evaluate evaluate,
     StageConfigs.Register register,

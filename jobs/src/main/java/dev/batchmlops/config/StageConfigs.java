@@ -112,6 +112,38 @@ public final class StageConfigs {
     }
   }
 
+  /**
+   * Limits of the leakage checks that run between split and train.
+   *
+   * @param errorAuc a feature (or the id, or the row order) whose single-feature AUC on the
+   *     training split reaches this is target leakage: the run stops
+   * @param warningAuc from this AUC on, a feature is reported as suspiciously strong
+   * @param bins numeric values are cut into this many quantile bins to score them alone
+   * @param minBinRows categories (and bins) with fewer training rows are pooled, so that a rare
+   *     value cannot look predictive by chance
+   * @param maxDuplicateShare the largest share of validation and test rows whose exact feature
+   *     values also appear in training; any at all is a warning
+   */
+  public record Leakage(
+      double errorAuc, double warningAuc, int bins, long minBinRows, double maxDuplicateShare) {
+    public Leakage {
+      if (!(warningAuc > 0.5 && warningAuc <= errorAuc && errorAuc <= 1.0)) {
+        throw ConfigException.invalid(
+            "leakage",
+            "needs 0.5 < warning-auc <= error-auc <= 1, got " + warningAuc + ", " + errorAuc);
+      }
+      if (bins < 2) {
+        throw ConfigException.invalid("leakage.bins", "must be at least 2, got " + bins);
+      }
+      if (minBinRows < 1) {
+        throw ConfigException.invalid("leakage.min-bin-rows", "must be positive");
+      }
+      if (maxDuplicateShare < 0 || maxDuplicateShare > 1) {
+        throw ConfigException.invalid("leakage.max-duplicate-share", "must be between 0 and 1");
+      }
+    }
+  }
+
   /** Logistic regression hyperparameters and feature scaling. */
   public record Train(int maxIter, double regParam, double elasticNetParam, boolean standardize) {
     public Train {

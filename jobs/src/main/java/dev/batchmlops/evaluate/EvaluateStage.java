@@ -7,6 +7,7 @@ import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.Evaluation;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
 import dev.batchmlops.split.HashSplitter;
+import dev.batchmlops.tracking.MetricNames;
 import dev.batchmlops.train.Scoring;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,7 +59,7 @@ public final class EvaluateStage {
                                             + "."
                                             + segmentColumn
                                             + "."
-                                            + metricSafe(segment),
+                                            + MetricNames.safe(segment),
                                         v)));
               }
               scored.unpersist();
@@ -77,10 +78,5 @@ public final class EvaluateStage {
             });
     context.updateState(s -> s.withEvaluation(evaluation));
     return evaluation;
-  }
-
-  /** MLflow metric names allow letters, digits and _ - . / : and spaces only. */
-  static String metricSafe(String value) {
-    return value.replace("+", "plus").replaceAll("[^A-Za-z0-9_\\-./: ]", "_");
   }
 }

@@ -15,11 +15,12 @@ public record PipelineState(
     TableVersion raw,
     TableVersion validated,
     TableVersion splits,
+    TableVersion leakageChecked,
     TrainedModel model,
     Evaluation evaluation) {
 
   public static PipelineState empty() {
-    return new PipelineState(null, null, null, null, null, null, null);
+    return new PipelineState(null, null, null, null, null, null, null, null);
   }
 
   /** The candidate model a training run produced, and the baseline it must beat. */
@@ -39,32 +40,42 @@ public record PipelineState(
       TableVersion testedOn) {}
 
   public PipelineState withParentRunId(String id) {
-    return new PipelineState(id, landedFile, raw, validated, splits, model, evaluation);
+    return new PipelineState(
+        id, landedFile, raw, validated, splits, leakageChecked, model, evaluation);
   }
 
   public PipelineState withLandedFile(String file) {
-    return new PipelineState(parentRunId, file, raw, validated, splits, model, evaluation);
+    return new PipelineState(
+        parentRunId, file, raw, validated, splits, leakageChecked, model, evaluation);
   }
 
   /** A new raw version invalidates everything derived from the old one. */
   public PipelineState withRaw(TableVersion table) {
-    return new PipelineState(parentRunId, landedFile, table, null, null, null, null);
+    return new PipelineState(parentRunId, landedFile, table, null, null, null, null, null);
   }
 
   public PipelineState withValidated(TableVersion table) {
-    return new PipelineState(parentRunId, landedFile, raw, table, splits, model, evaluation);
+    return new PipelineState(
+        parentRunId, landedFile, raw, table, splits, leakageChecked, model, evaluation);
   }
 
   public PipelineState withSplits(TableVersion table) {
-    return new PipelineState(parentRunId, landedFile, raw, validated, table, null, null);
+    return new PipelineState(parentRunId, landedFile, raw, validated, table, null, null, null);
+  }
+
+  public PipelineState withLeakageChecked(TableVersion table) {
+    return new PipelineState(
+        parentRunId, landedFile, raw, validated, splits, table, model, evaluation);
   }
 
   public PipelineState withModel(TrainedModel trained) {
-    return new PipelineState(parentRunId, landedFile, raw, validated, splits, trained, null);
+    return new PipelineState(
+        parentRunId, landedFile, raw, validated, splits, leakageChecked, trained, null);
   }
 
   public PipelineState withEvaluation(Evaluation result) {
-    return new PipelineState(parentRunId, landedFile, raw, validated, splits, model, result);
+    return new PipelineState(
+        parentRunId, landedFile, raw, validated, splits, leakageChecked, model, result);
   }
 
   public String requireLandedFile() {
@@ -87,6 +98,16 @@ public record PipelineState(
 
   public TableVersion requireSplits() {
     return require(splits, "no split table version recorded: run `split` first");
+  }
+
+  /** The split version, which must have passed the leakage checks before anything is trained. */
+  public TableVersion requireLeakageCheckedSplits() {
+    TableVersion table = requireSplits();
+    if (!table.equals(leakageChecked)) {
+      throw new PipelineException(
+          "split table " + table + " has not passed the leakage checks: run `leakage` first");
+    }
+    return table;
   }
 
   public TrainedModel requireModel() {

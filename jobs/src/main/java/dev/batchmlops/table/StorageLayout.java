@@ -39,6 +39,11 @@ public record StorageLayout(String root, String landing, String dataset) {
     return root + "/" + dataset + "/_pipeline/state.json";
   }
 
+  /** Deequ's metrics repository: the data metrics of every validation of this dataset. */
+  public String metricsHistory() {
+    return root + "/" + dataset + "/_pipeline/metrics-history.json";
+  }
+
   public String landingFile(FileFormat format) {
     return landing + "/" + dataset + "/" + dataset + "." + format.name().toLowerCase(Locale.ROOT);
   }

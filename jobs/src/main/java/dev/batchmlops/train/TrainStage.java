@@ -29,7 +29,7 @@ public final class TrainStage {
   private TrainStage() {}
 
   public static TrainedModel run(PipelineContext context) {
-    TableVersion splits = context.state().requireSplits();
+    TableVersion splits = context.state().requireLeakageCheckedSplits();
     var config = context.config();
     Dataset<Row> all = Scoring.withLabel(context.tables().read(splits), config.dataset());
     Dataset<Row> train =

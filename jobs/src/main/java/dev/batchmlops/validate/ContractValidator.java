@@ -3,18 +3,27 @@ package dev.batchmlops.validate;
 import com.amazon.deequ.VerificationResult;
 import com.amazon.deequ.VerificationRunBuilder;
 import com.amazon.deequ.VerificationSuite;
+import com.amazon.deequ.analyzers.Analyzer;
+import com.amazon.deequ.analyzers.runners.AnalyzerContext;
 import com.amazon.deequ.checks.Check;
 import com.amazon.deequ.checks.CheckLevel;
 import com.amazon.deequ.checks.CheckResult;
 import com.amazon.deequ.constraints.ConstraintResult;
 import com.amazon.deequ.constraints.ConstraintStatus;
+import com.amazon.deequ.metrics.Metric;
+import dev.batchmlops.config.AnomalyRule;
 import dev.batchmlops.config.ColumnSpec;
 import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.RuleKind;
+import dev.batchmlops.config.Severity;
+import dev.batchmlops.quality.Finding;
+import dev.batchmlops.quality.QualityReport;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,99 +32,324 @@ import scala.Option;
 import scala.collection.JavaConverters;
 
 /**
- * Checks a table against its dataset contract with Deequ: row count, completeness, uniqueness of
- * the id, allowed values and ranges. One check per rule, so a failure names its column and rule;
- * Deequ still computes all their metrics together in one pass over the data.
+ * Checks a table against its dataset contract with Deequ and judges its metrics against the history
+ * of passing runs.
+ *
+ * <p>Algorithm:
+ *
+ * <ol>
+ *   <li>Contract columns missing from the table are errors; their rules are skipped.
+ *   <li>Every rule becomes one Deequ check at its severity's level (so a failure names its column
+ *       and rule); the checks and the history's metrics go into one {@link VerificationSuite} run,
+ *       which computes all their analyzers together: one scan for the scan-shareable metrics, one
+ *       grouping pass per uniqueness column.
+ *   <li>Each anomaly rule compares its metric's new value with the runs that passed before.
+ * </ol>
  */
 public final class ContractValidator {
   private ContractValidator() {}
 
-  /** One rule: the column it is about, a readable description, and the Deequ constraint. */
-  record Rule(String column, String description, UnaryOperator<Check> constraint) {}
+  /**
+   * The verdict, and the metrics to keep in the history and show in MLflow.
+   *
+   * @param metrics the history metrics by MLflow name ({@code data.size}, ...)
+   * @param computed every metric Deequ computed, as the metrics repository stores them
+   */
+  public record Outcome(
+      QualityReport report, Map<String, Double> metrics, AnalyzerContext computed) {}
 
-  public static ValidationReport validate(Dataset<Row> data, DatasetContract contract) {
-    List<Rule> rules = rules(contract);
-    VerificationRunBuilder suite = new VerificationSuite().onData(data);
+  /**
+   * One rule: its subject and readable requirement, its severity, the Deequ constraint, and the SQL
+   * filter of the group it is checked within (empty: the whole table).
+   */
+  record Rule(
+      String subject,
+      String requirement,
+      Severity severity,
+      UnaryOperator<Check> constraint,
+      Optional<String> group) {
+    Rule(String subject, String requirement, Severity severity, UnaryOperator<Check> constraint) {
+      this(subject, requirement, severity, constraint, Optional.empty());
+    }
+  }
+
+  public static Outcome validate(
+      Dataset<Row> data, DatasetContract contract, MetricsHistory history, String name) {
+    Set<String> present = Set.of(data.columns());
+    List<Finding> findings = new ArrayList<>();
+    for (ColumnSpec column : contract.columns()) {
+      if (!present.contains(column.name())) {
+        findings.add(
+            Finding.fail(
+                column.name(),
+                "present in the table",
+                Severity.ERROR,
+                "declared in the contract but the table has no such column"));
+      }
+    }
+    List<Rule> rules = rules(contract, present);
+    Map<String, Analyzer<?, Metric<?>>> tracked = DataMetrics.of(contract);
+    tracked.keySet().removeIf(metric -> !presentColumn(metric, present));
+
+    Map<String, Analyzer<?, Metric<?>>> groupSizes = new LinkedHashMap<>();
+    for (Rule rule : rules) {
+      rule.group().ifPresent(filter -> groupSizes.put(filter, size(Option.apply(filter))));
+    }
+    List<Analyzer<?, Metric<?>>> required = new ArrayList<>(tracked.values());
+    required.addAll(groupSizes.values());
+    VerificationRunBuilder suite =
+        new VerificationSuite()
+            .onData(data)
+            .addRequiredAnalyzers(JavaConverters.asScalaBuffer(required));
     Map<Check, Rule> ruleOf = new LinkedHashMap<>();
     for (Rule rule : rules) {
+      scala.Enumeration.Value level =
+          rule.severity() == Severity.ERROR ? CheckLevel.Error() : CheckLevel.Warning();
       Check check =
           rule.constraint()
-              .apply(
-                  new Check(
-                      CheckLevel.Error(), rule.column() + ": " + rule.description(), emptySeq()));
+              .apply(new Check(level, rule.subject() + ": " + rule.requirement(), emptySeq()));
       ruleOf.put(check, rule);
       suite = suite.addCheck(check);
     }
     VerificationResult result = suite.run();
-    List<ValidationReport.RuleResult> results = new ArrayList<>();
+    AnalyzerContext computed = new AnalyzerContext(result.metrics());
+
+    long minGroupRows = contract.segmentCompleteness().minRows();
     for (Map.Entry<Check, CheckResult> entry :
         JavaConverters.mapAsJavaMap(result.checkResults()).entrySet()) {
       Rule rule = ruleOf.get(entry.getKey());
+      if (rule.group().isPresent()) {
+        double rows = value(computed, groupSizes.get(rule.group().get())).orElse(0.0);
+        if (rows < minGroupRows) {
+          findings.add(
+              Finding.pass(
+                  rule.subject(),
+                  rule.requirement(),
+                  rule.severity(),
+                  "not judged: "
+                      + AnomalyChecks.format(rows)
+                      + " rows in this group, fewer than "
+                      + minGroupRows));
+          continue;
+        }
+      }
       for (ConstraintResult constraint :
           JavaConverters.seqAsJavaList(entry.getValue().constraintResults())) {
         boolean passed = constraint.status() == ConstraintStatus.Success();
-        String message = passed ? "ok" : constraint.message().getOrElse(() -> "failed");
-        results.add(
-            new ValidationReport.RuleResult(rule.column(), rule.description(), passed, message));
+        String evidence = evidence(constraint);
+        findings.add(
+            new Finding(rule.subject(), rule.requirement(), rule.severity(), passed, evidence));
       }
     }
-    results.sort(
-        Comparator.comparing(ValidationReport.RuleResult::column)
-            .thenComparing(ValidationReport.RuleResult::rule));
-    return new ValidationReport(results);
+
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    tracked.forEach(
+        (metricName, analyzer) ->
+            value(computed, analyzer).ifPresent(v -> metrics.put(metricName, v)));
+    for (AnomalyRule rule : contract.anomalies()) {
+      if (rule.column().isPresent() && !present.contains(rule.column().get())) {
+        continue;
+      }
+      Analyzer<?, Metric<?>> analyzer = DataMetrics.analyzer(rule);
+      Optional<Double> current = value(computed, analyzer);
+      findings.add(
+          current.isPresent()
+              ? AnomalyChecks.judge(rule, current.get(), history.passed(analyzer))
+              : Finding.fail(
+                  rule.subject(),
+                  "anomaly: " + rule.describe(),
+                  rule.severity(),
+                  "the metric could not be computed"));
+    }
+    return new Outcome(new QualityReport(name, findings), metrics, computed);
   }
 
-  static List<Rule> rules(DatasetContract contract) {
+  private static boolean presentColumn(String metricName, Set<String> present) {
+    String[] parts = metricName.split("\\.", 3);
+    return parts.length < 3 || present.contains(parts[2]);
+  }
+
+  private static Optional<Double> value(AnalyzerContext context, Analyzer<?, Metric<?>> analyzer) {
+    Option<Metric<?>> metric = context.metric(analyzer);
+    if (metric.isEmpty() || metric.get().value().isFailure()) {
+      return Optional.empty();
+    }
+    return Optional.of(((Number) metric.get().value().get()).doubleValue());
+  }
+
+  private static String evidence(ConstraintResult constraint) {
+    if (constraint.metric().isDefined() && constraint.metric().get().value().isSuccess()) {
+      Object value = constraint.metric().get().value().get();
+      return "measured "
+          + (value instanceof Number n ? AnomalyChecks.format(n.doubleValue()) : value);
+    }
+    return constraint.message().getOrElse(() -> "no value");
+  }
+
+  static List<Rule> rules(DatasetContract contract, Set<String> present) {
     List<Rule> rules = new ArrayList<>();
     long minRows = contract.minRows();
     rules.add(
         new Rule(
             "<table>",
             "row count >= " + minRows,
+            Severity.ERROR,
             check -> check.hasSize(atLeast(minRows), Option.empty())));
+    DatasetContract.PositiveShare share = contract.positiveShare();
+    if (share.bounded() && present.contains(contract.label())) {
+      String positive = sqlString(contract.positiveLabel());
+      rules.add(
+          new Rule(
+              contract.label(),
+              "share of '"
+                  + contract.positiveLabel()
+                  + "' in ["
+                  + share.min()
+                  + ", "
+                  + share.max()
+                  + "]",
+              share.severity(),
+              c ->
+                  c.satisfies(
+                      "CAST(" + quoted(contract.label()) + " AS STRING) = " + positive,
+                      "positive share",
+                      between(share.min(), share.max()),
+                      Option.empty(),
+                      noColumns(),
+                      Option.empty())));
+    }
     for (ColumnSpec column : contract.columns()) {
-      String name = column.name();
-      double completeness = column.completeness();
-      if (completeness >= 1.0) {
-        rules.add(
-            new Rule(name, "complete", c -> c.isComplete(name, Option.empty(), Option.empty())));
-      } else if (completeness > 0) {
+      if (present.contains(column.name())) {
+        columnRules(contract, column, rules);
+      }
+    }
+    return rules;
+  }
+
+  private static void columnRules(DatasetContract contract, ColumnSpec column, List<Rule> rules) {
+    String name = column.name();
+    double completeness = column.completeness();
+    Severity completenessSeverity = column.severity(RuleKind.COMPLETENESS);
+    if (completeness >= 1.0) {
+      rules.add(
+          new Rule(
+              name,
+              "complete",
+              completenessSeverity,
+              c -> c.isComplete(name, Option.empty(), Option.empty())));
+    } else if (completeness > 0) {
+      rules.add(
+          new Rule(
+              name,
+              "completeness >= " + completeness,
+              completenessSeverity,
+              c -> c.hasCompleteness(name, atLeast(completeness), Option.empty(), Option.empty())));
+      if (contract.segmentCompleteness().enabled()) {
+        segmentCompleteness(contract, name, completeness, completenessSeverity, rules);
+      }
+    }
+    if (name.equals(contract.idColumn()) || column.unique()) {
+      rules.add(
+          new Rule(
+              name,
+              "unique",
+              column.severity(RuleKind.UNIQUE),
+              c -> c.isUnique(name, Option.empty(), Option.empty())));
+    }
+    if (!column.allowed().isEmpty()) {
+      String[] allowed = column.allowed().toArray(String[]::new);
+      rules.add(
+          new Rule(
+              name,
+              "values in " + column.allowed(),
+              column.severity(RuleKind.ALLOWED),
+              c -> c.isContainedIn(name, allowed)));
+    }
+    column
+        .pattern()
+        .ifPresent(
+            pattern ->
+                rules.add(
+                    new Rule(
+                        name,
+                        "matches /" + pattern + "/",
+                        column.severity(RuleKind.PATTERN),
+                        c ->
+                            c.satisfies(
+                                quoted(name)
+                                    + " IS NULL OR "
+                                    + quoted(name)
+                                    + " RLIKE "
+                                    + sqlString(pattern),
+                                name + " pattern",
+                                isOne(),
+                                Option.empty(),
+                                noColumns(),
+                                Option.empty()))));
+    Severity range = column.severity(RuleKind.RANGE);
+    column
+        .min()
+        .ifPresent(
+            min ->
+                rules.add(
+                    new Rule(
+                        name,
+                        "min >= " + min,
+                        range,
+                        c -> c.hasMin(name, atLeast(min), Option.empty(), Option.empty()))));
+    column
+        .max()
+        .ifPresent(
+            max ->
+                rules.add(
+                    new Rule(
+                        name,
+                        "max <= " + max,
+                        range,
+                        c -> c.hasMax(name, atMost(max), Option.empty(), Option.empty()))));
+  }
+
+  /**
+   * A column can be complete enough overall and still be empty for one group; its completeness rule
+   * holds in every value of every segment column that lists its values (all computed in the same
+   * scan as the overall rule).
+   */
+  private static void segmentCompleteness(
+      DatasetContract contract,
+      String name,
+      double completeness,
+      Severity severity,
+      List<Rule> rules) {
+    for (String segment : contract.segmentColumns()) {
+      for (String value : contract.column(segment).allowed()) {
+        String filter = "CAST(" + quoted(segment) + " AS STRING) = " + sqlString(value);
         rules.add(
             new Rule(
                 name,
-                "completeness >= " + completeness,
+                "completeness >= " + completeness + " where " + segment + " = " + value,
+                severity,
                 c ->
-                    c.hasCompleteness(
-                        name, atLeast(completeness), Option.empty(), Option.empty())));
+                    c.hasCompleteness(name, atLeast(completeness), Option.empty(), Option.empty())
+                        .where(filter),
+                Optional.of(filter)));
       }
-      if (name.equals(contract.idColumn())) {
-        rules.add(new Rule(name, "unique", c -> c.isUnique(name, Option.empty(), Option.empty())));
-      }
-      if (!column.allowed().isEmpty()) {
-        String[] allowed = column.allowed().toArray(String[]::new);
-        rules.add(
-            new Rule(name, "values in " + column.allowed(), c -> c.isContainedIn(name, allowed)));
-      }
-      column
-          .min()
-          .ifPresent(
-              min ->
-                  rules.add(
-                      new Rule(
-                          name,
-                          "min >= " + min,
-                          c -> c.hasMin(name, atLeast(min), Option.empty(), Option.empty()))));
-      column
-          .max()
-          .ifPresent(
-              max ->
-                  rules.add(
-                      new Rule(
-                          name,
-                          "max <= " + max,
-                          c -> c.hasMax(name, atMost(max), Option.empty(), Option.empty()))));
     }
-    return rules;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Analyzer<?, Metric<?>> size(Option<String> filter) {
+    Object analyzer = new com.amazon.deequ.analyzers.Size(filter);
+    return (Analyzer<?, Metric<?>>) analyzer;
+  }
+
+  /** A column name quoted for Spark SQL. */
+  private static String quoted(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+
+  /** A Spark SQL string literal: backslashes and quotes escaped. */
+  private static String sqlString(String text) {
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   private static Function1<Object, Object> atLeast(double bound) {
@@ -124,6 +358,18 @@ public final class ContractValidator {
 
   private static Function1<Object, Object> atMost(double bound) {
     return value -> ((Number) value).doubleValue() <= bound;
+  }
+
+  private static Function1<Object, Object> between(double min, double max) {
+    return value -> ((Number) value).doubleValue() >= min && ((Number) value).doubleValue() <= max;
+  }
+
+  private static Function1<Object, Object> isOne() {
+    return value -> ((Number) value).doubleValue() == 1.0;
+  }
+
+  private static scala.collection.immutable.List<String> noColumns() {
+    return scala.collection.immutable.List$.MODULE$.empty();
   }
 
   private static scala.collection.Seq<com.amazon.deequ.constraints.Constraint> emptySeq() {

@@ -1,47 +1,58 @@
 package dev.batchmlops.validate;
 
-import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.quality.HtmlReport;
+import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.quality.ReportArtifacts;
 import dev.batchmlops.table.TableVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Checks the pinned raw table version against the contract; an error-level failure stops here. */
+/**
+ * Checks the pinned raw table version against the contract and the metrics history; keeps the
+ * metrics in the history, tagged passed or failed; an error-level failure stops here.
+ */
 public final class ValidateStage {
   private ValidateStage() {}
 
-  public static ValidationReport run(PipelineContext context) {
+  public static QualityReport run(PipelineContext context) {
     TableVersion raw = context.state().requireRaw();
-    ValidationReport report =
+    String historyPath = context.layout().metricsHistory();
+    MetricsHistory history =
+        MetricsHistory.persisted(context.spark(), historyPath, context.config().dataset().name());
+    QualityReport report =
         context.inChildRun(
             "validate",
             run -> {
-              ValidationReport result =
+              ContractValidator.Outcome outcome =
                   ContractValidator.validate(
-                      context.tables().read(raw), context.config().dataset());
-              run.setTags(
-                  Map.of(
-                      "batchmlops.raw_version",
-                      Long.toString(raw.version()),
-                      "batchmlops.validation",
-                      result.passed() ? "passed" : "failed"));
-              Map<String, Double> metrics = new LinkedHashMap<>();
-              metrics.put("rules", (double) result.results().size());
-              metrics.put("rules_failed", (double) result.failures().size());
-              run.logMetrics(metrics);
-              run.logText("validation/report.json", toJson(raw, result));
-              return result;
+                      context.tables().read(raw),
+                      context.config().dataset(),
+                      history,
+                      "validation of " + raw);
+              history.record(raw, run.runId(), outcome.report().passed(), outcome.computed());
+              run.setTags(Map.of("batchmlops.raw_version", Long.toString(raw.version())));
+              run.logMetrics(outcome.metrics());
+              Map<String, String> facts = new LinkedHashMap<>();
+              facts.put("table", raw.toString());
+              facts.put("metrics_history", historyPath);
+              ReportArtifacts.log(
+                  run,
+                  "validation",
+                  outcome.report(),
+                  facts,
+                  new HtmlReport("Data validation: " + context.config().dataset().name())
+                      .values("Data metrics", outcome.metrics()));
+              return outcome.report();
             });
+    context
+        .parentRun()
+        .setTags(Map.of("batchmlops.validation", report.passed() ? "passed" : "failed"));
     if (!report.passed()) {
       throw new PipelineException("validation of " + raw + " failed: " + report.summary());
     }
     context.updateState(s -> s.withValidated(raw));
     return report;
-  }
-
-  private static String toJson(TableVersion table, ValidationReport report) {
-    return Json.pretty(
-        Map.of("table", table, "passed", report.passed(), "results", report.results()));
   }
 }

@@ -4,68 +4,200 @@ import static org.apache.spark.sql.functions.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.Severity;
 import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.quality.Finding;
+import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.support.ConfCopies;
 import dev.batchmlops.support.TestConfigs;
 import dev.batchmlops.support.TestSpark;
+import dev.batchmlops.table.TableVersion;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/** The contract checks on generated data with one planted defect each, and clean data. */
 class ContractValidatorTest {
-  private final DatasetContract contract =
-      TestConfigs.load(Path.of("unused"), "http://127.0.0.1:1", Map.of()).dataset();
-  private final Dataset<Row> clean = CreditDataGenerator.generate(TestSpark.session(), 1000, 42);
+  private static final DatasetContract CONTRACT = contract(Path.of("unused"), null);
+  private static final Dataset<Row> CLEAN =
+      CreditDataGenerator.generate(TestSpark.session(), 1000, 42).cache();
 
-  @Test
-  void cleanGeneratedDataPassesEveryRule() {
-    ValidationReport report = ContractValidator.validate(clean, contract);
-    assertTrue(report.passed(), report.summary());
-    assertTrue(
-        report.results().size() > 30, "every column has rules, got " + report.results().size());
+  @TempDir Path temp;
+
+  /** The project's credit contract, optionally edited first. */
+  private static DatasetContract contract(Path temp, UnaryOperator<String> edit) {
+    if (edit == null) {
+      return TestConfigs.load(temp, "http://127.0.0.1:1", Map.of()).dataset();
+    }
+    Path conf = ConfCopies.copy(temp.resolve("conf"));
+    ConfCopies.edit(conf, "datasets/credit.conf", edit);
+    return TestConfigs.load(conf, temp, "http://127.0.0.1:1", Map.of()).dataset();
+  }
+
+  private static QualityReport validate(Dataset<Row> data, DatasetContract contract) {
+    return ContractValidator.validate(data, contract, MetricsHistory.inMemory("credit"), "test")
+        .report();
+  }
+
+  private static Set<String> failed(QualityReport report, Severity severity) {
+    return report.findings().stream()
+        .filter(f -> !f.passed() && f.severity() == severity)
+        .map(f -> f.subject() + ": " + f.check())
+        .collect(Collectors.toSet());
   }
 
   @Test
-  void outOfRangeDuplicateAndUnknownValuesAreNamed() {
+  void cleanGeneratedDataPassesEveryRule() {
+    ContractValidator.Outcome outcome =
+        ContractValidator.validate(CLEAN, CONTRACT, MetricsHistory.inMemory("credit"), "clean");
+    QualityReport report = outcome.report();
+    assertTrue(report.passed(), report.summary());
+    assertEquals(0, report.warnings().size(), report.summary());
+    assertTrue(report.findings().size() > 60, "got " + report.findings().size());
+    assertEquals(1000.0, outcome.metrics().get("data.size"));
+    assertEquals(0.96, outcome.metrics().get("data.completeness.income"), 0.02);
+    assertEquals(1.0, outcome.metrics().get("data.completeness.age"));
+    assertTrue(outcome.metrics().get("data.maximum.age") <= 100);
+  }
+
+  @Test
+  void outOfRangeDuplicateUnknownValueAndBadIdPatternAreErrorsNamingColumnAndRule() {
     Dataset<Row> broken =
-        clean
+        CLEAN
             .withColumn(
                 "age",
                 when(col("application_id").equalTo("APP-00000003"), 150).otherwise(col("age")))
             .withColumn(
                 "application_id",
                 when(col("application_id").equalTo("APP-00000005"), "APP-00000004")
+                    .when(col("application_id").equalTo("APP-00000007"), "app-7")
                     .otherwise(col("application_id")))
             .withColumn(
                 "region", when(col("region").equalTo("west"), "mars").otherwise(col("region")));
-    ValidationReport report = ContractValidator.validate(broken, contract);
+    QualityReport report = validate(broken, CONTRACT);
     assertFalse(report.passed());
     assertEquals(
-        java.util.Set.of(
+        Set.of(
             "age: max <= 100.0",
             "application_id: unique",
+            "application_id: matches /^APP-[0-9]{8}$/",
             "region: values in [north, south, east, west]"),
-        report.failures().stream()
-            .map(f -> f.column() + ": " + f.rule())
-            .collect(java.util.stream.Collectors.toSet()));
-    assertTrue(report.summary().contains("age: max <= 100.0"), report.summary());
+        failed(report, Severity.ERROR));
+    Finding age =
+        report.errors().stream().filter(f -> f.subject().equals("age")).findFirst().orElseThrow();
+    assertEquals("measured 150", age.message());
+    assertTrue(report.summary().contains("age: max <= 100.0 (measured 150)"), report.summary());
   }
 
   @Test
-  void completenessBelowTheContractFails() {
+  void aRuleDeclaredAsWarningIsReportedWithoutFailing() {
+    DatasetContract lenient =
+        contract(
+            temp,
+            text ->
+                text.replace(
+                    "role = feature, completeness = 1.0, min = 18, max = 100 }",
+                    "role = feature, completeness = 1.0, min = 18, max = 100, severity { range = warning } }"));
+    Dataset<Row> old =
+        CLEAN.withColumn(
+            "age", when(col("application_id").equalTo("APP-00000003"), 150).otherwise(col("age")));
+    QualityReport report = validate(old, lenient);
+    assertTrue(report.passed(), report.summary());
+    assertEquals(Set.of("age: max <= 100.0"), failed(report, Severity.WARNING));
+    assertTrue(report.summary().contains("warnings: age: max <= 100.0"), report.summary());
+  }
+
+  @Test
+  void completenessBreachInOneSegmentIsCaughtWhileTheOverallRulePasses() {
+    // Every tenth northern income goes missing: 4% missing overall becomes ~7%, north ~14%.
     Dataset<Row> sparse =
-        clean.withColumn(
-            "income", when(col("age").lt(40), lit(null).cast("double")).otherwise(col("income")));
-    ValidationReport report = ContractValidator.validate(sparse, contract);
-    assertEquals(1, report.failures().size(), report.summary());
-    assertEquals("income", report.failures().get(0).column());
-    assertEquals("completeness >= 0.9", report.failures().get(0).rule());
+        CLEAN.withColumn(
+            "income",
+            when(
+                    col("region")
+                        .equalTo("north")
+                        .and(pmod(xxhash64(col("application_id")), lit(10)).equalTo(0)),
+                    lit(null).cast("double"))
+                .otherwise(col("income")));
+    QualityReport report = validate(sparse, CONTRACT);
+    assertEquals(
+        Set.of("income: completeness >= 0.9 where region = north"),
+        failed(report, Severity.ERROR),
+        report.summary());
+    assertTrue(
+        report.findings().stream()
+            .anyMatch(
+                f ->
+                    f.passed()
+                        && f.subject().equals("income")
+                        && f.check().equals("completeness >= 0.9")),
+        "the overall completeness still passes");
   }
 
   @Test
-  void tooFewRowsFail() {
-    ValidationReport report = ContractValidator.validate(clean.limit(100), contract);
-    assertEquals("<table>", report.failures().get(0).column(), report.summary());
+  void positiveShareOutsideItsBoundsFails() {
+    Dataset<Row> allDefaulted = CLEAN.withColumn("defaulted", lit(1));
+    QualityReport report = validate(allDefaulted, CONTRACT);
+    assertEquals(
+        Set.of("defaulted: share of '1' in [0.05, 0.6]"),
+        failed(report, Severity.ERROR),
+        report.summary());
+  }
+
+  @Test
+  void tooFewRowsAndAMissingColumnFail() {
+    QualityReport report = validate(CLEAN.limit(100).drop("housing"), CONTRACT);
+    assertTrue(
+        report.findings().stream().anyMatch(f -> f.message().startsWith("not judged: ")),
+        "groups this small are reported, not judged");
+    assertEquals(
+        Set.of("<table>: row count >= 500", "housing: present in the table"),
+        failed(report, Severity.ERROR),
+        report.summary());
+  }
+
+  @Test
+  void rowCountDropIsJudgedAgainstPassingRunsOnly() {
+    DatasetContract watched =
+        contract(
+            temp,
+            text ->
+                text.replace(
+                    "{ metric = size, strategy = relative-change, max-decrease = 0.2 }",
+                    "{ metric = size, strategy = relative-change, max-decrease = 0.2, max-increase = 0.2 }"));
+    MetricsHistory history = MetricsHistory.inMemory("credit");
+    TableVersion table = new TableVersion("/tables/raw", 0);
+
+    ContractValidator.Outcome first = ContractValidator.validate(CLEAN, watched, history, "v0");
+    assertTrue(first.report().passed(), first.report().summary());
+    assertTrue(
+        first.report().findings().stream()
+            .anyMatch(f -> f.message().contains("no earlier passing run")));
+    history.record(table, "run-0", true, first.computed());
+
+    // 30% fewer rows than the last passing run: an anomaly, recorded as a failed run.
+    ContractValidator.Outcome dropped =
+        ContractValidator.validate(CLEAN.limit(700), watched, history, "v1");
+    assertEquals(
+        Set.of("row count: anomaly: drop <= 20%, rise <= 20% from the last passing run"),
+        failed(dropped.report(), Severity.ERROR));
+    assertTrue(
+        dropped
+            .report()
+            .summary()
+            .contains("700 now, 1000 in the last passing run (/tables/raw@v0): -30.0%"),
+        dropped.report().summary());
+    history.record(new TableVersion("/tables/raw", 1), "run-1", false, dropped.computed());
+
+    // The repaired data is compared with v0 (passed), not with v1 (failed): +43% would fail.
+    ContractValidator.Outcome repaired = ContractValidator.validate(CLEAN, watched, history, "v2");
+    assertTrue(repaired.report().passed(), repaired.report().summary());
+    assertEquals(1, history.passed(DataMetrics.of(watched).get("data.size")).size());
   }
 }

@@ -1,0 +1,281 @@
+package dev.batchmlops.leakage;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.batchmlops.config.ColumnSpec;
+import dev.batchmlops.config.ColumnType;
+import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.Severity;
+import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.quality.Finding;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Finds the ways a model could learn the answer instead of the pattern. Each check is a pure
+ * function of DataFrames and the contract that returns findings with their evidence.
+ */
+public final class LeakageDetector {
+  /** The pseudo-feature of a row's position in the table, as ingested. */
+  static final String ROW_ORDER = "<row order>";
+
+  private LeakageDetector() {}
+
+  /** Features the contract marks as known only after the outcome cannot be inputs. */
+  public static List<Finding> postOutcomeFeatures(DatasetContract contract) {
+    List<Finding> findings = new ArrayList<>();
+    for (ColumnSpec column : contract.columns()) {
+      if (!column.knownAfterOutcome()) {
+        continue;
+      }
+      String check = "known only after the outcome: not a feature";
+      findings.add(
+          column.isCategoricalFeature() || column.isNumericFeature()
+              ? Finding.fail(
+                  column.name(),
+                  check,
+                  Severity.ERROR,
+                  "declared as a feature; give it role = other (or drop known-after-outcome if"
+                      + " it is known at prediction time)")
+              : Finding.pass(column.name(), check, Severity.ERROR, "role " + roleOf(column)));
+    }
+    return findings;
+  }
+
+  /**
+   * Target leakage: each feature's single-feature AUC on the training rows; from {@code error-auc}
+   * it is an error, from {@code warning-auc} a warning. Categorical features with too many values
+   * to score are reported as identifier-like.
+   */
+  public static List<Finding> targetLeakage(
+      Dataset<Row> train,
+      DatasetContract contract,
+      StageConfigs.Leakage settings,
+      Map<String, Double> aucs) {
+    Map<String, Column> numeric = new LinkedHashMap<>();
+    Map<String, Column> categorical = new LinkedHashMap<>();
+    for (ColumnSpec feature : contract.features()) {
+      (feature.type().isNumeric() ? numeric : categorical).put(feature.name(), col(feature.name()));
+    }
+    Map<String, SingleFeatureScores.Score> scores =
+        SingleFeatureScores.score(
+            train,
+            numeric,
+            categorical,
+            contract.isPositive(),
+            settings.bins(),
+            settings.minBinRows());
+    return judgeScores(scores, "single-feature AUC", settings, aucs);
+  }
+
+  /**
+   * Identifier leakage: the digits of the id and the row order of the table as ingested must not
+   * predict the label (data sorted or numbered by outcome).
+   */
+  public static List<Finding> identifierLeakage(
+      Dataset<Row> table,
+      DatasetContract contract,
+      StageConfigs.Leakage settings,
+      Map<String, Double> aucs) {
+    Map<String, Column> numeric = new LinkedHashMap<>();
+    String id = contract.idColumn();
+    numeric.put(id, regexp_extract(col(id).cast("string"), "(\\d+)", 1));
+    numeric.put(ROW_ORDER, monotonically_increasing_id());
+    Map<String, SingleFeatureScores.Score> scores =
+        SingleFeatureScores.score(
+            table,
+            numeric,
+            Map.of(),
+            contract.isPositive(),
+            settings.bins(),
+            settings.minBinRows());
+    return judgeScores(scores, "id or row order AUC", settings, aucs);
+  }
+
+  private static List<Finding> judgeScores(
+      Map<String, SingleFeatureScores.Score> scores,
+      String what,
+      StageConfigs.Leakage settings,
+      Map<String, Double> aucs) {
+    List<Finding> findings = new ArrayList<>();
+    String check =
+        what + " < " + settings.warningAuc() + " (error from " + settings.errorAuc() + ")";
+    scores.forEach(
+        (name, score) -> {
+          if (!score.scored()) {
+            findings.add(
+                Finding.fail(
+                    name,
+                    "not identifier-like",
+                    Severity.WARNING,
+                    "about "
+                        + score.distinct()
+                        + " distinct values: too many to be a category; an id in disguise?"));
+            return;
+          }
+          aucs.put(name, score.auc());
+          String evidence = String.format(Locale.ROOT, "AUC %.3f on its own", score.auc());
+          if (score.auc() >= settings.errorAuc()) {
+            findings.add(
+                Finding.fail(name, check, Severity.ERROR, evidence + ": it encodes the label"));
+          } else if (score.auc() >= settings.warningAuc()) {
+            findings.add(
+                Finding.fail(
+                    name,
+                    check,
+                    Severity.WARNING,
+                    evidence + ": strong; check it is known in time"));
+          } else {
+            findings.add(Finding.pass(name, check, Severity.ERROR, evidence));
+          }
+        });
+    return findings;
+  }
+
+  /**
+   * Validation and test rows whose exact feature values also occur in training: the model is tested
+   * on what it memorised. Above {@code max-duplicate-share} an error, any at all a warning.
+   */
+  public static Finding crossSplitDuplicates(
+      Dataset<Row> splits,
+      DatasetContract contract,
+      String splitColumn,
+      String trainSplit,
+      StageConfigs.Leakage settings) {
+    Column[] features =
+        contract.features().stream()
+            .map(f -> coalesce(col(f.name()).cast("string"), lit("\u0000")))
+            .toArray(Column[]::new);
+    Column inTrain = col(splitColumn).equalTo(trainSplit);
+    Dataset<Row> groups =
+        splits
+            .select(
+                xxhash64(features).as("row_hash"),
+                inTrain.as("in_train"),
+                col(contract.idColumn()).as("id"))
+            .groupBy("row_hash")
+            .agg(
+                sum(when(col("in_train"), 1L).otherwise(0L)).as("train_rows"),
+                sum(when(col("in_train"), 0L).otherwise(1L)).as("held_out_rows"),
+                min(when(not(col("in_train")), col("id"))).as("example"));
+    Dataset<Row> shared =
+        groups.where(col("train_rows").gt(0).and(col("held_out_rows").gt(0))).cache();
+    Row totals = groups.agg(sum("held_out_rows")).first();
+    long heldOut = totals.isNullAt(0) ? 0 : totals.getLong(0);
+    Row duplicates = shared.agg(sum("held_out_rows")).first();
+    long duplicated = duplicates.isNullAt(0) ? 0 : duplicates.getLong(0);
+    List<Object> examples = firstValues(shared, "example");
+    shared.unpersist();
+    double share = heldOut == 0 ? 0 : (double) duplicated / heldOut;
+    String check =
+        "validation/test rows identical to a training row <= " + settings.maxDuplicateShare();
+    String evidence =
+        String.format(
+            Locale.ROOT,
+            "%d of %d held-out rows (%.2f%%)%s",
+            duplicated,
+            heldOut,
+            100 * share,
+            examples(examples));
+    if (share > settings.maxDuplicateShare()) {
+      return Finding.fail("<splits>", check, Severity.ERROR, evidence);
+    }
+    return duplicated > 0
+        ? Finding.fail("<splits>", check, Severity.WARNING, evidence)
+        : Finding.pass("<splits>", check, Severity.ERROR, evidence);
+  }
+
+  /** Every row of one entity must be in the same split, or the model is tested on known faces. */
+  public static Optional<Finding> entitiesAcrossSplits(
+      Dataset<Row> splits, DatasetContract contract, String splitColumn) {
+    if (contract.entityColumn().isEmpty()) {
+      return Optional.empty();
+    }
+    String entity = contract.entityColumn().get();
+    Dataset<Row> straddling =
+        splits
+            .groupBy(col(entity))
+            .agg(countDistinct(col(splitColumn)).as("splits"))
+            .where(col("splits").gt(1))
+            .cache();
+    long entities = straddling.count();
+    List<Object> examples = firstValues(straddling, entity);
+    straddling.unpersist();
+    String check = "every entity in one split";
+    String evidence = entities + " entities in more than one split" + examples(examples);
+    return Optional.of(
+        entities > 0
+            ? Finding.fail(entity, check, Severity.ERROR, evidence)
+            : Finding.pass(entity, check, Severity.ERROR, evidence));
+  }
+
+  /**
+   * Time leakage in the features: a date feature, or the date a feature was observed at, later than
+   * the row's event time is information from the future.
+   */
+  public static List<Finding> observedAfterEventTime(Dataset<Row> data, DatasetContract contract) {
+    if (contract.eventTimeColumn().isEmpty()) {
+      return List.of();
+    }
+    String eventTime = contract.eventTimeColumn().get();
+    Map<String, String> stampOf = new LinkedHashMap<>();
+    for (ColumnSpec column : contract.features()) {
+      if (column.observedAt().isPresent()) {
+        stampOf.put(column.name(), column.observedAt().get());
+      } else if (column.type() == ColumnType.DATE) {
+        stampOf.put(column.name(), column.name());
+      }
+    }
+    if (stampOf.isEmpty()) {
+      return List.of();
+    }
+    List<Column> counts = new ArrayList<>();
+    stampOf.forEach(
+        (feature, stamp) -> counts.add(sum(when(col(stamp).gt(col(eventTime)), 1L).otherwise(0L))));
+    Row row =
+        data.agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new)).first();
+    List<Finding> findings = new ArrayList<>();
+    int i = 0;
+    for (Map.Entry<String, String> entry : stampOf.entrySet()) {
+      long later = row.isNullAt(i) ? 0 : row.getLong(i);
+      i++;
+      String check = "observed no later than " + eventTime;
+      String evidence = later + " rows where " + entry.getValue() + " is after " + eventTime;
+      findings.add(
+          later > 0
+              ? Finding.fail(entry.getKey(), check, Severity.ERROR, evidence)
+              : Finding.pass(entry.getKey(), check, Severity.ERROR, evidence));
+    }
+    return findings;
+  }
+
+  /** A few values of a column, smallest first, as evidence. */
+  private static List<Object> firstValues(Dataset<Row> rows, String column) {
+    return rows
+        .select(col(column).cast("string").as("value"))
+        .orderBy("value")
+        .limit(5)
+        .collectAsList()
+        .stream()
+        .map(row -> (Object) row.getString(0))
+        .toList();
+  }
+
+  private static String examples(List<Object> values) {
+    if (values == null || values.isEmpty()) {
+      return "";
+    }
+    return ", for example " + values;
+  }
+
+  private static String roleOf(ColumnSpec column) {
+    return column.role().name().toLowerCase(Locale.ROOT);
+  }
+}

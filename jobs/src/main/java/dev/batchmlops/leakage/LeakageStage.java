@@ -1,0 +1,113 @@
+package dev.batchmlops.leakage;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.quality.Finding;
+import dev.batchmlops.quality.HtmlReport;
+import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.quality.ReportArtifacts;
+import dev.batchmlops.split.HashSplitter;
+import dev.batchmlops.table.TableVersion;
+import dev.batchmlops.tracking.MetricNames;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Runs every leakage check on the validated raw version and the splits made from it; an error stops
+ * the run before training, and training refuses splits that have not passed.
+ */
+public final class LeakageStage {
+  private LeakageStage() {}
+
+  public static QualityReport run(PipelineContext context) {
+    TableVersion raw = context.state().requireValidatedRaw();
+    TableVersion splits = context.state().requireSplits();
+    DatasetContract contract = context.config().dataset();
+    StageConfigs.Leakage settings = context.config().leakage();
+    QualityReport report =
+        context.inChildRun(
+            "leakage",
+            run -> {
+              Dataset<Row> rawRows = context.tables().read(raw);
+              Dataset<Row> splitRows = context.tables().read(splits).cache();
+              Dataset<Row> train =
+                  splitRows.where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.TRAIN));
+              Map<String, Double> aucs = new LinkedHashMap<>();
+              List<Finding> findings = new ArrayList<>();
+              findings.addAll(LeakageDetector.postOutcomeFeatures(contract));
+              findings.addAll(LeakageDetector.targetLeakage(train, contract, settings, aucs));
+              findings.addAll(LeakageDetector.identifierLeakage(rawRows, contract, settings, aucs));
+              findings.addAll(LeakageDetector.observedAfterEventTime(rawRows, contract));
+              findings.add(
+                  LeakageDetector.crossSplitDuplicates(
+                      splitRows,
+                      contract,
+                      HashSplitter.SPLIT_COLUMN,
+                      HashSplitter.TRAIN,
+                      settings));
+              LeakageDetector.entitiesAcrossSplits(splitRows, contract, HashSplitter.SPLIT_COLUMN)
+                  .ifPresent(findings::add);
+              splitRows.unpersist();
+              QualityReport result =
+                  new QualityReport(
+                      "leakage checks of " + splits + " (from " + raw + ")", findings);
+
+              Map<String, Double> metrics = new LinkedHashMap<>();
+              aucs.forEach(
+                  (name, auc) -> metrics.put("leakage.auc." + MetricNames.safe(name), auc));
+              metrics.put(
+                  "leakage.max_feature_auc",
+                  contract.features().stream()
+                      .map(f -> aucs.getOrDefault(f.name(), 0.5))
+                      .max(Double::compare)
+                      .orElse(0.5));
+              run.logMetrics(metrics);
+              run.setTags(
+                  Map.of(
+                      "batchmlops.raw_version", Long.toString(raw.version()),
+                      "batchmlops.splits_version", Long.toString(splits.version())));
+              Map<String, String> facts = new LinkedHashMap<>();
+              facts.put("raw table", raw.toString());
+              facts.put("split table", splits.toString());
+              facts.put("error-auc", Double.toString(settings.errorAuc()));
+              facts.put("warning-auc", Double.toString(settings.warningAuc()));
+              facts.put("max-duplicate-share", Double.toString(settings.maxDuplicateShare()));
+              ReportArtifacts.log(
+                  run,
+                  "leakage",
+                  result,
+                  facts,
+                  new HtmlReport("Leakage checks: " + contract.name())
+                      .table(
+                          "Single-column AUC, strongest first",
+                          List.of("column", "AUC"),
+                          ranked(aucs)));
+              return result;
+            });
+    context
+        .parentRun()
+        .setTags(Map.of("batchmlops.leakage", report.passed() ? "passed" : "failed"));
+    if (!report.passed()) {
+      throw new PipelineException("leakage checks of " + splits + " failed: " + report.summary());
+    }
+    context.updateState(s -> s.withLeakageChecked(splits));
+    return report;
+  }
+
+  private static List<List<String>> ranked(Map<String, Double> aucs) {
+    return aucs.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()))
+        .map(e -> List.of(e.getKey(), String.format(Locale.ROOT, "%.3f", e.getValue())))
+        .toList();
+  }
+}

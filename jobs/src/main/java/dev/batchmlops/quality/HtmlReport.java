@@ -1,0 +1,99 @@
+package dev.batchmlops.quality;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A self-contained HTML page (no scripts, no external files) that the MLflow UI shows inline: a
+ * title, a verdict line and tables. Built section by section; every value is escaped.
+ */
+public final class HtmlReport {
+  private static final String STYLE =
+      "body{font-family:sans-serif;margin:1.5em;color:#222}"
+          + "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+          + "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}"
+          + "th{background:#f3f3f3}.passed{color:#1a7f37}.warning{color:#9a6700}"
+          + ".error{color:#cf222e;font-weight:bold}";
+
+  private final StringBuilder body = new StringBuilder();
+  private final String title;
+
+  public HtmlReport(String title) {
+    this.title = title;
+    body.append("<h1>").append(escape(title)).append("</h1>\n");
+  }
+
+  public HtmlReport paragraph(String text) {
+    body.append("<p>").append(escape(text)).append("</p>\n");
+    return this;
+  }
+
+  /** The verdict line and one row per finding, failures first. */
+  public HtmlReport findings(QualityReport report) {
+    String verdict = report.passed() ? "passed" : "error";
+    body.append("<p class=\"")
+        .append(verdict)
+        .append("\">")
+        .append(report.passed() ? "PASSED" : "FAILED")
+        .append(": ")
+        .append(escape(report.summary()))
+        .append("</p>\n");
+    List<List<String>> rows = new ArrayList<>();
+    for (Finding finding : report.findings()) {
+      rows.add(
+          List.of(
+              finding.status(),
+              finding.subject(),
+              finding.check(),
+              finding.severity().label(),
+              finding.message()));
+    }
+    return table("Checks", List.of("status", "subject", "check", "severity", "evidence"), rows);
+  }
+
+  /** A two-column table of named values, in the map's order. */
+  public HtmlReport values(String heading, Map<String, ?> values) {
+    List<List<String>> rows = new ArrayList<>();
+    values.forEach((name, value) -> rows.add(List.of(name, String.valueOf(value))));
+    return table(heading, List.of("name", "value"), rows);
+  }
+
+  public HtmlReport table(String heading, List<String> header, List<List<String>> rows) {
+    body.append("<h2>").append(escape(heading)).append("</h2>\n<table>\n<tr>");
+    header.forEach(h -> body.append("<th>").append(escape(h)).append("</th>"));
+    body.append("</tr>\n");
+    for (List<String> row : rows) {
+      body.append("<tr>");
+      for (int i = 0; i < row.size(); i++) {
+        String cell = escape(row.get(i));
+        // The first column of a findings table is a status: colour it.
+        if (i == 0 && (cell.equals("passed") || cell.equals("warning") || cell.equals("error"))) {
+          body.append("<td class=\"").append(cell).append("\">").append(cell).append("</td>");
+        } else {
+          body.append("<td>").append(cell).append("</td>");
+        }
+      }
+      body.append("</tr>\n");
+    }
+    body.append("</table>\n");
+    return this;
+  }
+
+  public String render() {
+    return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
+        + escape(title)
+        + "</title><style>"
+        + STYLE
+        + "</style></head><body>\n"
+        + body
+        + "</body></html>\n";
+  }
+
+  static String escape(String text) {
+    return text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
+  }
+}
