@@ -62,7 +62,7 @@ public final class ContractDraft {
       }
     }
     ConstraintSuggestionResult result =
-        new ConstraintSuggestionRunner().onData(data).addConstraintRules(Rules.DEFAULT()).run();
+        new ConstraintSuggestionRunner().onData(data).addConstraintRules(Rules.EXTENDED()).run();
     Map<String, ColumnProfile> profiles = JavaConverters.mapAsJavaMap(result.columnProfiles());
     Map<String, scala.collection.Seq<ConstraintSuggestion>> suggestionsByColumn =
         JavaConverters.mapAsJavaMap(result.constraintSuggestions());

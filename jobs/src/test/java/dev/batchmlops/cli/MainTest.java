@@ -2,9 +2,18 @@ package dev.batchmlops.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.batchmlops.config.ColumnType;
+import dev.batchmlops.config.ConfigLoader;
+import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.support.ConfCopies;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
+import dev.batchmlops.support.TestSpark;
+import dev.batchmlops.validate.ContractValidator;
+import dev.batchmlops.validate.MetricsHistory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,6 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +66,18 @@ class MainTest {
     assertEquals(0, help.exitCode());
     for (String command :
         List.of(
-            "generate", "ingest", "validate", "split", "train", "evaluate", "register", "run")) {
+            "generate",
+            "ingest",
+            "validate",
+            "split",
+            "leakage",
+            "train",
+            "evaluate",
+            "register",
+            "run",
+            "history",
+            "cleanup",
+            "profile")) {
       assertTrue(help.stdout().contains(command), "help lists " + command);
     }
     Outcome trainHelp = execute("train", "--help");
@@ -187,5 +210,65 @@ class MainTest {
     Outcome outcome = execute(args.toArray(String[]::new));
     assertEquals(1, outcome.exitCode());
     assertTrue(outcome.stderr().contains("run `split` first"), outcome.stderr());
+  }
+
+  @Test
+  void profileWritesADraftContractThatLoadsAndPassesOnTheProfiledData() throws IOException {
+    Path csv = temp.resolve("loans.csv");
+    CreditDataGenerator.generate(TestSpark.session(), 1000, 42)
+        .coalesce(1)
+        .write()
+        .option("header", "true")
+        .csv(csv.toString());
+    Path draft = temp.resolve("loans.draft.conf");
+    List<String> args =
+        List.of(
+            "profile",
+            "--input",
+            csv.toString(),
+            "--name",
+            "loans",
+            "--label",
+            "defaulted",
+            "--output",
+            draft.toString());
+    Outcome profiled = execute(args.toArray(String[]::new));
+    assertEquals(0, profiled.exitCode(), profiled.stderr());
+    assertTrue(profiled.stdout().contains("profiled 1000 rows"), profiled.stdout());
+
+    Path conf = ConfCopies.copy(temp.resolve("conf"));
+    Files.copy(draft, conf.resolve("datasets/loans.conf"));
+    DatasetContract contract =
+        ConfigLoader.load(new ConfigLoader.Request(conf, "test", "loans", Map.of()), Map.of())
+            .dataset();
+    assertEquals("defaulted", contract.label());
+    assertEquals("application_id", contract.idColumn(), "the first unique column");
+    assertEquals(ColumnType.INTEGER, contract.column("age").type());
+    assertEquals(ColumnType.DOUBLE, contract.column("income").type());
+    assertEquals(ColumnType.DATE, contract.column("application_date").type());
+    assertEquals(
+        List.of("critical", "delayed", "none", "paid"),
+        contract.column("credit_history").allowed());
+    assertEquals(0.95, contract.column("income").completeness(), 0.02);
+
+    Dataset<Row> profiledData =
+        TestSpark.session()
+            .read()
+            .option("header", "true")
+            .option("inferSchema", "true")
+            .csv(csv.toString());
+    QualityReport report =
+        ContractValidator.validate(
+                profiledData, contract, MetricsHistory.inMemory("loans"), "draft")
+            .report();
+    assertTrue(report.passed(), report.summary());
+
+    Outcome again = execute(args.toArray(String[]::new));
+    assertEquals(1, again.exitCode());
+    assertTrue(again.stderr().contains("exists (pass --force"), again.stderr());
+    Outcome missing =
+        execute("profile", "--input", temp.resolve("nope.csv").toString(), "--name", "x");
+    assertEquals(1, missing.exitCode());
+    assertTrue(missing.stderr().contains("nope.csv does not exist"), missing.stderr());
   }
 }

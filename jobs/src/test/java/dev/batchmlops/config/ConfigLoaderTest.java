@@ -100,6 +100,56 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void contractRulesSeveritiesAndAnomaliesAreRead() {
+    DatasetContract contract = load(ProjectPaths.confDir(), "dev", Map.of(), Map.of()).dataset();
+    assertEquals(java.util.Optional.of("application_date"), contract.eventTimeColumn());
+    assertEquals(
+        new DatasetContract.PositiveShare(0.05, 0.6, Severity.ERROR), contract.positiveShare());
+    assertEquals(
+        java.util.Optional.of("^APP-[0-9]{8}$"), contract.column("application_id").pattern());
+    AnomalyRule size = contract.anomalies().get(0);
+    assertEquals(AnomalyRule.Metric.SIZE, size.metric());
+    assertEquals(AnomalyRule.Strategy.RELATIVE_CHANGE, size.strategy());
+    assertEquals("drop <= 20% from the last passing run", size.describe());
+    assertEquals("completeness of income", contract.anomalies().get(1).subject());
+    assertEquals(Severity.ERROR, contract.column("age").severity(RuleKind.RANGE));
+  }
+
+  /** Loads the credit contract after one textual edit, expecting it to be refused. */
+  private String refusedContract(String from, String to) throws IOException {
+    Path conf = ConfCopies.copy(Files.createTempDirectory(temp, "conf"));
+    Path contract = conf.resolve("datasets/credit.conf");
+    String text = Files.readString(contract);
+    assertTrue(text.contains(from), from);
+    Files.writeString(contract, text.replace(from, to));
+    return assertThrows(ConfigException.class, () -> load(conf, "dev", Map.of(), Map.of()))
+        .getMessage();
+  }
+
+  @Test
+  void contractMistakesAreNamedWithFileKeyOrColumn() throws IOException {
+    String misspelt =
+        refusedContract("completeness = 0.9, min = 0 }", "completness = 0.9, min = 0 }");
+    assertTrue(
+        misspelt.contains("dataset.columns[3] (income).completness")
+            && misspelt.contains("unknown key"),
+        misspelt);
+    String severity = refusedContract("max = 100 }", "max = 100, severity { range = fatal } }");
+    assertTrue(severity.contains("(age).severity.range") && severity.contains("fatal"), severity);
+    String rule = refusedContract("max = 100 }", "max = 100, severity { size = warning } }");
+    assertTrue(rule.contains("unknown rule 'size'"), rule);
+    String anomaly = refusedContract("column = income, strategy", "column = incomes, strategy");
+    assertTrue(anomaly.contains("dataset.anomalies") && anomaly.contains("incomes"), anomaly);
+    String pattern = refusedContract("pattern = \"^APP-[0-9]{8}$\"", "pattern = \"APP-[0-9\"");
+    assertTrue(pattern.contains("(application_id).pattern"), pattern);
+    String unparseable = refusedContract("  min-rows = 500\n", "  min-rows = = 500\n");
+    assertTrue(unparseable.contains("credit.conf"), unparseable);
+    String entity =
+        refusedContract("  min-rows = 500\n", "  min-rows = 500\n  entity-column = customer\n");
+    assertTrue(entity.contains("dataset.entity-column") && entity.contains("customer"), entity);
+  }
+
+  @Test
   void unknownEnvironmentNamesTheFile() {
     ConfigException error =
         assertThrows(

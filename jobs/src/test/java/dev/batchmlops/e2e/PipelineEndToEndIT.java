@@ -42,6 +42,7 @@ class PipelineEndToEndIT {
           "ingest",
           "validate",
           "split",
+          "leakage",
           "baseline-prior",
           "train-logistic-regression",
           "evaluate",
@@ -147,9 +148,20 @@ class PipelineEndToEndIT {
     assertTrue(
         artifacts(evaluate.path("info").path("run_id").asText(), "evaluation")
             .contains("evaluation/segments.json"));
-    assertTrue(
-        artifacts(children.get("validate").path("info").path("run_id").asText(), "validation")
-            .contains("validation/report.json"));
+    JsonNode validate = children.get("validate");
+    assertEquals(
+        Set.of("validation/report.json", "validation/report.html"),
+        artifacts(validate.path("info").path("run_id").asText(), "validation"));
+    assertEquals(3000.0, metric(validate, "data.size"), 1e-9);
+    assertEquals(0.0, metric(validate, "validation.errors"), 1e-9);
+    assertEquals("passed", tag(parent, "batchmlops.validation"));
+    JsonNode leakage = children.get("leakage");
+    assertEquals(
+        Set.of("leakage/report.json", "leakage/report.html"),
+        artifacts(leakage.path("info").path("run_id").asText(), "leakage"));
+    double strongest = metric(leakage, "leakage.max_feature_auc");
+    assertTrue(strongest > 0.5 && strongest < 0.8, "strongest single feature AUC " + strongest);
+    assertEquals("passed", tag(parent, "batchmlops.leakage"));
 
     JsonNode champion = alias("champion");
     assertEquals("1", champion.path("version").asText());
