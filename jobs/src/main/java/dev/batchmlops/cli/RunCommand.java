@@ -7,6 +7,7 @@ import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
 import dev.batchmlops.leakage.LeakageStage;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.quality.QualityReport;
 import dev.batchmlops.register.RegisterStage;
 import dev.batchmlops.split.SplitStage;
 import dev.batchmlops.table.TableVersion;
@@ -54,9 +55,9 @@ final class RunCommand extends PipelineCommand {
   int execute(PipelineContext context, MlflowTracker tracker) {
     // A pinned raw version replays the run on data already ingested.
     TableVersion raw = rawVersion.apply(context).orElseGet(() -> generateAndIngest(context));
-    ValidateStage.run(context);
+    QualityReport validation = ValidateStage.run(context);
     TableVersion splits = SplitStage.run(context);
-    LeakageStage.run(context);
+    QualityReport leakage = LeakageStage.run(context);
     TrainStage.run(context);
     EvaluateStage.run(context);
     RegisterStage.Outcome outcome = RegisterStage.run(context, tracker.registry());
@@ -72,6 +73,8 @@ final class RunCommand extends PipelineCommand {
             + context.parentRun().runId());
     System.out.println("raw table     " + raw);
     System.out.println("split table   " + splits);
+    System.out.println("validation    " + validation.summary() + " (validation/report.html)");
+    System.out.println("leakage       " + leakage.summary() + " (leakage/report.html)");
     System.out.println("state file    " + context.stateFile());
     return Reports.registration(outcome);
   }

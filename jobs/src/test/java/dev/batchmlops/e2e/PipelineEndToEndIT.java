@@ -69,6 +69,8 @@ class PipelineEndToEndIT {
     assertTrue(
         firstRun.stdout().contains("registered model " + MODEL + " version 1 (champion)"),
         firstRun.stdout());
+    assertTrue(firstRun.stdout().contains("validation    "), firstRun.stdout());
+    assertTrue(firstRun.stdout().contains(", 0 errors, "), firstRun.stdout());
   }
 
   @Test
