@@ -7,6 +7,8 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -93,8 +95,7 @@ public final class ConfigLoader {
             c.getLong("generate.rows"),
             parseEnum(c, "generate.format", StageConfigs.FileFormat.class)),
         ingest(c),
-        new StageConfigs.Split(
-            c.getDouble("split.train"), c.getDouble("split.validation"), c.getDouble("split.test")),
+        split(c),
         new StageConfigs.Leakage(
             c.getDouble("leakage.error-auc"),
             c.getDouble("leakage.warning-auc"),
@@ -114,6 +115,26 @@ public final class ConfigLoader {
             c.getDouble("register.min-gain-over-champion")),
         contract(c),
         c.root().render(ConfigRenderOptions.concise().setFormatted(true)));
+  }
+
+  private static StageConfigs.Split split(Config c) {
+    return new StageConfigs.Split(
+        parseEnum(c, "split.method", StageConfigs.SplitMethod.class),
+        new StageConfigs.Ratios(
+            c.getDouble("split.train"), c.getDouble("split.validation"), c.getDouble("split.test")),
+        optionalString(c, "split.key"),
+        c.getStringList("split.stratify-by"),
+        c.getDouble("split.tolerance"),
+        optionalDate(c, "split.time.validation-from"),
+        optionalDate(c, "split.time.test-from"));
+  }
+
+  private static Optional<LocalDate> optionalDate(Config c, String key) {
+    try {
+      return optionalString(c, key).map(LocalDate::parse);
+    } catch (DateTimeParseException e) {
+      throw ConfigException.invalid(key, "not a date (YYYY-MM-DD): '" + c.getString(key) + "'");
+    }
   }
 
   private static StageConfigs.Ingest ingest(Config c) {

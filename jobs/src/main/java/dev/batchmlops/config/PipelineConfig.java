@@ -23,6 +23,10 @@ public record PipelineConfig(
     DatasetContract dataset,
     String resolvedJson) {
 
+  public PipelineConfig {
+    split.requireCompatible(dataset);
+  }
+
   /** A short, stable fingerprint of the resolved configuration, to tell runs' settings apart. */
   public String hash() {
     return Fingerprints.sha256(resolvedJson).substring(0, 16);

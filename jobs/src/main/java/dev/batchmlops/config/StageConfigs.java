@@ -1,6 +1,8 @@
 package dev.batchmlops.config;
 
+import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 
 /** The typed settings of each stage, one record per stage, validated when built. */
 public final class StageConfigs {
@@ -93,9 +95,9 @@ public final class StageConfigs {
     JDBC
   }
 
-  /** Train / validation / test ratios. */
-  public record Split(double train, double validation, double test) {
-    public Split {
+  /** Train / validation / test shares of the rows; each strictly between 0 and 1, summing to 1. */
+  public record Ratios(double train, double validation, double test) {
+    public Ratios {
       requireRatio("split.train", train);
       requireRatio("split.validation", validation);
       requireRatio("split.test", test);
@@ -109,6 +111,79 @@ public final class StageConfigs {
       if (!(value > 0 && value < 1)) {
         throw ConfigException.invalid(key, "must be between 0 and 1 (exclusive), got " + value);
       }
+    }
+
+    @Override
+    public String toString() {
+      return train + "/" + validation + "/" + test;
+    }
+  }
+
+  /** How rows are assigned: by a hash of their key, or by their event time. */
+  public enum SplitMethod {
+    HASH,
+    TIME
+  }
+
+  /**
+   * How the validated raw version is split.
+   *
+   * @param key the column hashed (method hash); empty: the entity column if the contract has one,
+   *     else the id column
+   * @param stratifyBy segment columns whose values, with the label, form the strata whose balance
+   *     is checked in every split
+   * @param tolerance the largest allowed gap between a class's share in a split and in the whole,
+   *     judged where the split holds enough rows of the stratum for hashing to keep it
+   * @param validationFrom method time: rows from this date on validate; empty: the date that cuts
+   *     the event times in the ratios
+   * @param testFrom method time: rows from this date on test; empty: as above
+   */
+  public record Split(
+      SplitMethod method,
+      Ratios ratios,
+      Optional<String> key,
+      List<String> stratifyBy,
+      double tolerance,
+      Optional<LocalDate> validationFrom,
+      Optional<LocalDate> testFrom) {
+    public Split {
+      stratifyBy = List.copyOf(stratifyBy);
+      if (!(tolerance > 0 && tolerance < 1)) {
+        throw ConfigException.invalid(
+            "split.tolerance", "must be between 0 and 1, got " + tolerance);
+      }
+      if (validationFrom.isPresent() != testFrom.isPresent()) {
+        throw ConfigException.invalid(
+            "split.time", "set both validation-from and test-from, or neither");
+      }
+      if (validationFrom.isPresent() && !validationFrom.get().isBefore(testFrom.get())) {
+        throw ConfigException.invalid("split.time", "validation-from must be before test-from");
+      }
+    }
+
+    /** The columns the split depends on must be declared by the contract. */
+    void requireCompatible(DatasetContract contract) {
+      key.ifPresent(
+          k -> {
+            if (contract.columns().stream().noneMatch(c -> c.name().equals(k))) {
+              throw ConfigException.invalid(
+                  "split.key", "column '" + k + "' is not declared in dataset.columns");
+            }
+          });
+      for (String column : stratifyBy) {
+        if (!contract.segmentColumns().contains(column)) {
+          throw ConfigException.invalid(
+              "split.stratify-by", "'" + column + "' is not one of dataset.segment-columns");
+        }
+      }
+      if (method == SplitMethod.TIME && contract.eventTimeColumn().isEmpty()) {
+        throw ConfigException.invalid("split.method", "time needs dataset.event-time-column");
+      }
+    }
+
+    /** The column hashed: the configured key, else the entity, else the id. */
+    public String keyColumn(DatasetContract contract) {
+      return key.or(contract::entityColumn).orElse(contract.idColumn());
     }
   }
 

@@ -6,7 +6,7 @@ import dev.batchmlops.Json;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.Evaluation;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
-import dev.batchmlops.split.HashSplitter;
+import dev.batchmlops.split.Splits;
 import dev.batchmlops.tracking.MetricNames;
 import dev.batchmlops.train.Scoring;
 import java.util.LinkedHashMap;
@@ -32,7 +32,7 @@ public final class EvaluateStage {
             run -> {
               Dataset<Row> test =
                   Scoring.withLabel(context.tables().read(model.trainedOn()), config.dataset())
-                      .where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.TEST));
+                      .where(col(Splits.COLUMN).equalTo(Splits.TEST));
               Dataset<Row> scored =
                   Scoring.score(PipelineModel.load(model.modelPath()), test).cache();
               ClassificationMetrics candidate = MetricsCalculator.compute(scored, threshold);

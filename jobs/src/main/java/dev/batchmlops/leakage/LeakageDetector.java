@@ -8,6 +8,7 @@ import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.Severity;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.quality.Finding;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -252,6 +253,51 @@ public final class LeakageDetector {
           later > 0
               ? Finding.fail(entry.getKey(), check, Severity.ERROR, evidence)
               : Finding.pass(entry.getKey(), check, Severity.ERROR, evidence));
+    }
+    return findings;
+  }
+
+  /**
+   * Time leakage in a time-based split: no training row on or after the validation cutoff, no
+   * validation row outside its window, no test row before the test cutoff.
+   */
+  public static List<Finding> timeOrder(
+      Dataset<Row> splits,
+      String eventTime,
+      String splitColumn,
+      LocalDate validationFrom,
+      LocalDate testFrom) {
+    Column time = col(eventTime);
+    Column validationStart = lit(validationFrom.toString()).cast("date");
+    Column testStart = lit(testFrom.toString()).cast("date");
+    Column split = col(splitColumn);
+    Row row =
+        splits
+            .agg(
+                sum(when(split.equalTo("train").and(time.geq(validationStart)), 1L).otherwise(0L)),
+                sum(
+                    when(
+                            split
+                                .equalTo("validation")
+                                .and(time.lt(validationStart).or(time.geq(testStart))),
+                            1L)
+                        .otherwise(0L)),
+                sum(when(split.equalTo("test").and(time.lt(testStart)), 1L).otherwise(0L)))
+            .first();
+    List<Finding> findings = new ArrayList<>();
+    String[] subjects = {"train", "validation", "test"};
+    String[] checks = {
+      eventTime + " before " + validationFrom,
+      eventTime + " from " + validationFrom + " to before " + testFrom,
+      eventTime + " from " + testFrom
+    };
+    for (int i = 0; i < 3; i++) {
+      long outside = row.isNullAt(i) ? 0 : row.getLong(i);
+      String evidence = outside + " rows outside the window";
+      findings.add(
+          outside > 0
+              ? Finding.fail(subjects[i], checks[i], Severity.ERROR, evidence)
+              : Finding.pass(subjects[i], checks[i], Severity.ERROR, evidence));
     }
     return findings;
   }

@@ -10,9 +10,11 @@ import dev.batchmlops.quality.Finding;
 import dev.batchmlops.quality.HtmlReport;
 import dev.batchmlops.quality.QualityReport;
 import dev.batchmlops.quality.ReportArtifacts;
-import dev.batchmlops.split.HashSplitter;
+import dev.batchmlops.split.SplitStage;
+import dev.batchmlops.split.Splits;
 import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.MetricNames;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -40,8 +42,7 @@ public final class LeakageStage {
             run -> {
               Dataset<Row> rawRows = context.tables().read(raw);
               Dataset<Row> splitRows = context.tables().read(splits).cache();
-              Dataset<Row> train =
-                  splitRows.where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.TRAIN));
+              Dataset<Row> train = splitRows.where(col(Splits.COLUMN).equalTo(Splits.TRAIN));
               Map<String, Double> aucs = new LinkedHashMap<>();
               List<Finding> findings = new ArrayList<>();
               findings.addAll(LeakageDetector.postOutcomeFeatures(contract));
@@ -50,13 +51,19 @@ public final class LeakageStage {
               findings.addAll(LeakageDetector.observedAfterEventTime(rawRows, contract));
               findings.add(
                   LeakageDetector.crossSplitDuplicates(
-                      splitRows,
-                      contract,
-                      HashSplitter.SPLIT_COLUMN,
-                      HashSplitter.TRAIN,
-                      settings));
-              LeakageDetector.entitiesAcrossSplits(splitRows, contract, HashSplitter.SPLIT_COLUMN)
+                      splitRows, contract, Splits.COLUMN, Splits.TRAIN, settings));
+              LeakageDetector.entitiesAcrossSplits(splitRows, contract, Splits.COLUMN)
                   .ifPresent(findings::add);
+              Map<String, String> how = splitMetadata(context, splits);
+              if ("time".equals(how.get(SplitStage.METHOD))) {
+                findings.addAll(
+                    LeakageDetector.timeOrder(
+                        splitRows,
+                        how.get("event_time_column"),
+                        Splits.COLUMN,
+                        LocalDate.parse(how.get(SplitStage.VALIDATION_FROM)),
+                        LocalDate.parse(how.get(SplitStage.TEST_FROM))));
+              }
               splitRows.unpersist();
               QualityReport result =
                   new QualityReport(
@@ -102,6 +109,15 @@ public final class LeakageStage {
     }
     context.updateState(s -> s.withLeakageChecked(splits));
     return report;
+  }
+
+  /** What the split stage recorded in the commit that wrote this version of the split table. */
+  private static Map<String, String> splitMetadata(PipelineContext context, TableVersion splits) {
+    return context.tables().history(splits.path()).stream()
+        .filter(commit -> commit.version() == splits.version())
+        .findFirst()
+        .map(dev.batchmlops.table.Commit::metadata)
+        .orElse(Map.of());
   }
 
   private static List<List<String>> ranked(Map<String, Double> aucs) {

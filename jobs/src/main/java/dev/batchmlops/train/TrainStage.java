@@ -6,7 +6,7 @@ import dev.batchmlops.evaluate.ClassificationMetrics;
 import dev.batchmlops.evaluate.MetricsCalculator;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
-import dev.batchmlops.split.HashSplitter;
+import dev.batchmlops.split.Splits;
 import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.TrackedRun;
 import java.io.IOException;
@@ -32,10 +32,8 @@ public final class TrainStage {
     TableVersion splits = context.state().requireLeakageCheckedSplits();
     var config = context.config();
     Dataset<Row> all = Scoring.withLabel(context.tables().read(splits), config.dataset());
-    Dataset<Row> train =
-        all.where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.TRAIN)).cache();
-    Dataset<Row> validation =
-        all.where(col(HashSplitter.SPLIT_COLUMN).equalTo(HashSplitter.VALIDATION)).cache();
+    Dataset<Row> train = all.where(col(Splits.COLUMN).equalTo(Splits.TRAIN)).cache();
+    Dataset<Row> validation = all.where(col(Splits.COLUMN).equalTo(Splits.VALIDATION)).cache();
     double threshold = config.evaluate().threshold();
 
     TrainedModel baseline =

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Each leakage check on generated data with one planted defect, and on clean data. */
 class LeakageDetectorTest {
-  private static final StageConfigs.Split RATIOS = new StageConfigs.Split(0.7, 0.15, 0.15);
+  private static final StageConfigs.Ratios RATIOS = new StageConfigs.Ratios(0.7, 0.15, 0.15);
   private static final Dataset<Row> CLEAN =
       CreditDataGenerator.generate(TestSpark.session(), 2000, 42).cache();
 

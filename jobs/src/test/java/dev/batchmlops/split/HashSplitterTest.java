@@ -12,7 +12,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
 class HashSplitterTest {
-  private static final StageConfigs.Split RATIOS = new StageConfigs.Split(0.7, 0.15, 0.15);
+  private static final StageConfigs.Ratios RATIOS = new StageConfigs.Ratios(0.7, 0.15, 0.15);
   private final Dataset<Row> data = CreditDataGenerator.generate(TestSpark.session(), 5000, 42);
 
   private static List<Row> assignments(Dataset<Row> input) {

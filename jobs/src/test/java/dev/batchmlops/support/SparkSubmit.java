@@ -21,10 +21,15 @@ public final class SparkSubmit {
     }
   }
 
-  /** Runs a job to its end (at most 10 minutes). */
+  /** Runs a job on local[2] to its end (at most 10 minutes). */
   public static Result run(Path workDir, List<String> jobArgs) {
+    return run("local[2]", workDir, jobArgs);
+  }
+
+  /** Runs a job on the given master to its end (at most 10 minutes). */
+  public static Result run(String master, Path workDir, List<String> jobArgs) {
     try {
-      Started started = start(workDir, jobArgs);
+      Started started = start(master, workDir, jobArgs);
       if (!started.process().waitFor(10, TimeUnit.MINUTES)) {
         started.process().descendants().forEach(ProcessHandle::destroyForcibly);
         started.process().destroyForcibly();
@@ -51,14 +56,18 @@ public final class SparkSubmit {
     }
   }
 
-  /** Starts a job without waiting for it. */
+  /** Starts a job on local[2] without waiting for it. */
   public static Started start(Path workDir, List<String> jobArgs) {
+    return start("local[2]", workDir, jobArgs);
+  }
+
+  private static Started start(String master, Path workDir, List<String> jobArgs) {
     List<String> command = new ArrayList<>();
     command.add(ProjectPaths.venv().resolve("bin/spark-submit").toString());
     command.addAll(
         List.of(
             "--master",
-            "local[2]",
+            master,
             "--driver-memory",
             "1g",
             "--conf",
@@ -79,17 +88,22 @@ public final class SparkSubmit {
               .directory(workDir.toFile())
               .redirectOutput(out.toFile())
               .redirectError(err.toFile());
-      builder.environment().put("SPARK_HOME", sparkHome().toString());
-      builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-      builder
-          .environment()
-          .put("PYSPARK_PYTHON", ProjectPaths.venv().resolve("bin/python").toString());
+      sparkEnvironment(builder);
       builder.environment().remove("MLFLOW_TRACKING_URI");
       builder.environment().remove("MLOPS_STORAGE_ROOT");
       return new Started(builder.start(), out, err);
     } catch (IOException e) {
       throw new IllegalStateException("cannot run spark-submit", e);
     }
+  }
+
+  /** What Spark's launchers need: SPARK_HOME, the loopback address and the venv's Python. */
+  static void sparkEnvironment(ProcessBuilder builder) throws IOException {
+    builder.environment().put("SPARK_HOME", sparkHome().toString());
+    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    builder
+        .environment()
+        .put("PYSPARK_PYTHON", ProjectPaths.venv().resolve("bin/python").toString());
   }
 
   /** pyspark's package folder is SPARK_HOME for its launcher. */
