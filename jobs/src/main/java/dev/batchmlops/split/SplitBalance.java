@@ -44,7 +44,25 @@ public final class SplitBalance {
    * @param table one row per split and group: split, group, rows, positive share, whole's share
    */
   public record Result(
-      List<Finding> findings, Map<String, Double> metrics, List<List<String>> table) {}
+      List<Finding> findings, Map<String, Double> metrics, List<List<String>> table) {
+    /** The table as named fields, for the JSON artifact. */
+    public List<Map<String, String>> rows() {
+      return table.stream()
+          .map(
+              row -> {
+                Map<String, String> named = new LinkedHashMap<>();
+                for (int i = 0; i < COLUMNS.size(); i++) {
+                  named.put(COLUMNS.get(i), row.get(i));
+                }
+                return named;
+              })
+          .toList();
+    }
+  }
+
+  /** The balance table's columns. */
+  public static final List<String> COLUMNS =
+      List.of("split", "group", "rows", "positive share", "positive share in the whole");
 
   /** Counts of one cell: rows and positives. */
   private record Counts(long rows, long positives) {

@@ -1,5 +1,6 @@
 package dev.batchmlops.split;
 
+import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.StageConfigs;
@@ -76,9 +77,8 @@ public final class SplitStage {
               how,
               new HtmlReport("Split balance: " + contract.name())
                   .table(
-                      "Rows and positive share per split",
-                      List.of("split", "group", "rows", "positive share", "in the whole"),
-                      balance.table()));
+                      "Rows and positive share per split", SplitBalance.COLUMNS, balance.table()));
+          run.logText("split/balance.json", Json.pretty(balance.rows()));
           if (!report.passed()) {
             assigned.unpersist();
             throw new PipelineException("split of " + raw + " refused: " + report.summary());
