@@ -102,11 +102,7 @@ public final class ConfigLoader {
             c.getInt("leakage.bins"),
             c.getLong("leakage.min-bin-rows"),
             c.getDouble("leakage.max-duplicate-share")),
-        new StageConfigs.Train(
-            c.getInt("train.logistic-regression.max-iter"),
-            c.getDouble("train.logistic-regression.reg-param"),
-            c.getDouble("train.logistic-regression.elastic-net-param"),
-            c.getBoolean("train.standardize")),
+        train(c),
         new StageConfigs.Evaluate(c.getDouble("evaluate.threshold")),
         new StageConfigs.Register(
             c.getString("register.model-prefix"),
@@ -115,6 +111,65 @@ public final class ConfigLoader {
             c.getDouble("register.min-gain-over-champion")),
         contract(c),
         c.root().render(ConfigRenderOptions.concise().setFormatted(true)));
+  }
+
+  private static StageConfigs.Train train(Config c) {
+    List<StageConfigs.ModelSpace> models = new ArrayList<>();
+    Config families = c.getConfig("train.models");
+    for (ModelFamily family : ModelFamily.values()) {
+      if (!families.hasPath(family.key())) {
+        continue;
+      }
+      String key = "train.models." + family.key();
+      Config model = families.getConfig(family.key());
+      if (model.hasPath("enabled") && !model.getBoolean("enabled")) {
+        continue;
+      }
+      var estimator = family.newEstimator();
+      Map<String, List<Double>> space = new LinkedHashMap<>();
+      for (String name : new TreeSet<>(model.root().keySet())) {
+        if (name.equals("enabled")) {
+          continue;
+        }
+        String param = ModelFamily.paramName(name);
+        if (!estimator.hasParam(param)) {
+          throw ConfigException.invalid(
+              key + "." + name, "not a hyperparameter of " + estimator.getClass().getSimpleName());
+        }
+        List<Double> values =
+            model.getValue(name).valueType() == ConfigValueType.LIST
+                ? model.getDoubleList(name)
+                : List.of(model.getDouble(name));
+        if (values.isEmpty()) {
+          throw ConfigException.invalid(key + "." + name, "give at least one value");
+        }
+        for (double value : values) {
+          try {
+            ModelFamily.set(estimator, param, value);
+          } catch (IllegalArgumentException e) {
+            throw ConfigException.invalid(key + "." + name, oneLine(e.getMessage()));
+          }
+        }
+        space.put(param, values);
+      }
+      models.add(new StageConfigs.ModelSpace(family, space));
+    }
+    for (String name : families.root().keySet()) {
+      if (java.util.Arrays.stream(ModelFamily.values()).noneMatch(f -> f.key().equals(name))) {
+        throw ConfigException.invalid(
+            "train.models." + name,
+            "unknown model family (logistic-regression, random-forest, gradient-boosted-trees)");
+      }
+    }
+    return new StageConfigs.Train(
+        c.getBoolean("train.standardize"),
+        c.getString("train.selection-metric"),
+        new StageConfigs.Search(
+            parseEnum(c, "train.search.strategy", StageConfigs.SearchStrategy.class),
+            c.getInt("train.search.max-trials"),
+            c.getInt("train.search.folds"),
+            c.getInt("train.search.parallelism")),
+        models);
   }
 
   private static StageConfigs.Split split(Config c) {

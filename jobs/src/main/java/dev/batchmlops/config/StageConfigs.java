@@ -2,6 +2,7 @@ package dev.batchmlops.config;
 
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The typed settings of each stage, one record per stage, validated when built. */
@@ -219,18 +220,65 @@ public final class StageConfigs {
     }
   }
 
-  /** Logistic regression hyperparameters and feature scaling. */
-  public record Train(int maxIter, double regParam, double elasticNetParam, boolean standardize) {
-    public Train {
-      if (maxIter <= 0) {
-        throw ConfigException.invalid("train.logistic-regression.max-iter", "must be positive");
+  /** How a search picks its trials from the hyperparameter spaces. */
+  public enum SearchStrategy {
+    GRID,
+    RANDOM
+  }
+
+  /**
+   * The search's budget and how trials are judged.
+   *
+   * @param maxTrials grid: the first trials of the grid, in order; random: the number of draws
+   * @param folds 0 to judge trials on the validation split; k >= 2 for k-fold cross-validation
+   *     within the train split
+   * @param parallelism how many trials are fitted at the same time
+   */
+  public record Search(SearchStrategy strategy, int maxTrials, int folds, int parallelism) {
+    public Search {
+      if (maxTrials < 1) {
+        throw ConfigException.invalid("train.search.max-trials", "must be at least 1");
       }
-      if (regParam < 0) {
-        throw ConfigException.invalid("train.logistic-regression.reg-param", "must be >= 0");
-      }
-      if (elasticNetParam < 0 || elasticNetParam > 1) {
+      if (folds == 1 || folds < 0) {
         throw ConfigException.invalid(
-            "train.logistic-regression.elastic-net-param", "must be between 0 and 1");
+            "train.search.folds", "must be 0 or at least 2, got " + folds);
+      }
+      if (parallelism < 1) {
+        throw ConfigException.invalid("train.search.parallelism", "must be at least 1");
+      }
+    }
+  }
+
+  /**
+   * One model family and the values to try for each of its hyperparameters.
+   *
+   * @param space MLlib parameter name to the values to try, in configuration order
+   */
+  public record ModelSpace(ModelFamily family, Map<String, List<Double>> space) {
+    public ModelSpace {
+      space = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(space));
+    }
+  }
+
+  /**
+   * Training: feature scaling, the metric trials are ranked by, the search, and the model families.
+   *
+   * @param selectionMetric a validation metric where higher is better
+   */
+  public record Train(
+      boolean standardize, String selectionMetric, Search search, List<ModelSpace> models) {
+    public static final List<String> SELECTION_METRICS =
+        List.of("auc", "area_under_pr", "f1", "accuracy");
+
+    public Train {
+      models = List.copyOf(models);
+      if (!SELECTION_METRICS.contains(selectionMetric)) {
+        throw ConfigException.invalid(
+            "train.selection-metric",
+            "unknown metric '" + selectionMetric + "' (one of " + SELECTION_METRICS + ")");
+      }
+      if (models.isEmpty()) {
+        throw ConfigException.invalid("train.models", "enable at least one model family");
       }
     }
   }
@@ -248,7 +296,7 @@ public final class StageConfigs {
   public record Register(
       String modelPrefix, String metric, double minGainOverBaseline, double minGainOverChampion) {
     public static final List<String> METRICS =
-        List.of("auc", "accuracy", "precision", "recall", "f1");
+        List.of("auc", "area_under_pr", "accuracy", "precision", "recall", "f1");
 
     public Register {
       if (!METRICS.contains(metric)) {

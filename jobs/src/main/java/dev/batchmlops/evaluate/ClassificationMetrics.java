@@ -8,6 +8,8 @@ public record ClassificationMetrics(
     long rows,
     long positives,
     double auc,
+    double areaUnderPr,
+    double logLoss,
     double accuracy,
     double precision,
     double recall,
@@ -17,6 +19,8 @@ public record ClassificationMetrics(
   public Map<String, Double> asMap() {
     Map<String, Double> values = new LinkedHashMap<>();
     values.put("auc", auc);
+    values.put("area_under_pr", areaUnderPr);
+    values.put("log_loss", logLoss);
     values.put("accuracy", accuracy);
     values.put("precision", precision);
     values.put("recall", recall);

@@ -13,11 +13,13 @@ import org.apache.spark.sql.Row;
 
 /** Computes {@link ClassificationMetrics} from rows with {@code label} and {@code score}. */
 public final class MetricsCalculator {
+  private static final double EPSILON = 1e-15;
+
   private MetricsCalculator() {}
 
   public static ClassificationMetrics compute(Dataset<Row> scored, double threshold) {
     Row counts = confusionCounts(scored, threshold).first();
-    return fromCounts(counts, auc(scored));
+    return fromCounts(counts, areaUnder(scored, "areaUnderROC"), areaUnder(scored, "areaUnderPR"));
   }
 
   /** The same metrics for every value of {@code segmentColumn} (nulls as "(null)"). */
@@ -29,8 +31,11 @@ public final class MetricsCalculator {
     for (Row counts :
         confusionCounts(keyed.groupBy("segment"), threshold).orderBy("segment").collectAsList()) {
       String segment = counts.getString(0);
-      double auc = auc(keyed.where(col("segment").equalTo(segment)));
-      result.put(segment, fromCounts(counts, auc));
+      Dataset<Row> inSegment = keyed.where(col("segment").equalTo(segment));
+      result.put(
+          segment,
+          fromCounts(
+              counts, areaUnder(inSegment, "areaUnderROC"), areaUnder(inSegment, "areaUnderPR")));
     }
     return result;
   }
@@ -47,10 +52,15 @@ public final class MetricsCalculator {
         sum(when(predicted.and(actual), 1L).otherwise(0L)).as("tp"),
         sum(when(predicted.and(not(actual)), 1L).otherwise(0L)).as("fp"),
         sum(when(not(predicted).and(not(actual)), 1L).otherwise(0L)).as("tn"),
-        sum(when(not(predicted).and(actual), 1L).otherwise(0L)).as("fn"));
+        sum(when(not(predicted).and(actual), 1L).otherwise(0L)).as("fn"),
+        // Log loss with probabilities clipped away from 0 and 1, as is usual.
+        avg(negate(
+                when(actual, log(greatest(lit(EPSILON), col(Scoring.SCORE))))
+                    .otherwise(log(greatest(lit(EPSILON), lit(1.0).minus(col(Scoring.SCORE)))))))
+            .as("log_loss"));
   }
 
-  private static ClassificationMetrics fromCounts(Row row, double auc) {
+  private static ClassificationMetrics fromCounts(Row row, double auc, double areaUnderPr) {
     long tp = row.getAs("tp");
     long fp = row.getAs("fp");
     long tn = row.getAs("tn");
@@ -59,20 +69,26 @@ public final class MetricsCalculator {
     double precision = ratio(tp, tp + fp);
     double recall = ratio(tp, tp + fn);
     double f1 = precision + recall == 0 ? 0.0 : 2 * precision * recall / (precision + recall);
+    double logLoss = row.isNullAt(row.fieldIndex("log_loss")) ? 0.0 : row.getAs("log_loss");
     return new ClassificationMetrics(
-        rows, tp + fn, auc, ratio(tp + tn, rows), precision, recall, f1);
+        rows, tp + fn, auc, areaUnderPr, logLoss, ratio(tp + tn, rows), precision, recall, f1);
   }
 
-  /** Area under ROC; 0.5 (no skill) when only one class is present. */
-  private static double auc(Dataset<Row> scored) {
+  /**
+   * Area under ROC or PR; with one class present there is no curve: 0.5 for ROC (no skill), the
+   * positive share for PR.
+   */
+  private static double areaUnder(Dataset<Row> scored, String curve) {
     long classes = scored.select(FeaturePipeline.LABEL).distinct().count();
     if (classes < 2) {
-      return 0.5;
+      return curve.equals("areaUnderROC")
+          ? 0.5
+          : scored.agg(avg(col(FeaturePipeline.LABEL))).first().getDouble(0);
     }
     return new BinaryClassificationEvaluator()
         .setLabelCol(FeaturePipeline.LABEL)
         .setRawPredictionCol(Scoring.SCORE)
-        .setMetricName("areaUnderROC")
+        .setMetricName(curve)
         .evaluate(scored);
   }
 

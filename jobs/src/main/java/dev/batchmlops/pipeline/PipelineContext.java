@@ -91,9 +91,17 @@ public final class PipelineContext {
    * when the body throws (the exception goes on to the caller).
    */
   public <T> T inChildRun(String stage, Function<TrackedRun, T> body) {
+    return inNestedRun(parentRun, stage, body);
+  }
+
+  /**
+   * Runs {@code body} in a run named {@code name} nested under {@code parent} (a stage's run, for
+   * the trials of a search); ends like {@link #inChildRun}.
+   */
+  public <T> T inNestedRun(TrackedRun parent, String name, Function<TrackedRun, T> body) {
     Map<String, String> tags = standardTags();
-    tags.put("batchmlops.stage", stage);
-    TrackedRun run = tracker.startRun(experimentId, stage, parentRun.runId(), tags);
+    tags.put("batchmlops.stage", name);
+    TrackedRun run = tracker.startRun(experimentId, name, parent.runId(), tags);
     boolean succeeded = false;
     try {
       T result = body.apply(run);

@@ -1,23 +1,25 @@
 package dev.batchmlops.train;
 
 import dev.batchmlops.config.DatasetContract;
-import dev.batchmlops.config.StageConfigs;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
-import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.Imputer;
 import org.apache.spark.ml.feature.OneHotEncoder;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
- * The MLlib pipeline derived from the contract: categorical features indexed (unseen values and
+ * The feature stages derived from the contract: categorical features indexed (unseen values and
  * nulls kept in their own bucket) and one-hot encoded, numeric features median-imputed, all
- * assembled, optionally scaled, then logistic regression. Every stage is fitted by {@code fit}, so
- * only on the data it is given (the training split).
+ * assembled into {@code features}, optionally scaled. Every stage is fitted by {@code fit}, so only
+ * on the data it is given (the training split); a classifier is appended by the search.
  */
 public final class FeaturePipeline {
   public static final String LABEL = "label";
@@ -25,7 +27,7 @@ public final class FeaturePipeline {
 
   private FeaturePipeline() {}
 
-  public static Pipeline build(DatasetContract contract, StageConfigs.Train settings) {
+  public static Pipeline build(DatasetContract contract, boolean standardize) {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> assembled = new ArrayList<>();
     List<String> categorical = contract.categoricalFeatures();
@@ -55,12 +57,12 @@ public final class FeaturePipeline {
               .setStrategy("median"));
       assembled.addAll(List.of(imputed));
     }
-    String assembledColumn = settings.standardize() ? "features_raw" : FEATURES;
+    String assembledColumn = standardize ? "features_raw" : FEATURES;
     stages.add(
         new VectorAssembler()
             .setInputCols(assembled.toArray(String[]::new))
             .setOutputCol(assembledColumn));
-    if (settings.standardize()) {
+    if (standardize) {
       stages.add(
           new StandardScaler()
               .setInputCol(assembledColumn)
@@ -68,17 +70,17 @@ public final class FeaturePipeline {
               .setWithMean(false)
               .setWithStd(true));
     }
-    stages.add(logisticRegression(settings));
     return new Pipeline().setStages(stages.toArray(PipelineStage[]::new));
   }
 
-  static LogisticRegression logisticRegression(StageConfigs.Train settings) {
-    return new LogisticRegression()
-        .setFeaturesCol(FEATURES)
-        .setLabelCol(LABEL)
-        .setMaxIter(settings.maxIter())
-        .setRegParam(settings.regParam())
-        .setElasticNetParam(settings.elasticNetParam())
-        .setFamily("binomial");
+  /**
+   * The fitted feature stages followed by a fitted classifier, as one model to save and serve.
+   * Every stage is already a transformer, so fitting only checks {@code train}'s schema.
+   */
+  public static PipelineModel withClassifier(
+      PipelineModel features, Transformer classifier, Dataset<Row> train) {
+    List<PipelineStage> stages = new ArrayList<>(List.of(features.stages()));
+    stages.add(classifier);
+    return new Pipeline().setStages(stages.toArray(PipelineStage[]::new)).fit(train);
   }
 }

@@ -3,7 +3,7 @@ package dev.batchmlops.train;
 import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.config.DatasetContract;
-import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.functions;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,7 +22,8 @@ public final class Scoring {
     return data.withColumn(FeaturePipeline.LABEL, when(contract.isPositive(), 1.0).otherwise(0.0));
   }
 
-  public static Dataset<Row> score(PipelineModel model, Dataset<Row> labelled) {
+  /** Adds {@code score}, the positive class's probability, with a fitted model or pipeline. */
+  public static Dataset<Row> score(Transformer model, Dataset<Row> labelled) {
     return model
         .transform(labelled)
         .withColumn(SCORE, functions.vector_to_array(col("probability"), "float64").getItem(1));

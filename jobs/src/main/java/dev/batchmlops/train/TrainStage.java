@@ -2,6 +2,12 @@ package dev.batchmlops.train;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.batchmlops.Json;
+import dev.batchmlops.config.ColumnSpec;
+import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.ModelFamily;
+import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.evaluate.ClassificationMetrics;
 import dev.batchmlops.evaluate.MetricsCalculator;
 import dev.batchmlops.pipeline.PipelineContext;
@@ -14,27 +20,49 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.commons.io.FileUtils;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.param.ParamPair;
+import org.apache.spark.ml.param.Params;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Fits the candidate pipeline and the prior baseline on the training split, scores both on the
- * validation split, saves the candidate and logs it to MLflow in the Spark flavour layout.
+ * Trains on the training split: the prior baseline, a reference logistic regression with MLlib's
+ * defaults, then a hyperparameter search whose best trial, with the feature stages, becomes the
+ * candidate, saved and logged to MLflow in the Spark flavour layout.
+ *
+ * <p>Runs: {@code baseline-prior}, {@code baseline-reference} and {@code train} under the pipeline
+ * run; one {@code trial-NN-<family>} run per trial under {@code train}.
  */
 public final class TrainStage {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
+
+  /** Column parameters are the same for every trial: not worth a column in the UI. */
+  private static final Set<String> COLUMN_PARAMS =
+      Set.of("featuresCol", "labelCol", "predictionCol", "probabilityCol", "rawPredictionCol");
+
   private TrainStage() {}
 
   public static TrainedModel run(PipelineContext context) {
     TableVersion splits = context.state().requireLeakageCheckedSplits();
-    var config = context.config();
-    Dataset<Row> all = Scoring.withLabel(context.tables().read(splits), config.dataset());
+    PipelineConfig config = context.config();
+    DatasetContract contract = config.dataset();
+    StageConfigs.Train settings = config.train();
+    double threshold = config.evaluate().threshold();
+    Map<String, String> dataTags = new LinkedHashMap<>();
+    dataTags.put("batchmlops.splits_version", Long.toString(splits.version()));
+    dataTags.put("batchmlops.raw_version", Long.toString(context.state().requireRaw().version()));
+
+    Dataset<Row> all = Scoring.withLabel(context.tables().read(splits), contract);
     Dataset<Row> train = all.where(col(Splits.COLUMN).equalTo(Splits.TRAIN)).cache();
     Dataset<Row> validation = all.where(col(Splits.COLUMN).equalTo(Splits.VALIDATION)).cache();
-    double threshold = config.evaluate().threshold();
 
     TrainedModel baseline =
         context.inChildRun(
@@ -46,31 +74,80 @@ public final class TrainStage {
                   run,
                   "validation_",
                   MetricsCalculator.compute(Scoring.scorePrior(validation, rate), threshold));
-              run.setTags(Map.of("batchmlops.splits_version", Long.toString(splits.version())));
+              run.setTags(dataTags);
               return new TrainedModel(null, null, null, run.runId(), rate, splits);
             });
 
+    // The feature stages are fitted once, on train only; every trial learns from their output.
+    PipelineModel features = FeaturePipeline.build(contract, settings.standardize()).fit(train);
+    List<String> kept =
+        List.of(contract.idColumn(), FeaturePipeline.LABEL, FeaturePipeline.FEATURES);
+    Dataset<Row> trainFeatures =
+        features
+            .transform(train)
+            .select(kept.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new))
+            .cache();
+    Dataset<Row> validationFeatures =
+        features
+            .transform(validation)
+            .select(kept.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new))
+            .cache();
+
+    context.inChildRun(
+        "baseline-reference",
+        run -> {
+          Trial reference = new Trial(0, ModelFamily.LOGISTIC_REGRESSION, Map.of());
+          var model = ModelSearch.classifier(reference, config.seed()).fit(trainFeatures);
+          run.logParams(Map.of("model_type", "logistic_regression", "settings", "MLlib defaults"));
+          logMetrics(
+              run,
+              "validation_",
+              MetricsCalculator.compute(Scoring.score(model, validationFeatures), threshold));
+          run.setTags(dataTags);
+          return null;
+        });
+
     TrainedModel candidate =
         context.inChildRun(
-            "train-logistic-regression",
+            "train",
             run -> {
-              PipelineModel model =
-                  FeaturePipeline.build(config.dataset(), config.train()).fit(train);
-              run.logParams(params(model, config));
-              ClassificationMetrics trainMetrics =
-                  MetricsCalculator.compute(Scoring.score(model, train), threshold);
-              ClassificationMetrics validationMetrics =
-                  MetricsCalculator.compute(Scoring.score(model, validation), threshold);
-              logMetrics(run, "train_", trainMetrics);
-              logMetrics(run, "validation_", validationMetrics);
-              run.setTags(
-                  Map.of(
-                      "batchmlops.splits_version", Long.toString(splits.version()),
-                      "batchmlops.raw_version",
-                          Long.toString(context.state().requireRaw().version())));
+              List<Trial> trials = SearchPlan.trials(settings, config.seed());
+              run.logParams(searchParams(settings, trials.size()));
+              run.setTags(dataTags);
+              Progress progress = new Progress(trials.size(), settings.selectionMetric());
+              List<ModelSearch.TrialResult> results =
+                  ModelSearch.run(
+                      trainFeatures,
+                      validationFeatures,
+                      contract.idColumn(),
+                      trials,
+                      settings,
+                      config.seed(),
+                      threshold,
+                      result -> {
+                        logTrial(context, run, result, dataTags);
+                        progress.report(result);
+                      });
+              ModelSearch.TrialResult best = ModelSearch.best(results);
+              PipelineModel model = FeaturePipeline.withClassifier(features, best.model(), train);
+              Map<String, String> params = fittedParams(model);
+              params.put("model_type", best.trial().family().key());
+              params.put("best_trial", best.trial().name());
+              params.put("categorical_features", String.join(",", contract.categoricalFeatures()));
+              params.put("numeric_features", String.join(",", contract.numericFeatures()));
+              run.logParams(params);
+              logMetrics(run, "train_", best.train());
+              logMetrics(run, "validation_", best.validation());
+              LOG.info(
+                  "search chose {} {}: validation {} {}",
+                  best.trial().name(),
+                  best.trial().describe(),
+                  settings.selectionMetric(),
+                  String.format(Locale.ROOT, "%.4f", best.score()));
               String modelPath = context.layout().modelDir(run.runId());
               logModel(context, run, model, modelPath);
               run.logText("config/resolved.json", config.resolvedJson());
+              run.logText("features.json", Json.pretty(featureList(contract)));
               return new TrainedModel(
                   run.runId(),
                   modelPath,
@@ -79,33 +156,138 @@ public final class TrainStage {
                   baseline.baselinePositiveRate(),
                   splits);
             });
+    trainFeatures.unpersist();
+    validationFeatures.unpersist();
     train.unpersist();
     validation.unpersist();
     context.updateState(s -> s.withModel(candidate));
     return candidate;
   }
 
-  /** Every parameter of every fitted stage, named stage.param, plus the feature lists. */
-  private static Map<String, String> params(
-      PipelineModel model, dev.batchmlops.config.PipelineConfig config) {
+  /** One run per trial, under the search's run: its hyperparameters, metrics and data tags. */
+  private static void logTrial(
+      PipelineContext context,
+      TrackedRun search,
+      ModelSearch.TrialResult result,
+      Map<String, String> dataTags) {
+    context.inNestedRun(
+        search,
+        result.trial().name(),
+        trialRun -> {
+          Map<String, String> params = classifierParams(result.model().parent());
+          params.put("model_family", result.trial().family().key());
+          params.put("trial", Integer.toString(result.trial().number()));
+          trialRun.logParams(params);
+          logMetrics(trialRun, "train_", result.train());
+          logMetrics(trialRun, "validation_", result.validation());
+          Map<String, Double> extra = new LinkedHashMap<>();
+          result.crossValidated().ifPresent(cv -> extra.put("cv_score", cv));
+          extra.put("score", result.score());
+          extra.put("fit_seconds", result.millis() / 1000.0);
+          trialRun.logMetrics(extra);
+          Map<String, String> tags = new LinkedHashMap<>(dataTags);
+          tags.put("batchmlops.model_family", result.trial().family().key());
+          trialRun.setTags(tags);
+          return null;
+        });
+  }
+
+  /** Console progress for long searches: trial n of N, the best so far, the time spent. */
+  private static final class Progress {
+    private final int total;
+    private final String metric;
+    private final long started = System.nanoTime();
+    private int done;
+    private ModelSearch.TrialResult best;
+
+    Progress(int total, String metric) {
+      this.total = total;
+      this.metric = metric;
+    }
+
+    synchronized void report(ModelSearch.TrialResult result) {
+      done++;
+      if (best == null
+          || result.score() > best.score()
+          || (result.score() == best.score() && result.trial().number() < best.trial().number())) {
+        best = result;
+      }
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "trial %d/%d %s %s: %s %.4f | best %.4f (%s) | %ds elapsed",
+              done,
+              total,
+              result.trial().name(),
+              result.trial().describe(),
+              metric,
+              result.score(),
+              best.score(),
+              best.trial().name(),
+              (System.nanoTime() - started) / 1_000_000_000L));
+    }
+  }
+
+  private static Map<String, String> searchParams(StageConfigs.Train settings, int trials) {
     Map<String, String> params = new LinkedHashMap<>();
-    params.put("model_type", "logistic_regression");
-    params.put("categorical_features", String.join(",", config.dataset().categoricalFeatures()));
-    params.put("numeric_features", String.join(",", config.dataset().numericFeatures()));
-    params.put("standardize", Boolean.toString(config.train().standardize()));
+    params.put("selection_metric", settings.selectionMetric());
+    params.put("search_strategy", settings.search().strategy().name().toLowerCase(Locale.ROOT));
+    params.put("max_trials", Integer.toString(settings.search().maxTrials()));
+    params.put("trials", Integer.toString(trials));
+    params.put("folds", Integer.toString(settings.search().folds()));
+    params.put("parallelism", Integer.toString(settings.search().parallelism()));
+    params.put("standardize", Boolean.toString(settings.standardize()));
+    params.put(
+        "model_families",
+        String.join(",", settings.models().stream().map(m -> m.family().key()).toList()));
+    return params;
+  }
+
+  /** A classifier's hyperparameters under their MLlib names, the same in every trial. */
+  private static Map<String, String> classifierParams(Params classifier) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (ParamPair<?> pair : classifier.extractParamMap().toList()) {
+      String name = pair.param().name();
+      if (!COLUMN_PARAMS.contains(name)) {
+        params.put(name, paramValue(pair.value()));
+      }
+    }
+    return params;
+  }
+
+  /** Every parameter of every fitted stage of the chosen pipeline, named stage.param. */
+  private static Map<String, String> fittedParams(PipelineModel model) {
+    Map<String, String> params = new LinkedHashMap<>();
     for (var stage : model.stages()) {
       String prefix = stage.getClass().getSimpleName().replace("Model", "");
       for (ParamPair<?> pair : stage.extractParamMap().toList()) {
-        String value = String.valueOf(pair.value());
-        if (pair.value() instanceof String[] values) {
-          value = String.join(",", values);
-        }
-        if (value.length() <= 500) {
+        String value = paramValue(pair.value());
+        // Unset output columns default to names made from the stage's random uid.
+        if (value.length() <= 500 && !value.contains(stage.uid())) {
           params.put(prefix + "." + pair.param().name(), value);
         }
       }
     }
     return params;
+  }
+
+  private static String paramValue(Object value) {
+    return value instanceof String[] values ? String.join(",", values) : String.valueOf(value);
+  }
+
+  /** The features the model reads, with their contract type and how they are encoded. */
+  private static List<Map<String, String>> featureList(DatasetContract contract) {
+    return contract.features().stream()
+        .map(
+            (ColumnSpec f) ->
+                Map.of(
+                    "name", f.name(),
+                    "type", f.type().name().toLowerCase(Locale.ROOT),
+                    "encoding",
+                        f.type().isNumeric()
+                            ? "median-imputed numeric"
+                            : "indexed (unseen values kept) and one-hot encoded"))
+        .toList();
   }
 
   static void logMetrics(TrackedRun run, String prefix, ClassificationMetrics metrics) {

@@ -44,7 +44,8 @@ class PipelineEndToEndIT {
           "split",
           "leakage",
           "baseline-prior",
-          "train-logistic-regression",
+          "baseline-reference",
+          "train",
           "evaluate",
           "register");
 
@@ -113,9 +114,16 @@ class PipelineEndToEndIT {
         .values()
         .forEach(r -> assertEquals("FINISHED", r.path("info").path("status").asText()));
 
-    JsonNode train = children.get("train-logistic-regression");
-    assertEquals("50", param(train, "LogisticRegression.maxIter"), "test environment's max-iter");
-    assertEquals("0.01", param(train, "LogisticRegression.regParam"));
+    JsonNode train = children.get("train");
+    assertEquals("4", param(train, "trials"), "the test environment's search budget");
+    assertTrue(param(train, "best_trial").matches("trial-0[1-4]-" + param(train, "model_type")));
+    long trials =
+        runs.stream()
+            .filter(
+                r ->
+                    train.path("info").path("run_id").asText().equals(tag(r, "mlflow.parentRunId")))
+            .count();
+    assertEquals(4, trials, "one run per trial under the search");
     assertEquals("median", param(train, "Imputer.strategy"));
     assertEquals("credit_history,purpose,housing", param(train, "categorical_features"));
     assertTrue(metric(train, "validation_auc") > 0.65);

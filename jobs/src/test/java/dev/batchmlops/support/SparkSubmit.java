@@ -98,7 +98,7 @@ public final class SparkSubmit {
   }
 
   /** What Spark's launchers need: SPARK_HOME, the loopback address and the venv's Python. */
-  static void sparkEnvironment(ProcessBuilder builder) throws IOException {
+  public static void sparkEnvironment(ProcessBuilder builder) throws IOException {
     builder.environment().put("SPARK_HOME", sparkHome().toString());
     builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     builder

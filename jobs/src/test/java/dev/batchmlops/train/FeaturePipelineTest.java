@@ -37,7 +37,7 @@ class FeaturePipelineTest {
             .withColumn("income", col("income").multiply(100))
             .withColumn("purpose", lit("crypto"));
 
-    PipelineModel model = FeaturePipeline.build(config.dataset(), config.train()).fit(train);
+    PipelineModel model = FeaturePipeline.build(config.dataset(), true).fit(train);
 
     ImputerModel imputer = stage(model, ImputerModel.class);
     double surrogate =
@@ -64,7 +64,7 @@ class FeaturePipelineTest {
     assertEquals(trainIncomeStd, largestStd, trainIncomeStd * 0.05);
 
     // Unseen values do not crash scoring; they fall in the indexer's extra bucket.
-    assertEquals(600, Scoring.score(model, heldOut).count());
+    assertEquals(600, model.transform(heldOut).count());
   }
 
   private static <T> T stage(PipelineModel model, Class<T> type) {

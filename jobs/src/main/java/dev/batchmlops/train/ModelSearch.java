@@ -1,0 +1,170 @@
+package dev.batchmlops.train;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.batchmlops.config.ModelFamily;
+import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.evaluate.ClassificationMetrics;
+import dev.batchmlops.evaluate.MetricsCalculator;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Fits every trial's classifier on the featurised training rows and ranks the trials by the
+ * selection metric, on the validation split or across k folds of the training split.
+ *
+ * <p>Algorithm:
+ *
+ * <ol>
+ *   <li>Trials run {@code parallelism} at a time; Spark runs their jobs side by side.
+ *   <li>A trial fits its classifier (seeded) on train and scores validation; with folds, it also
+ *       fits on k-1 folds and scores the k-th, k times, folds following a hash of the id.
+ *   <li>Its score is the mean fold metric with folds, else the validation metric. The best score
+ *       wins; a tie goes to the earlier trial, so the choice does not depend on timing.
+ * </ol>
+ */
+public final class ModelSearch {
+  private static final String FOLD = "__fold";
+
+  private ModelSearch() {}
+
+  /**
+   * What one trial gave.
+   *
+   * @param crossValidated the mean fold metric, when the search uses folds
+   * @param score what trials are ranked by
+   */
+  public record TrialResult(
+      Trial trial,
+      Model<?> model,
+      ClassificationMetrics train,
+      ClassificationMetrics validation,
+      OptionalDouble crossValidated,
+      double score,
+      long millis) {}
+
+  /**
+   * @param train featurised training rows ({@code features}, {@code label}, the id)
+   * @param validation featurised validation rows
+   * @param onTrial told of each trial as it finishes (from the thread that ran it)
+   * @return every trial's result, in trial order; the best is {@link #best}
+   */
+  public static List<TrialResult> run(
+      Dataset<Row> train,
+      Dataset<Row> validation,
+      String idColumn,
+      List<Trial> trials,
+      StageConfigs.Train settings,
+      long seed,
+      double threshold,
+      Consumer<TrialResult> onTrial) {
+    int folds = settings.search().folds();
+    Dataset<Row> folded =
+        folds >= 2
+            ? train
+                .withColumn(
+                    FOLD, pmod(xxhash64(col(idColumn).cast("string"), lit(seed + 1)), lit(folds)))
+                .cache()
+            : train;
+    ExecutorService pool = Executors.newFixedThreadPool(settings.search().parallelism());
+    try {
+      List<Future<TrialResult>> running = new ArrayList<>();
+      for (Trial trial : trials) {
+        running.add(
+            pool.submit(
+                () -> {
+                  TrialResult result =
+                      runTrial(trial, folded, validation, settings, folds, seed, threshold);
+                  onTrial.accept(result);
+                  return result;
+                }));
+      }
+      List<TrialResult> results = new ArrayList<>();
+      for (Future<TrialResult> result : running) {
+        results.add(result.get());
+      }
+      return results;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("the search was interrupted", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException runtime
+          ? runtime
+          : new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+      if (folds >= 2) {
+        folded.unpersist();
+      }
+    }
+  }
+
+  /** The trial with the highest score; the earliest among equals. */
+  public static TrialResult best(List<TrialResult> results) {
+    return results.stream()
+        .max(Comparator.comparingDouble(TrialResult::score).thenComparing(r -> -r.trial().number()))
+        .orElseThrow(() -> new IllegalArgumentException("no trials"));
+  }
+
+  private static TrialResult runTrial(
+      Trial trial,
+      Dataset<Row> train,
+      Dataset<Row> validation,
+      StageConfigs.Train settings,
+      int folds,
+      long seed,
+      double threshold) {
+    long started = System.nanoTime();
+    Model<?> model = classifier(trial, seed).fit(train);
+    ClassificationMetrics trainMetrics =
+        MetricsCalculator.compute(Scoring.score(model, train), threshold);
+    ClassificationMetrics validationMetrics =
+        MetricsCalculator.compute(Scoring.score(model, validation), threshold);
+    OptionalDouble crossValidated = OptionalDouble.empty();
+    if (folds >= 2) {
+      double sum = 0;
+      for (int fold = 0; fold < folds; fold++) {
+        Model<?> foldModel = classifier(trial, seed).fit(train.where(col(FOLD).notEqual(fold)));
+        sum +=
+            MetricsCalculator.compute(
+                    Scoring.score(foldModel, train.where(col(FOLD).equalTo(fold))), threshold)
+                .asMap()
+                .get(settings.selectionMetric());
+      }
+      crossValidated = OptionalDouble.of(sum / folds);
+    }
+    double score = crossValidated.orElse(validationMetrics.asMap().get(settings.selectionMetric()));
+    return new TrialResult(
+        trial,
+        model,
+        trainMetrics,
+        validationMetrics,
+        crossValidated,
+        score,
+        (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** The trial's estimator: its family, its hyperparameters, the pipeline's columns and seed. */
+  static ProbabilisticClassifier<?, ?, ?> classifier(Trial trial, long seed) {
+    ProbabilisticClassifier<?, ?, ?> estimator = trial.family().newEstimator();
+    estimator.setFeaturesCol(FeaturePipeline.FEATURES);
+    estimator.setLabelCol(FeaturePipeline.LABEL);
+    ModelFamily.setSeed(estimator, seed);
+    for (Map.Entry<String, Double> param : trial.params().entrySet()) {
+      ModelFamily.set(estimator, param.getKey(), param.getValue());
+    }
+    return estimator;
+  }
+}

@@ -1,0 +1,256 @@
+package dev.batchmlops.train;
+
+import static org.apache.spark.sql.functions.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchmlops.generate.GenerateStage;
+import dev.batchmlops.ingest.IngestStage;
+import dev.batchmlops.leakage.LeakageStage;
+import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.pipeline.PipelineState.TrainedModel;
+import dev.batchmlops.split.SplitStage;
+import dev.batchmlops.split.Splits;
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.ProjectPaths;
+import dev.batchmlops.support.SparkSubmit;
+import dev.batchmlops.support.TestContexts;
+import dev.batchmlops.validate.ValidateStage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.functions;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The search on real tables and a real MLflow server: the run tree, every trial's hyperparameters
+ * and metrics, identical results on a re-run, and the logged model loading in Python.
+ */
+class TrainStageTest {
+  private static final List<String> SEARCHED =
+      List.of(
+          "maxIter",
+          "regParam",
+          "elasticNetParam",
+          "numTrees",
+          "maxDepth",
+          "minInstancesPerNode",
+          "stepSize");
+  private final MlflowTestServer mlflow = MlflowTestServer.shared();
+  @TempDir Path temp;
+
+  @Test
+  void everyTrialIsARunUnderTheSearchAndARerunGivesTheSameMetricsAndModel() throws Exception {
+    PipelineContext context = TestContexts.open(temp, Map.of("generate.rows", "1500"));
+    GenerateStage.run(context);
+    IngestStage.run(context, Optional.empty());
+    ValidateStage.run(context);
+    SplitStage.run(context);
+    LeakageStage.run(context);
+    TrainedModel first = TrainStage.run(context);
+
+    List<JsonNode> trials = children(context.parentRun().experimentId(), first.runId());
+    assertEquals(4, trials.size(), "the test environment's budget");
+    Map<String, String> firstMetrics = new HashMap<>();
+    for (JsonNode trial : trials) {
+      String family = value(trial, "params", "model_family");
+      assertNotNull(family);
+      String name = trial.path("info").path("run_name").asText();
+      assertTrue(name.matches("trial-0[1-4]-" + family), name);
+      for (String param : SEARCHED) {
+        boolean searched =
+            switch (family) {
+              case "logistic-regression" ->
+                  List.of("maxIter", "regParam", "elasticNetParam").contains(param);
+              case "random-forest" ->
+                  List.of("numTrees", "maxDepth", "minInstancesPerNode").contains(param);
+              default -> List.of("maxIter", "maxDepth", "stepSize").contains(param);
+            };
+        if (searched) {
+          assertNotNull(value(trial, "params", param), name + " logs " + param);
+        }
+      }
+      for (String metric :
+          List.of(
+              "validation_auc",
+              "validation_area_under_pr",
+              "validation_log_loss",
+              "train_auc",
+              "score")) {
+        assertNotNull(value(trial, "metrics", metric), name + " logs " + metric);
+      }
+      for (String tag :
+          List.of(
+              "batchmlops.splits_version",
+              "batchmlops.raw_version",
+              "batchmlops.config_hash",
+              "batchmlops.seed",
+              "batchmlops.spark_version",
+              "batchmlops.java_version",
+              "batchmlops.git_commit",
+              "batchmlops.dataset")) {
+        assertNotNull(value(trial, "tags", tag), name + " is tagged " + tag);
+      }
+      firstMetrics.put(name, value(trial, "metrics", "validation_area_under_pr"));
+    }
+    assertEquals(
+        List.of("logistic-regression", "random-forest", "gradient-boosted-trees"),
+        trials.stream()
+            .map(t -> value(t, "params", "model_family"))
+            .distinct()
+            .sorted((a, b) -> order(a) - order(b))
+            .toList());
+
+    // The same configuration and data again: the same metrics, the same chosen model.
+    TrainedModel again = TrainStage.run(TestContexts.open(temp, Map.of("generate.rows", "1500")));
+    Map<String, String> againMetrics = new HashMap<>();
+    for (JsonNode trial : children(context.parentRun().experimentId(), again.runId())) {
+      againMetrics.put(
+          trial.path("info").path("run_name").asText(),
+          value(trial, "metrics", "validation_area_under_pr"));
+    }
+    assertEquals(firstMetrics, againMetrics);
+    JsonNode firstRun = run(first.runId());
+    JsonNode againRun = run(again.runId());
+    assertEquals(value(firstRun, "params", "best_trial"), value(againRun, "params", "best_trial"));
+    assertEquals(
+        value(firstRun, "metrics", "validation_auc"), value(againRun, "metrics", "validation_auc"));
+    assertEquals(params(firstRun), params(againRun), "every fitted parameter is the same");
+    assertEquals(scores(context, first), scores(context, again), "the same model, the same scores");
+
+    assertPythonLoadsTheModelAndScoresAsJavaDoes(context, first);
+  }
+
+  private void assertPythonLoadsTheModelAndScoresAsJavaDoes(
+      PipelineContext context, TrainedModel model) throws Exception {
+    Path input = temp.resolve("python-input.parquet");
+    testRows(context).write().parquet(input.toString());
+    Map<String, Double> java = scores(context, model);
+
+    Path script = temp.resolve("score.py");
+    Files.writeString(
+        script,
+        String.join(
+            "\n",
+            "import json, sys",
+            "import mlflow.spark",
+            "from pyspark.sql import SparkSession",
+            "from pyspark.ml.functions import vector_to_array",
+            "spark = SparkSession.builder.master('local[1]').config('spark.ui.enabled', 'false').getOrCreate()",
+            "model = mlflow.spark.load_model(sys.argv[1])",
+            "scored = model.transform(spark.read.parquet(sys.argv[2]))",
+            "rows = scored.select('application_id', vector_to_array('probability')[1].alias('p')).collect()",
+            "print('SCORES ' + json.dumps({r['application_id']: r['p'] for r in rows}))",
+            ""));
+    ProcessBuilder pythonProcess =
+        new ProcessBuilder(
+                ProjectPaths.venv().resolve("bin/python").toString(),
+                script.toString(),
+                "runs:/" + model.runId() + "/model",
+                input.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(temp.resolve("python.log").toFile());
+    SparkSubmit.sparkEnvironment(pythonProcess);
+    pythonProcess.environment().put("MLFLOW_TRACKING_URI", mlflow.uri());
+    Process process = pythonProcess.start();
+    assertTrue(process.waitFor(5, TimeUnit.MINUTES), "python finished");
+    String output = Files.readString(temp.resolve("python.log"), StandardCharsets.UTF_8);
+    assertEquals(0, process.exitValue(), output);
+    String json =
+        output
+            .lines()
+            .filter(l -> l.startsWith("SCORES "))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(output))
+            .substring(7);
+    Map<String, Double> python = new HashMap<>();
+    new ObjectMapper()
+        .readTree(json)
+        .fields()
+        .forEachRemaining(e -> python.put(e.getKey(), e.getValue().asDouble()));
+    assertEquals(java.keySet(), python.keySet());
+    java.forEach((id, p) -> assertEquals(p, python.get(id), 1e-9, "score of " + id));
+  }
+
+  /** The model's positive-class probability for 40 test rows, by id. */
+  private static Map<String, Double> scores(PipelineContext context, TrainedModel model) {
+    Map<String, Double> scores = new HashMap<>();
+    for (Row row :
+        PipelineModel.load(model.modelPath())
+            .transform(testRows(context))
+            .select(
+                col("application_id"),
+                functions.vector_to_array(col("probability"), "float64").getItem(1))
+            .collectAsList()) {
+      scores.put(row.getString(0), row.getDouble(1));
+    }
+    return scores;
+  }
+
+  private static Dataset<Row> testRows(PipelineContext context) {
+    return context
+        .tables()
+        .read(context.state().requireSplits())
+        .where(col(Splits.COLUMN).equalTo(Splits.TEST))
+        .orderBy("application_id")
+        .limit(40);
+  }
+
+  private static int order(String family) {
+    return List.of("logistic-regression", "random-forest", "gradient-boosted-trees")
+        .indexOf(family);
+  }
+
+  private List<JsonNode> children(String experimentId, String parentRunId) {
+    List<JsonNode> runs = new ArrayList<>();
+    mlflow
+        .post(
+            "/api/2.0/mlflow/runs/search",
+            "{\"experiment_ids\": [\""
+                + experimentId
+                + "\"], \"filter\": \"tags.mlflow.parentRunId = '"
+                + parentRunId
+                + "'\", \"max_results\": 100}")
+        .path("runs")
+        .forEach(runs::add);
+    runs.sort(
+        (a, b) ->
+            a.path("info")
+                .path("run_name")
+                .asText()
+                .compareTo(b.path("info").path("run_name").asText()));
+    return runs;
+  }
+
+  private JsonNode run(String runId) {
+    return mlflow.get("/api/2.0/mlflow/runs/get?run_id=" + runId).path("run");
+  }
+
+  private static Map<String, String> params(JsonNode run) {
+    Map<String, String> params = new HashMap<>();
+    run.path("data")
+        .path("params")
+        .forEach(p -> params.put(p.path("key").asText(), p.path("value").asText()));
+    return params;
+  }
+
+  private static String value(JsonNode run, String list, String key) {
+    for (JsonNode entry : run.path("data").path(list)) {
+      if (entry.path("key").asText().equals(key)) {
+        return entry.path("value").asText();
+      }
+    }
+    return null;
+  }
+}
