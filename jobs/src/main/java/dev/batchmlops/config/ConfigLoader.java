@@ -158,7 +158,8 @@ public final class ConfigLoader {
       if (java.util.Arrays.stream(ModelFamily.values()).noneMatch(f -> f.key().equals(name))) {
         throw ConfigException.invalid(
             "train.models." + name,
-            "unknown model family (logistic-regression, random-forest, gradient-boosted-trees)");
+            "unknown model family (logistic-regression, random-forest, gradient-boosted-trees,"
+                + " decision-tree)");
       }
     }
     return new StageConfigs.Train(

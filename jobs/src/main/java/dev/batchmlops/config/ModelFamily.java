@@ -2,6 +2,7 @@ package dev.batchmlops.config;
 
 import java.util.Locale;
 import java.util.function.Supplier;
+import org.apache.spark.ml.classification.DecisionTreeClassifier;
 import org.apache.spark.ml.classification.GBTClassifier;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
@@ -19,7 +20,8 @@ import org.apache.spark.ml.param.Params;
 public enum ModelFamily {
   LOGISTIC_REGRESSION(LogisticRegression::new),
   RANDOM_FOREST(RandomForestClassifier::new),
-  GRADIENT_BOOSTED_TREES(GBTClassifier::new);
+  GRADIENT_BOOSTED_TREES(GBTClassifier::new),
+  DECISION_TREE(DecisionTreeClassifier::new);
 
   private final Supplier<ProbabilisticClassifier<?, ?, ?>> factory;
 

@@ -7,6 +7,7 @@ import java.util.Properties;
 /** Facts about the running code, baked into the jar at build time. */
 public final class BuildInfo {
   private static final Properties GIT = load("/batchmlops-git.properties");
+  private static final Properties LIBRARIES = load("/batchmlops-libraries.properties");
 
   private BuildInfo() {}
 
@@ -14,6 +15,15 @@ public final class BuildInfo {
   public static String gitCommit() {
     String commit = GIT.getProperty("git.commit.id.full", "unknown");
     return Boolean.parseBoolean(GIT.getProperty("git.dirty", "false")) ? commit + "-dirty" : commit;
+  }
+
+  /** The versions of the libraries bundled in the jar, by name (delta, deequ, mlflow_client). */
+  public static java.util.Map<String, String> libraries() {
+    java.util.Map<String, String> versions = new java.util.TreeMap<>();
+    LIBRARIES
+        .stringPropertyNames()
+        .forEach(name -> versions.put(name, LIBRARIES.getProperty(name)));
+    return versions;
   }
 
   public static String version() {

@@ -83,6 +83,8 @@ public final class PipelineContext {
     tags.put("batchmlops.seed", Long.toString(config.seed()));
     tags.put("batchmlops.spark_version", spark.version());
     tags.put("batchmlops.java_version", System.getProperty("java.version"));
+    BuildInfo.libraries()
+        .forEach((library, version) -> tags.put("batchmlops." + library + "_version", version));
     return tags;
   }
 

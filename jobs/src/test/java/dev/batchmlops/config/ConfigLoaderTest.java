@@ -7,6 +7,7 @@ import dev.batchmlops.support.ProjectPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +148,47 @@ class ConfigLoaderTest {
     String entity =
         refusedContract("  min-rows = 500\n", "  min-rows = 500\n  entity-column = customer\n");
     assertTrue(entity.contains("dataset.entity-column") && entity.contains("customer"), entity);
+  }
+
+  @Test
+  void theSearchSpaceIsReadAndItsMistakesAreNamed() throws IOException {
+    StageConfigs.Train train = load(ProjectPaths.confDir(), "dev", Map.of(), Map.of()).train();
+    assertEquals("area_under_pr", train.selectionMetric());
+    assertEquals(
+        List.of(
+            ModelFamily.LOGISTIC_REGRESSION,
+            ModelFamily.RANDOM_FOREST,
+            ModelFamily.GRADIENT_BOOSTED_TREES),
+        train.models().stream().map(StageConfigs.ModelSpace::family).toList(),
+        "decision-tree is off by default");
+    assertEquals(List.of(0.001, 0.01, 0.1), train.models().get(0).space().get("regParam"));
+
+    Path conf = ConfCopies.copy(Files.createTempDirectory(temp, "conf"));
+    Path defaults = conf.resolve("defaults.conf");
+    String text = Files.readString(defaults);
+    Files.writeString(defaults, text.replace("max-depth = [5, 8]", "max-dept = [5, 8]"));
+    String misspelt =
+        assertThrows(ConfigException.class, () -> load(conf, "dev", Map.of(), Map.of()))
+            .getMessage();
+    assertTrue(
+        misspelt.contains("train.models.random-forest.max-dept")
+            && misspelt.contains("not a hyperparameter of RandomForestClassifier"),
+        misspelt);
+    Files.writeString(defaults, text.replace("max-depth = [5, 8]", "max-depth = [-1]"));
+    String refused =
+        assertThrows(ConfigException.class, () -> load(conf, "dev", Map.of(), Map.of()))
+            .getMessage();
+    assertTrue(refused.contains("train.models.random-forest.max-depth"), refused);
+    ConfigException metric =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                load(
+                    ProjectPaths.confDir(),
+                    "dev",
+                    Map.of("train.selection-metric", "lift"),
+                    Map.of()));
+    assertTrue(metric.getMessage().contains("train.selection-metric"), metric.getMessage());
   }
 
   @Test

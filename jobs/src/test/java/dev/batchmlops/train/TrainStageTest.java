@@ -97,6 +97,8 @@ class TrainStageTest {
               "batchmlops.config_hash",
               "batchmlops.seed",
               "batchmlops.spark_version",
+              "batchmlops.delta_version",
+              "batchmlops.deequ_version",
               "batchmlops.java_version",
               "batchmlops.git_commit",
               "batchmlops.dataset")) {
