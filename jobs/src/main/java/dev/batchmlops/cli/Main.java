@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       StageCommands.Train.class,
       StageCommands.Evaluate.class,
       StageCommands.Register.class,
+      StageCommands.Promote.class,
       RunCommand.class,
       TableCommands.History.class,
       TableCommands.Cleanup.class,

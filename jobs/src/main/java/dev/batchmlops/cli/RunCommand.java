@@ -59,7 +59,7 @@ final class RunCommand extends PipelineCommand {
     TableVersion splits = SplitStage.run(context);
     QualityReport leakage = LeakageStage.run(context);
     TrainStage.run(context);
-    EvaluateStage.run(context);
+    EvaluateStage.run(context, tracker.registry());
     RegisterStage.Outcome outcome = RegisterStage.run(context, tracker.registry());
 
     var config = context.config();

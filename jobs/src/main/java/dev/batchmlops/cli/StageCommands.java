@@ -5,6 +5,7 @@ import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
 import dev.batchmlops.leakage.LeakageStage;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.register.Promotion;
 import dev.batchmlops.register.RegisterStage;
 import dev.batchmlops.split.SplitStage;
 import dev.batchmlops.tracking.MlflowTracker;
@@ -154,7 +155,8 @@ final class StageCommands {
   static final class Evaluate extends PipelineCommand {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      System.out.println("test metrics " + EvaluateStage.run(context).candidate());
+      System.out.println(
+          "test metrics " + EvaluateStage.run(context, tracker.registry()).candidate());
       return 0;
     }
   }
@@ -171,6 +173,47 @@ final class StageCommands {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       return Reports.registration(RegisterStage.run(context, tracker.registry()));
+    }
+  }
+
+  @Command(
+      name = "promote",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Move the champion alias to a registered version by hand, with a recorded reason.",
+        "The version gets tags promotion_reason, promoted_by, promoted_at, previous_champion.",
+        "Reads: register.model-prefix, tracking.*. Needs no Spark data."
+      })
+  static final class Promote implements java.util.concurrent.Callable<Integer> {
+    @Mixin CommonOptions options;
+
+    @Option(names = "--version", required = true, description = "The model version to promote.")
+    String version;
+
+    @Option(names = "--reason", required = true, description = "Why, for the record.")
+    String reason;
+
+    @Override
+    public Integer call() {
+      var config = options.load();
+      MlflowTracker tracker = new MlflowTracker(config.tracking());
+      tracker.checkReachable();
+      Promotion.Result result =
+          Promotion.promote(
+              tracker.registry(),
+              config.registeredModelName(),
+              version,
+              reason,
+              System.getProperty("user.name", "unknown"));
+      System.out.println(
+          "champion of "
+              + config.registeredModelName()
+              + " is now version "
+              + result.promoted().version()
+              + result.previous().map(p -> " (was version " + p.version() + ")").orElse("")
+              + ": "
+              + reason);
+      return 0;
     }
   }
 }

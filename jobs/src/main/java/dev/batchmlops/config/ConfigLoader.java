@@ -103,11 +103,17 @@ public final class ConfigLoader {
             c.getLong("leakage.min-bin-rows"),
             c.getDouble("leakage.max-duplicate-share")),
         train(c),
-        new StageConfigs.Evaluate(c.getDouble("evaluate.threshold")),
+        new StageConfigs.Evaluate(
+            c.getDouble("evaluate.threshold"), c.getLong("evaluate.min-segment-rows")),
         new StageConfigs.Register(
             c.getString("register.model-prefix"),
             c.getString("register.metric"),
-            c.getDouble("register.min-gain-over-baseline"),
+            c.getDouble("register.gates.min-metric"),
+            c.getDouble("register.gates.min-gain-over-baseline"),
+            c.getDouble("register.gates.max-loss-to-champion"),
+            c.getDouble("register.gates.min-segment-metric"),
+            c.getDouble("register.gates.max-fairness-gap"),
+            c.getBoolean("register.auto-promote"),
             c.getDouble("register.min-gain-over-champion")),
         contract(c),
         c.root().render(ConfigRenderOptions.concise().setFormatted(true)));
@@ -228,6 +234,7 @@ public final class ConfigLoader {
           "entity-column",
           "event-time-column",
           "segment-columns",
+          "protected-columns",
           "min-rows",
           "positive-share",
           "segment-completeness",
@@ -273,6 +280,7 @@ public final class ConfigLoader {
         optionalString(c, "dataset.entity-column"),
         optionalString(c, "dataset.event-time-column"),
         c.getStringList("dataset.segment-columns"),
+        c.getStringList("dataset.protected-columns"),
         c.getLong("dataset.min-rows"),
         new DatasetContract.PositiveShare(
             c.getDouble("dataset.positive-share.min"),

@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.StructType;
  *
  * @param entityColumn the entity (customer, account) whose rows must all fall in one split
  * @param eventTimeColumn when the prediction is made; no feature may be observed later
+ * @param protectedColumns segment columns whose groups the model must treat alike (fairness)
  * @param segmentCompleteness whether completeness rules also hold within every value of every
  *     segment column that lists its allowed values, and from how many rows a group is judged
  */
@@ -26,6 +27,7 @@ public record DatasetContract(
     Optional<String> entityColumn,
     Optional<String> eventTimeColumn,
     List<String> segmentColumns,
+    List<String> protectedColumns,
     long minRows,
     PositiveShare positiveShare,
     SegmentCompleteness segmentCompleteness,
@@ -57,6 +59,13 @@ public record DatasetContract(
 
   public DatasetContract {
     segmentColumns = List.copyOf(segmentColumns);
+    protectedColumns = List.copyOf(protectedColumns);
+    for (String column : protectedColumns) {
+      if (!segmentColumns.contains(column)) {
+        throw ConfigException.invalid(
+            "dataset.protected-columns", "'" + column + "' is not one of dataset.segment-columns");
+      }
+    }
     columns = List.copyOf(columns);
     anomalies = List.copyOf(anomalies);
     List<ColumnSpec> declared = columns;

@@ -283,8 +283,12 @@ public final class StageConfigs {
     }
   }
 
-  /** Evaluation on the test split. */
-  public record Evaluate(double threshold) {
+  /**
+   * Evaluation on the test split.
+   *
+   * @param minSegmentRows segments with fewer test rows are reported as too small, not scored
+   */
+  public record Evaluate(double threshold, long minSegmentRows) {
     public Evaluate {
       if (!(threshold > 0 && threshold < 1)) {
         throw ConfigException.invalid("evaluate.threshold", "must be between 0 and 1");
@@ -292,9 +296,30 @@ public final class StageConfigs {
     }
   }
 
-  /** When a candidate is registered and when it becomes the champion. */
+  /**
+   * When a candidate is registered and when it becomes the champion. Every gate must pass for a
+   * candidate to be registered.
+   *
+   * @param minMetric gate: the least overall value of {@code metric}
+   * @param minGainOverBaseline gate: by how much it must beat the prior baseline
+   * @param maxLossToChampion gate: by how much it may fall behind the champion, both scored on the
+   *     same test rows
+   * @param minSegmentMetric gate: the least {@code metric} in every segment large enough to judge
+   * @param maxFairnessGap gate: the largest demographic parity or equal opportunity difference
+   *     between the groups of a protected column
+   * @param autoPromote whether a registered candidate that beats the champion by more than {@code
+   *     minGainOverChampion} becomes the champion; otherwise only `promote` moves it
+   */
   public record Register(
-      String modelPrefix, String metric, double minGainOverBaseline, double minGainOverChampion) {
+      String modelPrefix,
+      String metric,
+      double minMetric,
+      double minGainOverBaseline,
+      double maxLossToChampion,
+      double minSegmentMetric,
+      double maxFairnessGap,
+      boolean autoPromote,
+      double minGainOverChampion) {
     public static final List<String> METRICS =
         List.of("auc", "area_under_pr", "accuracy", "precision", "recall", "f1");
 

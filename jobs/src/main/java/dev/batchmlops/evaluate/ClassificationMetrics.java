@@ -7,6 +7,11 @@ import java.util.Map;
 public record ClassificationMetrics(
     long rows,
     long positives,
+    long truePositives,
+    long falsePositives,
+    long trueNegatives,
+    long falseNegatives,
+    double brier,
     double auc,
     double areaUnderPr,
     double logLoss,
@@ -14,6 +19,34 @@ public record ClassificationMetrics(
     double precision,
     double recall,
     double f1) {
+
+  /** Share of rows predicted positive: what demographic parity compares across groups. */
+  public double selectionRate() {
+    return rows == 0 ? 0 : (double) (truePositives + falsePositives) / rows;
+  }
+
+  /** Share of negatives predicted positive. */
+  public double falsePositiveRate() {
+    long negatives = falsePositives + trueNegatives;
+    return negatives == 0 ? 0 : (double) falsePositives / negatives;
+  }
+
+  /**
+   * The standard error of the AUC (Hanley and McNeil, 1982): how far a segment's AUC can stray by
+   * chance alone, for a confidence interval without resampling.
+   */
+  public double aucStandardError() {
+    long negatives = rows - positives;
+    if (positives == 0 || negatives == 0) {
+      return Double.NaN;
+    }
+    double q1 = auc / (2 - auc);
+    double q2 = 2 * auc * auc / (1 + auc);
+    double variance =
+        (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc))
+            / ((double) positives * negatives);
+    return Math.sqrt(Math.max(variance, 0));
+  }
 
   /** The metrics by name, as logged and as gates compare them. */
   public Map<String, Double> asMap() {
@@ -25,8 +58,13 @@ public record ClassificationMetrics(
     values.put("precision", precision);
     values.put("recall", recall);
     values.put("f1", f1);
+    values.put("brier", brier);
     values.put("rows", (double) rows);
     values.put("positives", (double) positives);
+    values.put("tp", (double) truePositives);
+    values.put("fp", (double) falsePositives);
+    values.put("tn", (double) trueNegatives);
+    values.put("fn", (double) falseNegatives);
     return values;
   }
 }

@@ -1,31 +1,56 @@
 package dev.batchmlops.evaluate;
 
-import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.Json;
+import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.Evaluation;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
+import dev.batchmlops.quality.HtmlReport;
+import dev.batchmlops.register.Gates;
+import dev.batchmlops.register.RegisterStage;
+import dev.batchmlops.register.RegistrationDecision;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.tracking.MetricNames;
+import dev.batchmlops.tracking.ModelRegistry;
+import dev.batchmlops.tracking.TrackedRun;
+import dev.batchmlops.train.FeaturePipeline;
 import dev.batchmlops.train.Scoring;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Scores the test split with the candidate and the baseline and logs their metrics, overall and per
- * segment, to the evaluate run, the candidate's run and the pipeline run.
+ * Scores the test split with the candidate, the prior baseline and the current champion (on the
+ * same rows), overall and per segment, measures fairness per protected column, and logs it all:
+ * metrics, {@code evaluation/segments.json}, {@code evaluation/fairness.json}, the most confident
+ * mistakes and an HTML report.
  */
 public final class EvaluateStage {
+  /** The registered-version tag that says where a version's saved model lives. */
+  public static final String MODEL_PATH_TAG = "model_path";
+
+  private static final int MISTAKES_SHOWN = 20;
+
   private EvaluateStage() {}
 
-  public static Evaluation run(PipelineContext context) {
+  public static Evaluation run(PipelineContext context, ModelRegistry registry) {
     TrainedModel model = context.state().requireModel();
-    var config = context.config();
+    PipelineConfig config = context.config();
     double threshold = config.evaluate().threshold();
+    long minRows = config.evaluate().minSegmentRows();
     Evaluation evaluation =
         context.inChildRun(
             "evaluate",
@@ -39,29 +64,52 @@ public final class EvaluateStage {
               ClassificationMetrics baseline =
                   MetricsCalculator.compute(
                       Scoring.scorePrior(test, model.baselinePositiveRate()), threshold);
+              Optional<ModelRegistry.ModelVersion> champion =
+                  registry.versionByAlias(config.registeredModelName(), "champion");
+              Map<String, Double> championMetrics =
+                  champion
+                      .flatMap(v -> championModel(context, v))
+                      .map(
+                          m -> MetricsCalculator.compute(Scoring.score(m, test), threshold).asMap())
+                      .orElse(null);
 
               Map<String, Double> metrics = new LinkedHashMap<>();
               candidate.asMap().forEach((k, v) -> metrics.put("test_" + k, v));
               baseline.asMap().forEach((k, v) -> metrics.put("baseline_test_" + k, v));
-              Map<String, Map<String, ClassificationMetrics>> segments = new LinkedHashMap<>();
+              if (championMetrics != null) {
+                championMetrics.forEach((k, v) -> metrics.put("champion_test_" + k, v));
+              }
+              Map<String, Map<String, Map<String, Double>>> segments = new LinkedHashMap<>();
+              Map<String, Map<String, Double>> fairness = new LinkedHashMap<>();
               for (String segmentColumn : config.dataset().segmentColumns()) {
                 Map<String, ClassificationMetrics> bySegment =
                     MetricsCalculator.bySegment(scored, segmentColumn, threshold);
-                segments.put(segmentColumn, bySegment);
+                Map<String, Map<String, Double>> values = new LinkedHashMap<>();
                 bySegment.forEach(
-                    (segment, m) ->
-                        m.asMap()
-                            .forEach(
-                                (k, v) ->
-                                    metrics.put(
-                                        "test_"
-                                            + k
-                                            + "."
-                                            + segmentColumn
-                                            + "."
-                                            + MetricNames.safe(segment),
-                                        v)));
+                    (segment, m) -> {
+                      Map<String, Double> named = segmentMetrics(m, minRows);
+                      values.put(segment, named);
+                      named.forEach(
+                          (k, v) ->
+                              metrics.put(
+                                  "test_"
+                                      + k
+                                      + "."
+                                      + segmentColumn
+                                      + "."
+                                      + MetricNames.safe(segment),
+                                  v));
+                    });
+                segments.put(segmentColumn, values);
+                if (config.dataset().protectedColumns().contains(segmentColumn)) {
+                  Fairness gaps = Fairness.of(segmentColumn, bySegment, minRows);
+                  fairness.put(segmentColumn, gaps.asMap());
+                  gaps.asMap()
+                      .forEach((k, v) -> metrics.put("fairness." + segmentColumn + "." + k, v));
+                }
               }
+              List<Map<String, Object>> mistakes = confidentMistakes(scored, config, threshold);
+              Curves.Points curves = Curves.of(scored);
               scored.unpersist();
               run.logMetrics(metrics);
               run.setTags(
@@ -69,14 +117,271 @@ public final class EvaluateStage {
                       "batchmlops.candidate_run_id", model.runId(),
                       "batchmlops.splits_version", Long.toString(model.trainedOn().version())));
               run.logText("evaluation/segments.json", Json.pretty(segments));
+              run.logText("evaluation/fairness.json", Json.pretty(fairness));
+              run.logText("evaluation/confident-mistakes.json", Json.pretty(mistakes));
               Map<String, Double> headline = new LinkedHashMap<>();
               candidate.asMap().forEach((k, v) -> headline.put("test_" + k, v));
               context.tracker().resumeRun(model.runId()).logMetrics(headline);
               context.parentRun().logMetrics(headline);
-              return new Evaluation(
-                  run.runId(), candidate.asMap(), baseline.asMap(), model.trainedOn());
+              Evaluation result =
+                  new Evaluation(
+                      run.runId(),
+                      candidate.asMap(),
+                      baseline.asMap(),
+                      championMetrics,
+                      champion.map(ModelRegistry.ModelVersion::version).orElse(null),
+                      segments,
+                      fairness,
+                      model.trainedOn());
+              // The gates as `register` will judge them, for the model card.
+              RegistrationDecision verdict =
+                  RegistrationDecision.decide(
+                      config.register(),
+                      RegisterStage.gateInputs(
+                          context, registry, result, config.register().metric()));
+              Map<String, byte[]> plots = plots(candidate, curves, segments);
+              logPlots(run, plots);
+              run.logText(
+                  "evaluation/report.html",
+                  report(
+                      config,
+                      candidate,
+                      baseline,
+                      championMetrics,
+                      segments,
+                      fairness,
+                      verdict,
+                      plots));
+              return result;
             });
     context.updateState(s -> s.withEvaluation(evaluation));
     return evaluation;
+  }
+
+  /** ROC, PR, calibration, confusion matrix and per-segment AUC with intervals, as PNG. */
+  private static Map<String, byte[]> plots(
+      ClassificationMetrics candidate,
+      Curves.Points curves,
+      Map<String, Map<String, Map<String, Double>>> segments) {
+    Map<String, byte[]> plots = new LinkedHashMap<>();
+    List<double[]> diagonal = List.of(new double[] {0, 0}, new double[] {1, 1});
+    plots.put(
+        "roc.png",
+        Charts.lines(
+            String.format(Locale.ROOT, "ROC curve (AUC %.3f)", candidate.auc()),
+            "false positive rate",
+            "true positive rate",
+            List.of(
+                new Charts.Series("candidate", curves.roc(), false),
+                new Charts.Series("chance", diagonal, true))));
+    double prior = candidate.rows() == 0 ? 0 : (double) candidate.positives() / candidate.rows();
+    plots.put(
+        "precision-recall.png",
+        Charts.lines(
+            String.format(Locale.ROOT, "Precision-recall (area %.3f)", candidate.areaUnderPr()),
+            "recall",
+            "precision",
+            List.of(
+                new Charts.Series("candidate", curves.precisionRecall(), false),
+                new Charts.Series(
+                    "prior", List.of(new double[] {0, prior}, new double[] {1, prior}), true))));
+    plots.put(
+        "calibration.png",
+        Charts.lines(
+            String.format(Locale.ROOT, "Calibration (Brier %.3f)", candidate.brier()),
+            "mean predicted probability",
+            "observed positive share",
+            List.of(
+                new Charts.Series("candidate", curves.calibration(), false),
+                new Charts.Series("perfect", diagonal, true))));
+    plots.put(
+        "confusion-matrix.png",
+        Charts.confusion(
+            "Confusion matrix",
+            candidate.truePositives(),
+            candidate.falsePositives(),
+            candidate.trueNegatives(),
+            candidate.falseNegatives()));
+    List<String> labels = new ArrayList<>();
+    List<Double> values = new ArrayList<>();
+    List<double[]> intervals = new ArrayList<>();
+    segments.forEach(
+        (column, byValue) ->
+            byValue.forEach(
+                (value, m) -> {
+                  if (m.containsKey("auc")) {
+                    labels.add(column + "=" + value);
+                    values.add(m.get("auc"));
+                    intervals.add(
+                        m.containsKey("auc_ci_low")
+                            ? new double[] {m.get("auc_ci_low"), m.get("auc_ci_high")}
+                            : null);
+                  }
+                }));
+    plots.put(
+        "segments-auc.png",
+        Charts.bars(
+            "AUC per segment, with 95% intervals",
+            "AUC",
+            labels,
+            values.stream().mapToDouble(Double::doubleValue).toArray(),
+            intervals.toArray(double[][]::new)));
+    return plots;
+  }
+
+  private static void logPlots(TrackedRun run, Map<String, byte[]> plots) {
+    Path folder = null;
+    try {
+      folder = Files.createTempDirectory("batchmlops-plots-");
+      for (Map.Entry<String, byte[]> plot : plots.entrySet()) {
+        Files.write(folder.resolve(plot.getKey()), plot.getValue());
+      }
+      run.logDirectory("evaluation/plots", folder);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the evaluation plots", e);
+    } finally {
+      if (folder != null) {
+        FileUtils.deleteQuietly(folder.toFile());
+      }
+    }
+  }
+
+  /** The champion's saved model, when its version says where it is and it is readable. */
+  private static Optional<PipelineModel> championModel(
+      PipelineContext context, ModelRegistry.ModelVersion version) {
+    String path = version.tags().get(MODEL_PATH_TAG);
+    if (path == null || !context.files().exists(path)) {
+      return Optional.empty();
+    }
+    return Optional.of(PipelineModel.load(path));
+  }
+
+  /** A segment's metrics with its size and an AUC interval; too-small segments say so. */
+  private static Map<String, Double> segmentMetrics(ClassificationMetrics m, long minRows) {
+    Map<String, Double> named = new LinkedHashMap<>();
+    named.put("rows", (double) m.rows());
+    if (m.rows() < minRows) {
+      named.put("too_small", 1.0);
+      return named;
+    }
+    named.putAll(m.asMap());
+    double error = m.aucStandardError();
+    if (!Double.isNaN(error)) {
+      named.put("auc_ci_low", Math.max(0, m.auc() - 1.96 * error));
+      named.put("auc_ci_high", Math.min(1, m.auc() + 1.96 * error));
+    }
+    return named;
+  }
+
+  /** The wrong predictions the model was surest of: what error analysis starts from. */
+  private static List<Map<String, Object>> confidentMistakes(
+      Dataset<Row> scored, PipelineConfig config, double threshold) {
+    var label = col(FeaturePipeline.LABEL);
+    var score = col(Scoring.SCORE);
+    Dataset<Row> wrong =
+        scored
+            .where(score.geq(threshold).notEqual(label.equalTo(1.0)))
+            .withColumn("confidence", abs(score.minus(label)))
+            .orderBy(col("confidence").desc(), col(config.dataset().idColumn()))
+            .limit(MISTAKES_SHOWN);
+    List<String> shown = new ArrayList<>(List.of(config.dataset().idColumn()));
+    shown.addAll(config.dataset().segmentColumns());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Row row : wrong.collectAsList()) {
+      Map<String, Object> mistake = new LinkedHashMap<>();
+      for (String column : shown) {
+        mistake.put(column, String.valueOf(row.<Object>getAs(column)));
+      }
+      mistake.put("label", row.<Double>getAs(FeaturePipeline.LABEL));
+      mistake.put("score", row.<Double>getAs(Scoring.SCORE));
+      rows.add(mistake);
+    }
+    return rows;
+  }
+
+  private static String report(
+      PipelineConfig config,
+      ClassificationMetrics candidate,
+      ClassificationMetrics baseline,
+      Map<String, Double> champion,
+      Map<String, Map<String, Map<String, Double>>> segments,
+      Map<String, Map<String, Double>> fairness,
+      RegistrationDecision verdict,
+      Map<String, byte[]> plots) {
+    List<List<String>> gates = new ArrayList<>();
+    for (Gates.Result gate : verdict.gates()) {
+      gates.add(
+          List.of(
+              gate.passed() ? "passed" : "error",
+              gate.name(),
+              format(gate.value()),
+              format(gate.threshold()),
+              gate.detail()));
+    }
+    List<List<String>> overall = new ArrayList<>();
+    for (var entry : candidate.asMap().entrySet()) {
+      overall.add(
+          List.of(
+              entry.getKey(),
+              format(entry.getValue()),
+              format(baseline.asMap().get(entry.getKey())),
+              champion == null ? "-" : format(champion.get(entry.getKey()))));
+    }
+    List<List<String>> bySegment = new ArrayList<>();
+    segments.forEach(
+        (column, values) ->
+            values.forEach(
+                (value, m) ->
+                    bySegment.add(
+                        List.of(
+                            column + "=" + value,
+                            format(m.get("rows")),
+                            m.containsKey("too_small") ? "too small" : format(m.get("auc")),
+                            m.containsKey("auc_ci_low")
+                                ? format(m.get("auc_ci_low")) + " - " + format(m.get("auc_ci_high"))
+                                : "-",
+                            m.containsKey("too_small") ? "-" : format(m.get("recall"))))));
+    List<List<String>> gaps = new ArrayList<>();
+    fairness.forEach(
+        (column, m) ->
+            gaps.add(
+                List.of(
+                    column,
+                    format(m.get("demographic_parity_difference")),
+                    format(m.get("equal_opportunity_difference")),
+                    format(m.get("equalized_odds_difference")),
+                    format(m.get("disparate_impact_ratio")))));
+    HtmlReport card =
+        new HtmlReport("Model card: " + config.registeredModelName())
+            .paragraph(
+                "Test split, threshold "
+                    + config.evaluate().threshold()
+                    + "; segments under "
+                    + config.evaluate().minSegmentRows()
+                    + " rows are too small to score. Gates: "
+                    + (verdict.register() ? "all passed" : verdict.reason()))
+            .table("Gates", List.of("verdict", "gate", "value", "limit", "detail"), gates);
+    return card.table("Overall", List.of("metric", "candidate", "baseline", "champion"), overall)
+        .table(
+            "Per segment", List.of("segment", "rows", "AUC", "95% interval", "recall"), bySegment)
+        .table(
+            "Fairness",
+            List.of(
+                "protected column",
+                "demographic parity difference",
+                "equal opportunity difference",
+                "equalized odds difference",
+                "disparate impact ratio"),
+            gaps)
+        .image("ROC curve", plots.get("roc.png"))
+        .image("Precision-recall curve", plots.get("precision-recall.png"))
+        .image("Calibration", plots.get("calibration.png"))
+        .image("Confusion matrix", plots.get("confusion-matrix.png"))
+        .image("AUC per segment", plots.get("segments-auc.png"))
+        .render();
+  }
+
+  private static String format(Double value) {
+    return value == null ? "-" : String.format(Locale.ROOT, "%.4f", value);
   }
 }

@@ -57,7 +57,8 @@ public final class MetricsCalculator {
         avg(negate(
                 when(actual, log(greatest(lit(EPSILON), col(Scoring.SCORE))))
                     .otherwise(log(greatest(lit(EPSILON), lit(1.0).minus(col(Scoring.SCORE)))))))
-            .as("log_loss"));
+            .as("log_loss"),
+        avg(pow(col(Scoring.SCORE).minus(col(FeaturePipeline.LABEL)), 2)).as("brier"));
   }
 
   private static ClassificationMetrics fromCounts(Row row, double auc, double areaUnderPr) {
@@ -70,8 +71,22 @@ public final class MetricsCalculator {
     double recall = ratio(tp, tp + fn);
     double f1 = precision + recall == 0 ? 0.0 : 2 * precision * recall / (precision + recall);
     double logLoss = row.isNullAt(row.fieldIndex("log_loss")) ? 0.0 : row.getAs("log_loss");
+    double brier = row.isNullAt(row.fieldIndex("brier")) ? 0.0 : row.getAs("brier");
     return new ClassificationMetrics(
-        rows, tp + fn, auc, areaUnderPr, logLoss, ratio(tp + tn, rows), precision, recall, f1);
+        rows,
+        tp + fn,
+        tp,
+        fp,
+        tn,
+        fn,
+        brier,
+        auc,
+        areaUnderPr,
+        logLoss,
+        ratio(tp + tn, rows),
+        precision,
+        recall,
+        f1);
   }
 
   /**

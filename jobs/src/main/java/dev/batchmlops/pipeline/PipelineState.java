@@ -32,11 +32,22 @@ public record PipelineState(
       double baselinePositiveRate,
       TableVersion trainedOn) {}
 
-  /** Test-split metrics of the candidate and the baseline. */
+  /**
+   * Test-split metrics of the candidate, the baseline and (when there is one) the champion on the
+   * same rows; the candidate's metrics per segment and its fairness per protected column.
+   *
+   * @param champion null when there is no champion, or its model cannot be read
+   * @param segments segment column to value to metrics (with {@code rows})
+   * @param fairness protected column to fairness measures
+   */
   public record Evaluation(
       String runId,
       Map<String, Double> candidate,
       Map<String, Double> baseline,
+      Map<String, Double> champion,
+      String championVersion,
+      Map<String, Map<String, Map<String, Double>>> segments,
+      Map<String, Map<String, Double>> fairness,
       TableVersion testedOn) {}
 
   public PipelineState withParentRunId(String id) {

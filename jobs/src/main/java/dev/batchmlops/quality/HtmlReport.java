@@ -52,6 +52,18 @@ public final class HtmlReport {
     return table("Checks", List.of("status", "subject", "check", "severity", "evidence"), rows);
   }
 
+  /** A PNG image, embedded so the page stays one self-contained file. */
+  public HtmlReport image(String heading, byte[] png) {
+    body.append("<h2>")
+        .append(escape(heading))
+        .append("</h2>\n<img alt=\"")
+        .append(escape(heading))
+        .append("\" src=\"data:image/png;base64,")
+        .append(java.util.Base64.getEncoder().encodeToString(png))
+        .append("\">\n");
+    return this;
+  }
+
   /** A two-column table of named values, in the map's order. */
   public HtmlReport values(String heading, Map<String, ?> values) {
     List<List<String>> rows = new ArrayList<>();

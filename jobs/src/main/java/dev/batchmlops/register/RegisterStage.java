@@ -1,9 +1,12 @@
 package dev.batchmlops.register;
 
+import dev.batchmlops.Json;
+import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState;
 import dev.batchmlops.tracking.ModelRegistry;
 import dev.batchmlops.tracking.ModelRegistry.ModelVersion;
+import dev.batchmlops.tracking.TrackedRun;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,20 +38,10 @@ public final class RegisterStage {
     return context.inChildRun(
         "register",
         run -> {
-          Optional<ModelVersion> champion = registry.versionByAlias(name, CHAMPION);
-          OptionalDouble championValue =
-              champion
-                  .map(v -> v.tags().get(METRIC_TAG_PREFIX + metric))
-                  .map(v -> OptionalDouble.of(Double.parseDouble(v)))
-                  .orElse(OptionalDouble.empty());
           RegistrationDecision decision =
               RegistrationDecision.decide(
-                  metric,
-                  evaluation.candidate().get(metric),
-                  evaluation.baseline().get(metric),
-                  championValue,
-                  config.register().minGainOverBaseline(),
-                  config.register().minGainOverChampion());
+                  config.register(), gateInputs(context, registry, evaluation, metric));
+          logGates(run, decision);
           Map<String, String> tags = new LinkedHashMap<>();
           tags.put("batchmlops.registration", decision.register() ? "registered" : "skipped");
           tags.put("batchmlops.registration_reason", decision.reason());
@@ -57,9 +50,12 @@ public final class RegisterStage {
           if (decision.register()) {
             registry.ensureRegisteredModel(
                 name, "Classifier for dataset '" + config.dataset().name() + "' (batchmlops)");
+            Map<String, String> versionTags = lineage(context, evaluation);
+            decision
+                .gates()
+                .forEach(g -> versionTags.put("gate." + g.name(), Double.toString(g.value())));
             ModelVersion version =
-                registry.createVersion(
-                    name, model.artifactUri(), model.runId(), lineage(context, evaluation));
+                registry.createVersion(name, model.artifactUri(), model.runId(), versionTags);
             registry.setAlias(name, CHALLENGER, version.version());
             if (decision.promote()) {
               registry.setAlias(name, CHAMPION, version.version());
@@ -74,6 +70,71 @@ public final class RegisterStage {
         });
   }
 
+  /** What the gates read: the evaluation, the champion on the same rows, the data checks. */
+  public static Gates.Inputs gateInputs(
+      PipelineContext context,
+      ModelRegistry registry,
+      PipelineState.Evaluation evaluation,
+      String metric) {
+    PipelineState state = context.state();
+    OptionalDouble champion;
+    if (evaluation.champion() != null) {
+      champion = OptionalDouble.of(evaluation.champion().get(metric));
+    } else {
+      // A champion whose model cannot be read here: its metric as recorded at registration.
+      champion =
+          registry
+              .versionByAlias(context.config().registeredModelName(), CHAMPION)
+              .map(v -> v.tags().get(METRIC_TAG_PREFIX + metric))
+              .map(v -> OptionalDouble.of(Double.parseDouble(v)))
+              .orElse(OptionalDouble.empty());
+    }
+    Map<String, Map<String, double[]>> segments = new LinkedHashMap<>();
+    evaluation
+        .segments()
+        .forEach(
+            (column, values) -> {
+              Map<String, double[]> judged = new LinkedHashMap<>();
+              values.forEach(
+                  (value, m) ->
+                      judged.put(
+                          value, new double[] {m.getOrDefault(metric, Double.NaN), m.get("rows")}));
+              segments.put(column, judged);
+            });
+    Map<String, Double> gaps = new LinkedHashMap<>();
+    evaluation
+        .fairness()
+        .forEach(
+            (column, m) ->
+                gaps.put(
+                    column,
+                    Math.max(
+                        m.get("demographic_parity_difference"),
+                        m.get("equal_opportunity_difference"))));
+    return new Gates.Inputs(
+        evaluation.candidate().get(metric),
+        evaluation.baseline().get(metric),
+        champion,
+        segments,
+        gaps,
+        state.requireRaw().equals(state.validated()),
+        state.requireSplits().equals(state.leakageChecked()),
+        context.config().evaluate().minSegmentRows());
+  }
+
+  /** Every gate's value as a metric, its verdict as a tag, and all of them as a file. */
+  private static void logGates(TrackedRun run, RegistrationDecision decision) {
+    Map<String, Double> values = new LinkedHashMap<>();
+    Map<String, String> verdicts = new LinkedHashMap<>();
+    for (Gates.Result gate : decision.gates()) {
+      values.put("gate." + gate.name(), gate.value());
+      verdicts.put("batchmlops.gate." + gate.name(), gate.passed() ? "passed" : "failed");
+    }
+    run.logMetrics(values);
+    run.setTags(verdicts);
+    run.logText("register/gates.json", Json.pretty(decision.gates()));
+  }
+
   private static Map<String, String> lineage(
       PipelineContext context, PipelineState.Evaluation evaluation) {
     PipelineState state = context.state();
@@ -84,6 +145,11 @@ public final class RegisterStage {
     tags.put("splits_table", state.requireSplits().toString());
     tags.put("git_commit", context.standardTags().get("batchmlops.git_commit"));
     tags.put("config_hash", context.config().hash());
+    tags.put(EvaluateStage.MODEL_PATH_TAG, state.requireModel().modelPath());
+    tags.put("validation", state.requireRaw().equals(state.validated()) ? "passed" : "not run");
+    tags.put(
+        "leakage_checks",
+        state.requireSplits().equals(state.leakageChecked()) ? "passed" : "not run");
     evaluation.candidate().forEach((k, v) -> tags.put(METRIC_TAG_PREFIX + k, Double.toString(v)));
     return tags;
   }

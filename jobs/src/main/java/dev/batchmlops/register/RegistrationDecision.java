@@ -1,62 +1,89 @@
 package dev.batchmlops.register;
 
+import dev.batchmlops.config.StageConfigs;
+import java.util.List;
 import java.util.OptionalDouble;
+import java.util.stream.Collectors;
 
 /**
- * Whether a candidate is registered and whether it becomes the champion, with the numbers and the
- * reason, so a skip is recorded, never silent.
+ * Whether a candidate is registered and whether it becomes the champion, with every gate's verdict
+ * and the reason, so a skip is recorded, never silent.
  */
 public record RegistrationDecision(
     String metric,
     double candidate,
-    double baseline,
     OptionalDouble champion,
+    List<Gates.Result> gates,
     boolean register,
     boolean promote,
     String reason) {
+
+  public RegistrationDecision {
+    gates = List.copyOf(gates);
+  }
 
   /**
    * Algorithm:
    *
    * <ol>
-   *   <li>register when the candidate beats the baseline by at least {@code minGainOverBaseline};
-   *   <li>promote to champion when registered and there is no champion, or the candidate beats the
-   *       champion by more than {@code minGainOverChampion}.
+   *   <li>judge every gate; register only when all pass;
+   *   <li>with auto-promote, promote when there is no champion, or when the candidate beats the
+   *       champion (on the same test rows) by more than {@code min-gain-over-champion}.
    * </ol>
    */
-  public static RegistrationDecision decide(
-      String metric,
-      double candidate,
-      double baseline,
-      OptionalDouble champion,
-      double minGainOverBaseline,
-      double minGainOverChampion) {
-    if (candidate - baseline < minGainOverBaseline) {
+  public static RegistrationDecision decide(StageConfigs.Register settings, Gates.Inputs inputs) {
+    List<Gates.Result> gates = Gates.judge(inputs, settings);
+    List<Gates.Result> failed = gates.stream().filter(g -> !g.passed()).toList();
+    String metric = settings.metric();
+    double candidate = inputs.candidate();
+    OptionalDouble champion = inputs.champion();
+    if (!failed.isEmpty()) {
       return new RegistrationDecision(
           metric,
           candidate,
-          baseline,
           champion,
+          gates,
           false,
           false,
-          String.format(
-              "candidate %s %.4f does not beat the baseline %.4f by %.4f",
-              metric, candidate, baseline, minGainOverBaseline));
+          failed.size()
+              + " of "
+              + gates.size()
+              + " gates failed: "
+              + failed.stream().map(Gates.Result::toString).collect(Collectors.joining("; ")));
     }
     if (champion.isEmpty()) {
       return new RegistrationDecision(
-          metric, candidate, baseline, champion, true, true, "first model: registered as champion");
+          metric,
+          candidate,
+          champion,
+          gates,
+          true,
+          settings.autoPromote(),
+          settings.autoPromote()
+              ? "first model: registered as champion"
+              : "first model: registered; auto-promote is off, `promote` moves the champion");
     }
     double championValue = champion.getAsDouble();
-    boolean promote = candidate - championValue > minGainOverChampion;
-    String reason =
-        promote
-            ? String.format(
-                "candidate %s %.4f beats the champion %.4f: promoted",
-                metric, candidate, championValue)
-            : String.format(
-                "candidate %s %.4f does not beat the champion %.4f by more than %.4f: registered, champion kept",
-                metric, candidate, championValue, minGainOverChampion);
-    return new RegistrationDecision(metric, candidate, baseline, champion, true, promote, reason);
+    boolean beats = candidate - championValue > settings.minGainOverChampion();
+    String reason;
+    if (beats && settings.autoPromote()) {
+      reason =
+          String.format(
+              "candidate %s %.4f beats the champion %.4f: promoted",
+              metric, candidate, championValue);
+    } else if (beats) {
+      reason =
+          String.format(
+              "candidate %s %.4f beats the champion %.4f: registered; auto-promote is off",
+              metric, candidate, championValue);
+    } else {
+      reason =
+          String.format(
+              "candidate %s %.4f does not beat the champion %.4f by more than %.4f: registered,"
+                  + " champion kept",
+              metric, candidate, championValue, settings.minGainOverChampion());
+    }
+    return new RegistrationDecision(
+        metric, candidate, champion, gates, true, beats && settings.autoPromote(), reason);
   }
 }

@@ -69,6 +69,15 @@ final class MlflowModelRegistry implements ModelRegistry {
         API + "/registered-models/alias", Map.of("name", name, "alias", alias, "version", version));
   }
 
+  @Override
+  public void setVersionTags(String name, String version, Map<String, String> tags) {
+    tags.forEach(
+        (key, value) ->
+            rest.post(
+                API + "/model-versions/set-tag",
+                Map.of("name", name, "version", version, "key", key, "value", value)));
+  }
+
   private static ModelVersion toVersion(JsonNode node) {
     Map<String, String> tags = new LinkedHashMap<>();
     node.path("tags")

@@ -20,4 +20,7 @@ public interface ModelRegistry {
   List<ModelVersion> versions(String name);
 
   void setAlias(String name, String alias, String version);
+
+  /** Adds or replaces tags of one version. */
+  void setVersionTags(String name, String version, Map<String, String> tags);
 }

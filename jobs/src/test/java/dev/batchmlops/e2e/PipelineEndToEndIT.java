@@ -155,9 +155,28 @@ class PipelineEndToEndIT {
         modelFiles.toString());
     assertTrue(artifacts(trainId, "model/sparkml").contains("model/sparkml/stages"));
     assertTrue(artifacts(parentId, "config").contains("config/resolved.json"));
-    assertTrue(
-        artifacts(evaluate.path("info").path("run_id").asText(), "evaluation")
-            .contains("evaluation/segments.json"));
+    assertEquals(
+        Set.of(
+            "evaluation/segments.json",
+            "evaluation/fairness.json",
+            "evaluation/confident-mistakes.json",
+            "evaluation/report.html",
+            "evaluation/plots"),
+        artifacts(evaluate.path("info").path("run_id").asText(), "evaluation"));
+    assertEquals(
+        Set.of(
+            "evaluation/plots/roc.png",
+            "evaluation/plots/precision-recall.png",
+            "evaluation/plots/calibration.png",
+            "evaluation/plots/confusion-matrix.png",
+            "evaluation/plots/segments-auc.png"),
+        artifacts(evaluate.path("info").path("run_id").asText(), "evaluation/plots"));
+    assertNotNull(metricOrNull(evaluate, "fairness.sex.demographic_parity_difference"));
+    assertNotNull(metricOrNull(evaluate, "test_auc_ci_low.sex.female"));
+    JsonNode register = children.get("register");
+    assertEquals("passed", tag(register, "batchmlops.gate.min_segment_metric"));
+    assertEquals("passed", tag(register, "batchmlops.gate.max_fairness_gap.sex"));
+    assertEquals("passed", tag(register, "batchmlops.gate.leakage_passed"));
     JsonNode validate = children.get("validate");
     assertEquals(
         Set.of("validation/report.json", "validation/report.html"),
@@ -184,6 +203,10 @@ class PipelineEndToEndIT {
     assertEquals(
         work.resolve("delta/credit/splits").toString() + "@v0", versionTags.get("splits_table"));
     assertEquals(parentId, versionTags.get("pipeline_run_id"));
+    assertNotNull(versionTags.get("gate.min_segment_metric"), versionTags.toString());
+    assertEquals("passed", versionTags.get("leakage_checks"));
+    assertTrue(
+        versionTags.get("model_path").endsWith("/models/" + trainId), versionTags.toString());
   }
 
   @Test
@@ -256,6 +279,37 @@ class PipelineEndToEndIT {
     assertTrue(result.errorLine().contains("did not answer"), result.stderr());
     assertFalse(Files.exists(elsewhere.resolve("delta")));
     assertEquals(2, versionCount(), "nothing registered");
+  }
+
+  @Test
+  @Order(7)
+  void promoteMovesTheChampionByHandWithTheReasonRecorded() {
+    SparkSubmit.Result promoted =
+        SparkSubmit.run(
+            work,
+            JobArgs.of(
+                "promote",
+                work,
+                mlflow.uri(),
+                "--version",
+                "2",
+                "--reason",
+                "ticket ML-42: approved by the risk committee"));
+    assertEquals(0, promoted.exitCode(), promoted.stderr());
+    assertTrue(promoted.stdout().contains("is now version 2 (was version 1)"), promoted.stdout());
+    JsonNode champion = alias("champion");
+    assertEquals("2", champion.path("version").asText());
+    Map<String, String> tags = new HashMap<>();
+    champion.path("tags").forEach(t -> tags.put(t.path("key").asText(), t.path("value").asText()));
+    assertEquals("ticket ML-42: approved by the risk committee", tags.get("promotion_reason"));
+    assertEquals("1", tags.get("previous_champion"));
+
+    SparkSubmit.Result missing =
+        SparkSubmit.run(
+            work, JobArgs.of("promote", work, mlflow.uri(), "--version", "9", "--reason", "x"));
+    assertEquals(1, missing.exitCode());
+    assertEquals(
+        "batchmlops: error: promote: model " + MODEL + " has no version 9", missing.errorLine());
   }
 
   private int versionCount() {

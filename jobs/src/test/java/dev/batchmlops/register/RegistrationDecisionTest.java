@@ -2,41 +2,138 @@ package dev.batchmlops.register;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.batchmlops.config.StageConfigs;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
+/** The gates on planted evaluations: each defect blocks registration, a good model passes. */
 class RegistrationDecisionTest {
-  @Test
-  void notRegisteredUnlessItBeatsTheBaselineByTheMargin() {
-    RegistrationDecision d =
-        RegistrationDecision.decide("auc", 0.51, 0.50, OptionalDouble.empty(), 0.02, 0.0);
-    assertFalse(d.register());
-    assertFalse(d.promote());
-    assertTrue(d.reason().contains("baseline"), d.reason());
+  /** min metric 0.6, +0.02 over baseline, 0.02 behind champion, segments 0.55, fairness 0.25. */
+  private static final StageConfigs.Register SETTINGS =
+      new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, true, 0.0);
+
+  /** A good candidate: AUC 0.75, every segment of 200 rows at 0.7, small fairness gaps. */
+  private static Gates.Inputs good() {
+    return new Gates.Inputs(
+        0.75,
+        0.5,
+        OptionalDouble.empty(),
+        segments(0.70, 0.72),
+        Map.of("sex", 0.05),
+        true,
+        true,
+        50);
+  }
+
+  private static Map<String, Map<String, double[]>> segments(double female, double male) {
+    Map<String, double[]> sex = new LinkedHashMap<>();
+    sex.put("female", new double[] {female, 200});
+    sex.put("male", new double[] {male, 200});
+    sex.put("other", new double[] {0.2, 10});
+    return Map.of("sex", sex);
+  }
+
+  private static Gates.Inputs with(
+      double candidate,
+      OptionalDouble champion,
+      Map<String, Map<String, double[]>> segments,
+      double fairnessGap,
+      boolean leakagePassed) {
+    return new Gates.Inputs(
+        candidate, 0.5, champion, segments, Map.of("sex", fairnessGap), true, leakagePassed, 50);
+  }
+
+  private static List<String> failed(RegistrationDecision decision) {
+    return decision.gates().stream().filter(g -> !g.passed()).map(Gates.Result::name).toList();
   }
 
   @Test
-  void firstRegisteredModelBecomesChampion() {
-    RegistrationDecision d =
-        RegistrationDecision.decide("auc", 0.75, 0.50, OptionalDouble.empty(), 0.02, 0.0);
-    assertTrue(d.register());
-    assertTrue(d.promote());
+  void aGoodModelPassesEveryGateAndBecomesTheFirstChampion() {
+    RegistrationDecision decision = RegistrationDecision.decide(SETTINGS, good());
+    assertTrue(decision.register(), decision.reason());
+    assertTrue(decision.promote());
+    assertEquals(List.of(), failed(decision));
+    assertEquals(
+        List.of(
+            "validation_passed",
+            "leakage_passed",
+            "min_metric",
+            "beats_baseline",
+            "min_segment_metric",
+            "max_fairness_gap.sex"),
+        decision.gates().stream().map(Gates.Result::name).toList(),
+        "a segment of 10 rows is too small to gate");
   }
 
   @Test
-  void championMovesOnlyWhenBeaten() {
-    assertFalse(
-        RegistrationDecision.decide("auc", 0.75, 0.5, OptionalDouble.of(0.75), 0.02, 0.0).promote(),
-        "a tie keeps the champion");
-    RegistrationDecision worse =
-        RegistrationDecision.decide("auc", 0.74, 0.5, OptionalDouble.of(0.75), 0.02, 0.0);
-    assertTrue(worse.register());
-    assertFalse(worse.promote());
+  void aModelWorseInOneSegmentIsBlockedByTheSegmentGate() {
+    RegistrationDecision decision =
+        RegistrationDecision.decide(
+            SETTINGS, with(0.75, OptionalDouble.empty(), segments(0.50, 0.80), 0.05, true));
+    assertFalse(decision.register());
+    assertEquals(List.of("min_segment_metric"), failed(decision));
     assertTrue(
-        RegistrationDecision.decide("auc", 0.77, 0.5, OptionalDouble.of(0.75), 0.02, 0.01)
-            .promote());
-    assertFalse(
-        RegistrationDecision.decide("auc", 0.755, 0.5, OptionalDouble.of(0.75), 0.02, 0.01)
-            .promote());
+        decision.reason().contains("worst segment sex=female 0.5000, needs >= 0.5500"),
+        decision.reason());
+  }
+
+  @Test
+  void aFairnessGapAboveTheLimitBlocks() {
+    RegistrationDecision decision =
+        RegistrationDecision.decide(
+            SETTINGS, with(0.75, OptionalDouble.empty(), segments(0.7, 0.7), 0.31, true));
+    assertFalse(decision.register());
+    assertEquals(List.of("max_fairness_gap.sex"), failed(decision));
+    assertTrue(decision.reason().contains("0.3100, allowed 0.2500"), decision.reason());
+  }
+
+  @Test
+  void aModelThatDoesNotBeatTheBaselineIsBlocked() {
+    RegistrationDecision decision =
+        RegistrationDecision.decide(
+            SETTINGS, with(0.51, OptionalDouble.empty(), segments(0.7, 0.7), 0.05, true));
+    assertFalse(decision.register());
+    assertEquals(List.of("min_metric", "beats_baseline"), failed(decision));
+    assertTrue(decision.reason().startsWith("2 of 6 gates failed: "), decision.reason());
+  }
+
+  @Test
+  void leakageNotPassedBlocks() {
+    assertEquals(
+        List.of("leakage_passed"),
+        failed(
+            RegistrationDecision.decide(
+                SETTINGS, with(0.75, OptionalDouble.empty(), segments(0.7, 0.7), 0.05, false))));
+  }
+
+  @Test
+  void theChampionGateAndPromotionCompareOnTheSameTestRows() {
+    RegistrationDecision behind =
+        RegistrationDecision.decide(
+            SETTINGS, with(0.72, OptionalDouble.of(0.75), segments(0.7, 0.7), 0.05, true));
+    assertFalse(behind.register(), "0.03 behind the champion, 0.02 allowed");
+    assertEquals(List.of("not_behind_champion"), failed(behind));
+
+    RegistrationDecision close =
+        RegistrationDecision.decide(
+            SETTINGS, with(0.74, OptionalDouble.of(0.75), segments(0.7, 0.7), 0.05, true));
+    assertTrue(close.register());
+    assertFalse(close.promote(), "registered as challenger, champion kept");
+
+    RegistrationDecision better =
+        RegistrationDecision.decide(
+            SETTINGS, with(0.77, OptionalDouble.of(0.75), segments(0.7, 0.7), 0.05, true));
+    assertTrue(better.promote());
+
+    StageConfigs.Register manual =
+        new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, false, 0.0);
+    RegistrationDecision held =
+        RegistrationDecision.decide(
+            manual, with(0.77, OptionalDouble.of(0.75), segments(0.7, 0.7), 0.05, true));
+    assertTrue(held.register());
+    assertFalse(held.promote(), "auto-promote off: only `promote` moves the champion");
   }
 }

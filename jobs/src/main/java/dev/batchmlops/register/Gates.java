@@ -1,0 +1,132 @@
+package dev.batchmlops.register;
+
+import dev.batchmlops.config.StageConfigs;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * The gates a candidate must pass to be registered, each judged from the evaluation alone, with its
+ * value, its threshold and a readable verdict.
+ */
+public final class Gates {
+  private Gates() {}
+
+  /** One gate's verdict. {@code value} is what was measured, {@code threshold} what it needed. */
+  public record Result(String name, double value, double threshold, boolean passed, String detail) {
+    @Override
+    public String toString() {
+      return name + " (" + detail + ")";
+    }
+  }
+
+  /**
+   * What the gates read.
+   *
+   * @param segments per segment column, per value: the metric and the segment's test rows
+   * @param fairnessGaps per protected column: its largest fairness gap
+   * @param champion the champion's metric on the same test rows, when there is a champion
+   */
+  public record Inputs(
+      double candidate,
+      double baseline,
+      OptionalDouble champion,
+      Map<String, Map<String, double[]>> segments,
+      Map<String, Double> fairnessGaps,
+      boolean validationPassed,
+      boolean leakagePassed,
+      long minSegmentRows) {}
+
+  public static List<Result> judge(Inputs in, StageConfigs.Register settings) {
+    String metric = settings.metric();
+    List<Result> results = new ArrayList<>();
+    results.add(
+        new Result(
+            "validation_passed",
+            in.validationPassed() ? 1 : 0,
+            1,
+            in.validationPassed(),
+            in.validationPassed() ? "passed" : "the raw version did not pass validation"));
+    results.add(
+        new Result(
+            "leakage_passed",
+            in.leakagePassed() ? 1 : 0,
+            1,
+            in.leakagePassed(),
+            in.leakagePassed() ? "passed" : "the splits did not pass the leakage checks"));
+    results.add(
+        atLeast(
+            "min_metric", in.candidate(), settings.minMetric(), metric + " " + f(in.candidate())));
+    double gain = in.candidate() - in.baseline();
+    results.add(
+        atLeast(
+            "beats_baseline",
+            gain,
+            settings.minGainOverBaseline(),
+            metric + " " + f(in.candidate()) + " vs baseline " + f(in.baseline())));
+    if (in.champion().isPresent()) {
+      double behind = in.champion().getAsDouble() - in.candidate();
+      results.add(
+          new Result(
+              "not_behind_champion",
+              behind,
+              settings.maxLossToChampion(),
+              behind <= settings.maxLossToChampion(),
+              metric
+                  + " "
+                  + f(in.candidate())
+                  + " vs champion "
+                  + f(in.champion().getAsDouble())
+                  + " on the same test rows, allowed "
+                  + f(settings.maxLossToChampion())
+                  + " behind"));
+    }
+    double worst = Double.POSITIVE_INFINITY;
+    String worstSegment = "none large enough";
+    for (var column : in.segments().entrySet()) {
+      for (var segment : column.getValue().entrySet()) {
+        double value = segment.getValue()[0];
+        double rows = segment.getValue()[1];
+        if (rows >= in.minSegmentRows() && !Double.isNaN(value) && value < worst) {
+          worst = value;
+          worstSegment = column.getKey() + "=" + segment.getKey() + " " + f(value);
+        }
+      }
+    }
+    if (worst != Double.POSITIVE_INFINITY) {
+      results.add(
+          atLeast(
+              "min_segment_metric",
+              worst,
+              settings.minSegmentMetric(),
+              "worst segment " + worstSegment));
+    }
+    for (var gap : in.fairnessGaps().entrySet()) {
+      results.add(
+          new Result(
+              "max_fairness_gap." + gap.getKey(),
+              gap.getValue(),
+              settings.maxFairnessGap(),
+              gap.getValue() <= settings.maxFairnessGap(),
+              "largest gap between "
+                  + gap.getKey()
+                  + " groups "
+                  + f(gap.getValue())
+                  + ", allowed "
+                  + f(settings.maxFairnessGap())));
+    }
+    return results;
+  }
+
+  private static Result atLeast(String name, double value, double threshold, String detail) {
+    boolean passed = value >= threshold;
+    return new Result(
+        name, value, threshold, passed, passed ? detail : detail + ", needs >= " + f(threshold));
+  }
+
+  private static String f(double value) {
+    return String.format(Locale.ROOT, "%.4f", value);
+  }
+}
