@@ -328,6 +328,17 @@ public final class StageConfigs {
         throw ConfigException.invalid(
             "register.metric", "unknown metric '" + metric + "' (one of " + METRICS + ")");
       }
+      requireShare("register.gates.min-metric", minMetric);
+      requireShare("register.gates.min-segment-metric", minSegmentMetric);
+      requireShare("register.gates.max-fairness-gap", maxFairnessGap);
+      requireShare("register.gates.max-loss-to-champion", maxLossToChampion);
+    }
+  }
+
+  /** Metrics and gaps compared by the gates are shares: 0 to 1. */
+  private static void requireShare(String key, double value) {
+    if (value < 0 || value > 1) {
+      throw ConfigException.invalid(key, "must be between 0 and 1, got " + value);
     }
   }
 

@@ -312,6 +312,27 @@ class PipelineEndToEndIT {
         "batchmlops: error: promote: model " + MODEL + " has no version 9", missing.errorLine());
   }
 
+  @Test
+  @Order(8)
+  void aFailedGateRegistersNothingAndExitsThreeWithTheGatesInOneLine() {
+    SparkSubmit.Result blocked =
+        runPipeline(
+            work,
+            mlflow.uri(),
+            "--raw-version",
+            "0",
+            "--set",
+            "register.gates.max-fairness-gap=0",
+            "--set",
+            "register.gates.min-segment-metric=0.99");
+    assertEquals(3, blocked.exitCode(), blocked.stderr());
+    String line = blocked.errorLine();
+    assertTrue(line.startsWith("batchmlops: model not registered: "), line);
+    assertTrue(line.contains("min_segment_metric (worst segment "), line);
+    assertTrue(line.contains("max_fairness_gap.sex (largest gap between sex groups "), line);
+    assertEquals(2, versionCount(), "nothing registered");
+  }
+
   private int versionCount() {
     JsonNode found =
         mlflow.get(
