@@ -41,7 +41,7 @@ public final class Charts {
   public static byte[] lines(String title, String xLabel, String yLabel, List<Series> series) {
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = canvas(image, title);
-    axes(g, xLabel, yLabel);
+    axes(g, xLabel, yLabel, true);
     int i = 0;
     for (Series line : series) {
       g.setColor(line.dashed() ? Color.GRAY : COLORS[i++ % COLORS.length]);
@@ -65,7 +65,7 @@ public final class Charts {
       String title, String yLabel, List<String> labels, double[] values, double[][] intervals) {
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = canvas(image, title);
-    axes(g, "", yLabel);
+    axes(g, "", yLabel, false);
     int slot = (WIDTH - LEFT - RIGHT) / Math.max(1, labels.size());
     for (int i = 0; i < labels.size(); i++) {
       int left = LEFT + i * slot + slot / 5;
@@ -128,10 +128,13 @@ public final class Charts {
     return g;
   }
 
-  private static void axes(Graphics2D g, String xLabel, String yLabel) {
+  /** Axes of the unit square; {@code numericX} false for bars, whose x axis holds labels. */
+  private static void axes(Graphics2D g, String xLabel, String yLabel, boolean numericX) {
     g.setColor(Color.LIGHT_GRAY);
     for (int t = 0; t <= 10; t += 2) {
-      g.drawLine(x(t / 10.0), y(0), x(t / 10.0), y(1));
+      if (numericX) {
+        g.drawLine(x(t / 10.0), y(0), x(t / 10.0), y(1));
+      }
       g.drawLine(x(0), y(t / 10.0), x(1), y(t / 10.0));
     }
     g.setColor(Color.BLACK);
@@ -139,7 +142,9 @@ public final class Charts {
     g.drawLine(x(0), y(0), x(0), y(1));
     for (int t = 0; t <= 10; t += 2) {
       String label = String.format(Locale.ROOT, "%.1f", t / 10.0);
-      g.drawString(label, x(t / 10.0) - 8, y(0) + 15);
+      if (numericX) {
+        g.drawString(label, x(t / 10.0) - 8, y(0) + 15);
+      }
       g.drawString(label, x(0) - 28, y(t / 10.0) + 4);
     }
     g.drawString(xLabel, (WIDTH - LEFT) / 2 + LEFT - 30, HEIGHT - 12);

@@ -27,12 +27,15 @@ public final class Gates {
    *
    * @param segments per segment column, per value: the metric and the segment's test rows
    * @param fairnessGaps per protected column: its largest fairness gap
-   * @param champion the champion's metric on the same test rows, when there is a champion
+   * @param champion the champion's metric, when there is a champion
+   * @param championOnSameRows whether that metric comes from scoring the same test rows (else it is
+   *     the one recorded when the champion was registered, its model being unreadable here)
    */
   public record Inputs(
       double candidate,
       double baseline,
       OptionalDouble champion,
+      boolean championOnSameRows,
       Map<String, Map<String, double[]>> segments,
       Map<String, Double> fairnessGaps,
       boolean validationPassed,
@@ -79,7 +82,10 @@ public final class Gates {
                   + f(in.candidate())
                   + " vs champion "
                   + f(in.champion().getAsDouble())
-                  + " on the same test rows, allowed "
+                  + (in.championOnSameRows()
+                      ? " on the same test rows"
+                      : " as recorded at its registration")
+                  + ", allowed "
                   + f(settings.maxLossToChampion())
                   + " behind"));
     }

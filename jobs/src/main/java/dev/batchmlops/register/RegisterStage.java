@@ -115,6 +115,7 @@ public final class RegisterStage {
         evaluation.candidate().get(metric),
         evaluation.baseline().get(metric),
         champion,
+        evaluation.champion() != null,
         segments,
         gaps,
         state.requireRaw().equals(state.validated()),

@@ -21,6 +21,7 @@ class RegistrationDecisionTest {
         0.75,
         0.5,
         OptionalDouble.empty(),
+        true,
         segments(0.70, 0.72),
         Map.of("sex", 0.05),
         true,
@@ -43,7 +44,15 @@ class RegistrationDecisionTest {
       double fairnessGap,
       boolean leakagePassed) {
     return new Gates.Inputs(
-        candidate, 0.5, champion, segments, Map.of("sex", fairnessGap), true, leakagePassed, 50);
+        candidate,
+        0.5,
+        champion,
+        true,
+        segments,
+        Map.of("sex", fairnessGap),
+        true,
+        leakagePassed,
+        50);
   }
 
   private static List<String> failed(RegistrationDecision decision) {
