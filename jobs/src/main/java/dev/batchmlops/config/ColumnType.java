@@ -1,6 +1,5 @@
 package dev.batchmlops.config;
 
-import java.util.Locale;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 
@@ -23,14 +22,5 @@ public enum ColumnType {
 
   public boolean isNumeric() {
     return this == INTEGER || this == DOUBLE;
-  }
-
-  static ColumnType parse(String key, String value) {
-    try {
-      return valueOf(value.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw ConfigException.invalid(
-          key, "unknown type '" + value + "' (string, integer, double, date)");
-    }
   }
 }

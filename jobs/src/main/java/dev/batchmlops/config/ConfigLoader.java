@@ -285,8 +285,10 @@ public final class ConfigLoader {
         new DatasetContract.PositiveShare(
             c.getDouble("dataset.positive-share.min"),
             c.getDouble("dataset.positive-share.max"),
-            Severity.parse(
-                "dataset.positive-share.severity", c.getString("dataset.positive-share.severity"))),
+            parseEnum(
+                "dataset.positive-share.severity",
+                c.getString("dataset.positive-share.severity"),
+                Severity.class)),
         new DatasetContract.SegmentCompleteness(
             c.getBoolean("dataset.segment-completeness.enabled"),
             c.getLong("dataset.segment-completeness.min-rows")),
@@ -305,7 +307,8 @@ public final class ConfigLoader {
     if (completeness < 0 || completeness > 1) {
       throw ConfigException.invalid(columnKey + ".completeness", "must be between 0 and 1");
     }
-    ColumnRole role = ColumnRole.parse(columnKey + ".role", required(c, "role", columnKey));
+    ColumnRole role =
+        parseEnum(columnKey + ".role", required(c, "role", columnKey), ColumnRole.class);
     boolean requiredValue =
         c.hasPath("required")
             ? c.getBoolean("required")
@@ -322,7 +325,7 @@ public final class ConfigLoader {
         });
     return new ColumnSpec(
         name,
-        ColumnType.parse(columnKey + ".type", required(c, "type", columnKey)),
+        parseEnum(columnKey + ".type", required(c, "type", columnKey), ColumnType.class),
         role,
         requiredValue,
         completeness,
@@ -349,11 +352,11 @@ public final class ConfigLoader {
       Config perKind = c.getConfig("severity");
       for (String kind : perKind.root().keySet()) {
         severities.put(
-            RuleKind.parse(key + "." + kind, kind),
-            Severity.parse(key + "." + kind, perKind.getString(kind)));
+            parseEnum(key + "." + kind, kind, RuleKind.class),
+            parseEnum(key + "." + kind, perKind.getString(kind), Severity.class));
       }
     } else {
-      Severity all = Severity.parse(key, c.getString("severity"));
+      Severity all = parseEnum(key, c.getString("severity"), Severity.class);
       for (RuleKind kind : RuleKind.values()) {
         severities.put(kind, all);
       }
@@ -375,8 +378,10 @@ public final class ConfigLoader {
         optionalDouble(c, "max-decrease"),
         optionalDouble(c, "max-increase"),
         c.hasPath("deviations") ? c.getDouble("deviations") : 3.0,
-        Severity.parse(
-            key + ".severity", c.hasPath("severity") ? c.getString("severity") : "error"));
+        parseEnum(
+            key + ".severity",
+            c.hasPath("severity") ? c.getString("severity") : "error",
+            Severity.class));
   }
 
   /** A misspelt key would otherwise be ignored silently, and its rule never checked. */
@@ -411,11 +416,16 @@ public final class ConfigLoader {
     return parseEnum(key, c.getString(key), type);
   }
 
-  private static <E extends Enum<E>> E parseEnum(String key, String value, Class<E> type) {
+  /** An enum constant from its configuration spelling (any case, dashes for underscores). */
+  static <E extends Enum<E>> E parseEnum(String key, String value, Class<E> type) {
     try {
       return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw ConfigException.invalid(key, "unknown value '" + value + "'");
+      String known =
+          java.util.Arrays.stream(type.getEnumConstants())
+              .map(constant -> constant.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+              .collect(java.util.stream.Collectors.joining(", "));
+      throw ConfigException.invalid(key, "unknown value '" + value + "' (" + known + ")");
     }
   }
 

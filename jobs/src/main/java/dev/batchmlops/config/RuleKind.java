@@ -1,7 +1,5 @@
 package dev.batchmlops.config;
 
-import java.util.Locale;
-
 /** The kinds of column rule a contract declares; each can be given its own severity. */
 public enum RuleKind {
   COMPLETENESS,
@@ -9,13 +7,4 @@ public enum RuleKind {
   ALLOWED,
   RANGE,
   PATTERN;
-
-  static RuleKind parse(String key, String value) {
-    try {
-      return valueOf(value.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw ConfigException.invalid(
-          key, "unknown rule '" + value + "' (completeness, unique, allowed, range, pattern)");
-    }
-  }
 }

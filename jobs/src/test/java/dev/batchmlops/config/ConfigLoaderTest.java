@@ -138,7 +138,7 @@ class ConfigLoaderTest {
     String severity = refusedContract("max = 100 }", "max = 100, severity { range = fatal } }");
     assertTrue(severity.contains("(age).severity.range") && severity.contains("fatal"), severity);
     String rule = refusedContract("max = 100 }", "max = 100, severity { size = warning } }");
-    assertTrue(rule.contains("unknown rule 'size'"), rule);
+    assertTrue(rule.contains("unknown value 'size' (completeness, unique"), rule);
     String anomaly = refusedContract("column = income, strategy", "column = incomes, strategy");
     assertTrue(anomaly.contains("dataset.anomalies") && anomaly.contains("incomes"), anomaly);
     String pattern = refusedContract("pattern = \"^APP-[0-9]{8}$\"", "pattern = \"APP-[0-9\"");

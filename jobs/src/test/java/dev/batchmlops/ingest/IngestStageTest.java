@@ -202,14 +202,11 @@ class IngestStageTest {
     PipelineContext first = open(Map.of());
     ingest(first, source);
 
-    Path conf = ConfCopies.copy(temp.resolve("conf"));
-    ConfCopies.edit(
-        conf,
-        "datasets/credit.conf",
-        text ->
-            text.replace(
-                "{ name = \"defaulted\"",
-                "{ name = \"channel\", type = string, role = other }\n    { name = \"defaulted\""));
+    Path conf =
+        ConfCopies.withCreditContract(
+            temp.resolve("conf"),
+            "{ name = \"defaulted\"",
+            "{ name = \"channel\", type = string, role = other }\n    { name = \"defaulted\"");
     PipelineException refused =
         assertThrows(PipelineException.class, () -> ingest(open(conf, Map.of()), widened));
     assertTrue(

@@ -29,14 +29,11 @@ class LeakageStageTest {
 
   @Test
   void aLeakyFeatureStopsTheRunBeforeTrainingAndTheReportSaysWhy() {
-    Path conf = ConfCopies.copy(temp.resolve("conf"));
-    ConfCopies.edit(
-        conf,
-        "datasets/credit.conf",
-        text ->
-            text.replace(
-                "  columns = [\n",
-                "  columns = [\n    { name = \"days_past_due\", type = double, role = feature }\n"));
+    Path conf =
+        ConfCopies.withCreditContract(
+            temp.resolve("conf"),
+            "  columns = [\n",
+            "  columns = [\n    { name = \"days_past_due\", type = double, role = feature }\n");
     Path file = temp.resolve("sources/leaky.csv");
     CreditDataGenerator.generate(TestSpark.session(), 1000, 5)
         .withColumn("days_past_due", col("defaulted").multiply(30).plus(col("age").divide(1000)))

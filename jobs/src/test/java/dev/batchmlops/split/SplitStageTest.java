@@ -81,13 +81,11 @@ class SplitStageTest {
             ConfigException.class,
             () -> TestConfigs.load(temp, "http://127.0.0.1:1", Map.of("split.key", "customer_id")));
     assertTrue(key.getMessage().contains("split.key") && key.getMessage().contains("customer_id"));
-    Path conf = ConfCopies.copy(temp.resolve("conf"));
-    ConfCopies.edit(
-        conf,
-        "datasets/credit.conf",
-        text ->
-            text.replace(
-                "split.stratify-by = [\"sex\", \"region\"]", "split.stratify-by = [housing]"));
+    Path conf =
+        ConfCopies.withCreditContract(
+            temp.resolve("conf"),
+            "split.stratify-by = [\"sex\", \"region\"]",
+            "split.stratify-by = [housing]");
     ConfigException stratify =
         assertThrows(
             ConfigException.class,

@@ -28,6 +28,24 @@ public final class ConfCopies {
     }
   }
 
+  /**
+   * A copy of the conf folder whose credit contract has {@code from} replaced by {@code to}; fails
+   * when the contract does not contain {@code from}, so an edit can never silently do nothing.
+   */
+  public static Path withCreditContract(Path target, String from, String to) {
+    Path conf = copy(target);
+    edit(
+        conf,
+        "datasets/credit.conf",
+        text -> {
+          if (!text.contains(from)) {
+            throw new IllegalArgumentException("the credit contract has no '" + from + "'");
+          }
+          return text.replace(from, to);
+        });
+    return conf;
+  }
+
   /** Rewrites one file of a copied conf folder. */
   public static void edit(Path confDir, String file, UnaryOperator<String> change) {
     Path path = confDir.resolve(file);
