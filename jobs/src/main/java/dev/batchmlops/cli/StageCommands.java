@@ -130,11 +130,10 @@ final class StageCommands {
       name = "train",
       mixinStandardHelpOptions = true,
       description = {
-        "Train the candidate model and the baseline on the train split.",
-        "Only splits that passed `leakage` are trained on.",
-        "The candidate is the contract's feature pipeline and logistic regression; the baseline",
-        "predicts the training prior.",
-        "Reads: train.*, evaluate.threshold, the dataset contract's features."
+        "Search the model families for the best candidate, on the train split.",
+        "Only splits that passed `leakage` are trained on. Also trains the baselines (the training",
+        "prior, and a logistic regression with MLlib's defaults); one MLflow run per trial.",
+        "Reads: train.*, pipeline.seed, evaluate.threshold, the dataset contract's features."
       })
   static final class Train extends PipelineCommand {
     @Override
@@ -148,9 +147,10 @@ final class StageCommands {
       name = "evaluate",
       mixinStandardHelpOptions = true,
       description = {
-        "Score the test split with the candidate and the baseline.",
-        "Metrics overall and per segment column.",
-        "Reads: evaluate.threshold, dataset.segment-columns."
+        "Score the test split with the candidate, the baseline and the current champion.",
+        "Metrics overall and per segment (with intervals), fairness per protected column, the most",
+        "confident mistakes, plots and a model card with the gates' verdicts.",
+        "Reads: evaluate.*, register.*, dataset.segment-columns, dataset.protected-columns."
       })
   static final class Evaluate extends PipelineCommand {
     @Override
@@ -165,9 +165,9 @@ final class StageCommands {
       name = "register",
       mixinStandardHelpOptions = true,
       description = {
-        "Register the candidate if it beats the baseline.",
-        "The champion alias moves to it only if it also beats the current champion.",
-        "Reads: register.*. Exits 3 when the candidate is not registered."
+        "Register the candidate if it passes every gate (register.gates).",
+        "The champion alias moves to it when register.auto-promote is on and it beats the champion.",
+        "Reads: register.*. Exits 3, naming each failed gate, when the candidate is not registered."
       })
   static final class Register extends PipelineCommand {
     @Override
