@@ -104,7 +104,16 @@ public final class ConfigLoader {
             c.getDouble("leakage.max-duplicate-share")),
         train(c),
         new StageConfigs.Evaluate(
-            c.getDouble("evaluate.threshold"), c.getLong("evaluate.min-segment-rows")),
+            c.getDouble("evaluate.threshold"),
+            c.getLong("evaluate.min-segment-rows"),
+            c.getList("evaluate.intersections").stream()
+                .map(
+                    value ->
+                        value.valueType() == ConfigValueType.LIST
+                            ? ((com.typesafe.config.ConfigList) value)
+                                .unwrapped().stream().map(String::valueOf).toList()
+                            : List.of(String.valueOf(value.unwrapped())))
+                .toList()),
         new StageConfigs.Register(
             c.getString("register.model-prefix"),
             c.getString("register.metric"),

@@ -25,6 +25,7 @@ public record PipelineConfig(
 
   public PipelineConfig {
     split.requireCompatible(dataset);
+    evaluate.requireCompatible(dataset);
   }
 
   /** A short, stable fingerprint of the resolved configuration, to tell runs' settings apart. */

@@ -287,12 +287,31 @@ public final class StageConfigs {
    * Evaluation on the test split.
    *
    * @param minSegmentRows segments with fewer test rows are reported as too small, not scored
+   * @param intersections groups of segment columns also evaluated together, for example sex with
+   *     age band
    */
-  public record Evaluate(double threshold, long minSegmentRows) {
+  public record Evaluate(double threshold, long minSegmentRows, List<List<String>> intersections) {
     public Evaluate {
+      intersections = intersections.stream().map(List::copyOf).toList();
       if (!(threshold > 0 && threshold < 1)) {
         throw ConfigException.invalid("evaluate.threshold", "must be between 0 and 1");
       }
+    }
+
+    /** Every intersection must name at least two of the contract's segment columns. */
+    void requireCompatible(DatasetContract contract) {
+      for (List<String> columns : intersections) {
+        if (columns.size() < 2 || !contract.segmentColumns().containsAll(columns)) {
+          throw ConfigException.invalid(
+              "evaluate.intersections",
+              columns + " must name two or more of dataset.segment-columns");
+        }
+      }
+    }
+
+    /** The name an intersection is reported under: its columns joined by "_x_". */
+    public static String intersectionName(List<String> columns) {
+      return String.join("_x_", columns);
     }
   }
 

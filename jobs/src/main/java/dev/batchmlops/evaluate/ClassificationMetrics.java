@@ -25,6 +25,10 @@ public record ClassificationMetrics(
     return rows == 0 ? 0 : (double) (truePositives + falsePositives) / rows;
   }
 
+  private static double ratio(long numerator, long denominator) {
+    return denominator == 0 ? 0 : (double) numerator / denominator;
+  }
+
   /** Share of negatives predicted positive. */
   public double falsePositiveRate() {
     long negatives = falsePositives + trueNegatives;
@@ -59,6 +63,16 @@ public record ClassificationMetrics(
     values.put("recall", recall);
     values.put("f1", f1);
     values.put("brier", brier);
+    // The negative class's own precision, recall and F1 (the fields above are the positive's).
+    double negativePrecision = ratio(trueNegatives, trueNegatives + falseNegatives);
+    double negativeRecall = ratio(trueNegatives, trueNegatives + falsePositives);
+    values.put("negative_precision", negativePrecision);
+    values.put("negative_recall", negativeRecall);
+    values.put(
+        "negative_f1",
+        negativePrecision + negativeRecall == 0
+            ? 0.0
+            : 2 * negativePrecision * negativeRecall / (negativePrecision + negativeRecall));
     values.put("rows", (double) rows);
     values.put("positives", (double) positives);
     values.put("tp", (double) truePositives);

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.Json;
 import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.Evaluation;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
@@ -59,7 +60,10 @@ public final class EvaluateStage {
                   Scoring.withLabel(context.tables().read(model.trainedOn()), config.dataset())
                       .where(col(Splits.COLUMN).equalTo(Splits.TEST));
               Dataset<Row> scored =
-                  Scoring.score(PipelineModel.load(model.modelPath()), test).cache();
+                  withIntersections(
+                          Scoring.score(PipelineModel.load(model.modelPath()), test),
+                          config.evaluate().intersections())
+                      .cache();
               ClassificationMetrics candidate = MetricsCalculator.compute(scored, threshold);
               ClassificationMetrics baseline =
                   MetricsCalculator.compute(
@@ -81,7 +85,7 @@ public final class EvaluateStage {
               }
               Map<String, Map<String, Map<String, Double>>> segments = new LinkedHashMap<>();
               Map<String, Map<String, Double>> fairness = new LinkedHashMap<>();
-              for (String segmentColumn : config.dataset().segmentColumns()) {
+              for (String segmentColumn : segmentDimensions(config)) {
                 Map<String, ClassificationMetrics> bySegment =
                     MetricsCalculator.bySegment(scored, segmentColumn, threshold);
                 Map<String, Map<String, Double>> values = new LinkedHashMap<>();
@@ -108,6 +112,15 @@ public final class EvaluateStage {
                       .forEach((k, v) -> metrics.put("fairness." + segmentColumn + "." + k, v));
                 }
               }
+              fairness.forEach(
+                  (column, measures) -> {
+                    Map<String, Double> representation =
+                        representation(context.tables().read(model.trainedOn()), column);
+                    measures.putAll(representation);
+                    representation.forEach(
+                        (k, v) -> metrics.put("fairness." + column + "." + MetricNames.safe(k), v));
+                  });
+              List<Map<String, Object>> worst = worstSegments(segments, config.register().metric());
               List<Map<String, Object>> mistakes = confidentMistakes(scored, config, threshold);
               Curves.Points curves = Curves.of(scored);
               scored.unpersist();
@@ -119,6 +132,7 @@ public final class EvaluateStage {
               run.logText("evaluation/segments.json", Json.pretty(segments));
               run.logText("evaluation/fairness.json", Json.pretty(fairness));
               run.logText("evaluation/confident-mistakes.json", Json.pretty(mistakes));
+              run.logText("evaluation/worst-segments.json", Json.pretty(worst));
               Map<String, Double> headline = new LinkedHashMap<>();
               candidate.asMap().forEach((k, v) -> headline.put("test_" + k, v));
               context.tracker().resumeRun(model.runId()).logMetrics(headline);
@@ -150,12 +164,90 @@ public final class EvaluateStage {
                       championMetrics,
                       segments,
                       fairness,
+                      worst,
                       verdict,
                       plots));
               return result;
             });
     context.updateState(s -> s.withEvaluation(evaluation));
     return evaluation;
+  }
+
+  /** The segment columns, then each configured intersection under its own name. */
+  private static List<String> segmentDimensions(PipelineConfig config) {
+    List<String> dimensions = new ArrayList<>(config.dataset().segmentColumns());
+    config.evaluate().intersections().stream()
+        .map(StageConfigs.Evaluate::intersectionName)
+        .forEach(dimensions::add);
+    return dimensions;
+  }
+
+  /** Adds a column per intersection whose value joins the columns' values: female_18-25. */
+  private static Dataset<Row> withIntersections(
+      Dataset<Row> scored, List<List<String>> intersections) {
+    Dataset<Row> result = scored;
+    for (List<String> columns : intersections) {
+      result =
+          result.withColumn(
+              StageConfigs.Evaluate.intersectionName(columns),
+              concat_ws(
+                  "_",
+                  columns.stream()
+                      .map(c -> coalesce(col(c).cast("string"), lit("(null)")))
+                      .toArray(org.apache.spark.sql.Column[]::new)));
+    }
+    return result;
+  }
+
+  /**
+   * Each group's share of the training split and of all rows: a group the model rarely saw in
+   * training is one it may serve badly.
+   */
+  private static Map<String, Double> representation(Dataset<Row> splitTable, String column) {
+    Map<String, Double> shares = new LinkedHashMap<>();
+    Row totals =
+        splitTable
+            .agg(
+                count(lit(1)),
+                sum(when(col(Splits.COLUMN).equalTo(Splits.TRAIN), 1L).otherwise(0L)))
+            .first();
+    long all = totals.getLong(0);
+    long train = totals.getLong(1);
+    for (Row row :
+        splitTable
+            .groupBy(coalesce(col(column).cast("string"), lit("(null)")).as("group"))
+            .agg(
+                count(lit(1)),
+                sum(when(col(Splits.COLUMN).equalTo(Splits.TRAIN), 1L).otherwise(0L)))
+            .orderBy("group")
+            .collectAsList()) {
+      shares.put("whole_share." + row.getString(0), all == 0 ? 0 : (double) row.getLong(1) / all);
+      shares.put(
+          "train_share." + row.getString(0), train == 0 ? 0 : (double) row.getLong(2) / train);
+    }
+    return shares;
+  }
+
+  /** Every scored segment, worst first by the registration metric. */
+  private static List<Map<String, Object>> worstSegments(
+      Map<String, Map<String, Map<String, Double>>> segments, String metric) {
+    List<Map<String, Object>> ranked = new ArrayList<>();
+    segments.forEach(
+        (column, values) ->
+            values.forEach(
+                (value, m) -> {
+                  if (m.containsKey(metric)) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("segment", column + "=" + value);
+                    row.put("rows", m.get("rows"));
+                    row.put(metric, m.get(metric));
+                    row.put("auc_ci_low", m.get("auc_ci_low"));
+                    row.put("auc_ci_high", m.get("auc_ci_high"));
+                    ranked.add(row);
+                  }
+                }));
+    ranked.sort(java.util.Comparator.comparingDouble(r -> (Double) r.get(metric)));
+    return ranked;
   }
 
   /** ROC, PR, calibration, confusion matrix and per-segment AUC with intervals, as PNG. */
@@ -306,8 +398,18 @@ public final class EvaluateStage {
       Map<String, Double> champion,
       Map<String, Map<String, Map<String, Double>>> segments,
       Map<String, Map<String, Double>> fairness,
+      List<Map<String, Object>> worst,
       RegistrationDecision verdict,
       Map<String, byte[]> plots) {
+    String metric = config.register().metric();
+    List<List<String>> worstRows = new ArrayList<>();
+    for (Map<String, Object> segment : worst.subList(0, Math.min(5, worst.size()))) {
+      worstRows.add(
+          List.of(
+              String.valueOf(segment.get("segment")),
+              format((Double) segment.get("rows")),
+              format((Double) segment.get(metric))));
+    }
     List<List<String>> gates = new ArrayList<>();
     for (Gates.Result gate : verdict.gates()) {
       gates.add(
@@ -360,7 +462,8 @@ public final class EvaluateStage {
                     + config.evaluate().minSegmentRows()
                     + " rows are too small to score. Gates: "
                     + (verdict.register() ? "all passed" : verdict.reason()))
-            .table("Gates", List.of("verdict", "gate", "value", "limit", "detail"), gates);
+            .table("Gates", List.of("verdict", "gate", "value", "limit", "detail"), gates)
+            .table("Worst segments", List.of("segment", "rows", metric), worstRows);
     return card.table("Overall", List.of("metric", "candidate", "baseline", "champion"), overall)
         .table(
             "Per segment", List.of("segment", "rows", "AUC", "95% interval", "recall"), bySegment)

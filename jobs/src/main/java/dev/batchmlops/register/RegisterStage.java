@@ -146,6 +146,9 @@ public final class RegisterStage {
     tags.put("splits_table", state.requireSplits().toString());
     tags.put("git_commit", context.standardTags().get("batchmlops.git_commit"));
     tags.put("config_hash", context.config().hash());
+    tags.put(
+        "contract_fingerprint",
+        dev.batchmlops.Fingerprints.sha256(context.config().dataset().toString()).substring(0, 16));
     tags.put(EvaluateStage.MODEL_PATH_TAG, state.requireModel().modelPath());
     tags.put("validation", state.requireRaw().equals(state.validated()) ? "passed" : "not run");
     tags.put(

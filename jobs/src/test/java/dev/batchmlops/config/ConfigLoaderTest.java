@@ -145,6 +145,8 @@ class ConfigLoaderTest {
     assertTrue(pattern.contains("(application_id).pattern"), pattern);
     String unparseable = refusedContract("  min-rows = 500\n", "  min-rows = = 500\n");
     assertTrue(unparseable.contains("credit.conf"), unparseable);
+    String intersection = refusedContract("[[\"sex\", \"age_band\"]]", "[[\"sex\", \"housing\"]]");
+    assertTrue(intersection.contains("evaluate.intersections"), intersection);
     String entity =
         refusedContract("  min-rows = 500\n", "  min-rows = 500\n  entity-column = customer\n");
     assertTrue(entity.contains("dataset.entity-column") && entity.contains("customer"), entity);

@@ -160,6 +160,7 @@ class PipelineEndToEndIT {
             "evaluation/segments.json",
             "evaluation/fairness.json",
             "evaluation/confident-mistakes.json",
+            "evaluation/worst-segments.json",
             "evaluation/report.html",
             "evaluation/plots"),
         artifacts(evaluate.path("info").path("run_id").asText(), "evaluation"));
@@ -173,6 +174,9 @@ class PipelineEndToEndIT {
         artifacts(evaluate.path("info").path("run_id").asText(), "evaluation/plots"));
     assertNotNull(metricOrNull(evaluate, "fairness.sex.demographic_parity_difference"));
     assertNotNull(metricOrNull(evaluate, "test_auc_ci_low.sex.female"));
+    assertNotNull(metricOrNull(evaluate, "test_rows.sex_x_age_band.female_36-50"), "intersection");
+    assertNotNull(metricOrNull(evaluate, "fairness.sex.train_share.female"), "representation");
+    assertNotNull(metricOrNull(evaluate, "test_negative_recall"), "per-class metrics");
     JsonNode register = children.get("register");
     assertEquals("passed", tag(register, "batchmlops.gate.min_segment_metric"));
     assertEquals("passed", tag(register, "batchmlops.gate.max_fairness_gap.sex"));
@@ -205,6 +209,7 @@ class PipelineEndToEndIT {
     assertEquals(parentId, versionTags.get("pipeline_run_id"));
     assertNotNull(versionTags.get("gate.min_segment_metric"), versionTags.toString());
     assertEquals("passed", versionTags.get("leakage_checks"));
+    assertEquals(16, versionTags.get("contract_fingerprint").length());
     assertTrue(
         versionTags.get("model_path").endsWith("/models/" + trainId), versionTags.toString());
   }
