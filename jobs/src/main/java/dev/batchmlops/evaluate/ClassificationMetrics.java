@@ -22,17 +22,17 @@ public record ClassificationMetrics(
 
   /** Share of rows predicted positive: what demographic parity compares across groups. */
   public double selectionRate() {
-    return rows == 0 ? 0 : (double) (truePositives + falsePositives) / rows;
+    return ratio(truePositives + falsePositives, rows);
   }
 
-  private static double ratio(long numerator, long denominator) {
+  /** numerator / denominator, 0 when there is nothing to divide by. */
+  static double ratio(long numerator, long denominator) {
     return denominator == 0 ? 0 : (double) numerator / denominator;
   }
 
   /** Share of negatives predicted positive. */
   public double falsePositiveRate() {
-    long negatives = falsePositives + trueNegatives;
-    return negatives == 0 ? 0 : (double) falsePositives / negatives;
+    return ratio(falsePositives, falsePositives + trueNegatives);
   }
 
   /**

@@ -58,8 +58,14 @@ public final class Curves {
       if (counts[bin][0] == 0) {
         continue;
       }
-      roc.add(new double[] {ratio(fp, negatives), ratio(tp, positives)});
-      pr.add(new double[] {ratio(tp, positives), ratio(tp, tp + fp)});
+      roc.add(
+          new double[] {
+            ClassificationMetrics.ratio(fp, negatives), ClassificationMetrics.ratio(tp, positives)
+          });
+      pr.add(
+          new double[] {
+            ClassificationMetrics.ratio(tp, positives), ClassificationMetrics.ratio(tp, tp + fp)
+          });
     }
     List<double[]> calibration = new ArrayList<>();
     for (int decile = 0; decile < 10; decile++) {
@@ -76,9 +82,5 @@ public final class Curves {
       }
     }
     return new Points(roc, pr, calibration);
-  }
-
-  private static double ratio(long numerator, long denominator) {
-    return denominator == 0 ? 0 : (double) numerator / denominator;
   }
 }

@@ -67,8 +67,8 @@ public final class MetricsCalculator {
     long tn = row.getAs("tn");
     long fn = row.getAs("fn");
     long rows = tp + fp + tn + fn;
-    double precision = ratio(tp, tp + fp);
-    double recall = ratio(tp, tp + fn);
+    double precision = ClassificationMetrics.ratio(tp, tp + fp);
+    double recall = ClassificationMetrics.ratio(tp, tp + fn);
     double f1 = precision + recall == 0 ? 0.0 : 2 * precision * recall / (precision + recall);
     double logLoss = row.isNullAt(row.fieldIndex("log_loss")) ? 0.0 : row.getAs("log_loss");
     double brier = row.isNullAt(row.fieldIndex("brier")) ? 0.0 : row.getAs("brier");
@@ -83,7 +83,7 @@ public final class MetricsCalculator {
         auc,
         areaUnderPr,
         logLoss,
-        ratio(tp + tn, rows),
+        ClassificationMetrics.ratio(tp + tn, rows),
         precision,
         recall,
         f1);
@@ -105,9 +105,5 @@ public final class MetricsCalculator {
         .setRawPredictionCol(Scoring.SCORE)
         .setMetricName(curve)
         .evaluate(scored);
-  }
-
-  private static double ratio(long numerator, long denominator) {
-    return denominator == 0 ? 0.0 : (double) numerator / denominator;
   }
 }

@@ -28,6 +28,7 @@ import org.apache.commons.io.FileUtils;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.param.Params;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
@@ -80,18 +81,11 @@ public final class TrainStage {
 
     // The feature stages are fitted once, on train only; every trial learns from their output.
     PipelineModel features = FeaturePipeline.build(contract, settings.standardize()).fit(train);
-    List<String> kept =
-        List.of(contract.idColumn(), FeaturePipeline.LABEL, FeaturePipeline.FEATURES);
-    Dataset<Row> trainFeatures =
-        features
-            .transform(train)
-            .select(kept.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new))
-            .cache();
-    Dataset<Row> validationFeatures =
-        features
-            .transform(validation)
-            .select(kept.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new))
-            .cache();
+    Column[] kept = {
+      col(contract.idColumn()), col(FeaturePipeline.LABEL), col(FeaturePipeline.FEATURES)
+    };
+    Dataset<Row> trainFeatures = features.transform(train).select(kept).cache();
+    Dataset<Row> validationFeatures = features.transform(validation).select(kept).cache();
 
     context.inChildRun(
         "baseline-reference",
