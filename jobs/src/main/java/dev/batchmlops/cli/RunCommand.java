@@ -56,7 +56,7 @@ final class RunCommand extends PipelineCommand {
     // A pinned raw version replays the run on data already ingested.
     TableVersion raw = rawVersion.apply(context).orElseGet(() -> generateAndIngest(context));
     QualityReport validation = ValidateStage.run(context);
-    TableVersion splits = SplitStage.run(context);
+    SplitStage.Result splits = SplitStage.run(context);
     QualityReport leakage = LeakageStage.run(context);
     TrainStage.run(context);
     EvaluateStage.run(context, tracker.registry());
@@ -72,7 +72,8 @@ final class RunCommand extends PipelineCommand {
             + "/runs/"
             + context.parentRun().runId());
     System.out.println("raw table     " + raw);
-    System.out.println("split table   " + splits);
+    System.out.println("split table   " + splits.table());
+    System.out.println("split         " + splits.report().summary() + " (split/report.html)");
     System.out.println("validation    " + validation.summary() + " (validation/report.html)");
     System.out.println("leakage       " + leakage.summary() + " (leakage/report.html)");
     System.out.println("state file    " + context.stateFile());

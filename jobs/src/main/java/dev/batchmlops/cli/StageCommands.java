@@ -97,13 +97,17 @@ final class StageCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Split the validated raw version into train, validation and test.",
-        "Writes one Delta table partitioned by split.",
-        "Reads: split.train, split.validation, split.test, pipeline.seed, dataset.id-column."
+        "Writes one Delta table partitioned by split. By default stratified: every split holds each",
+        "class and stratify-by value in the whole's proportion; after appends to the raw table,",
+        "earlier rows keep their split. Prints the balance verdict and its warnings.",
+        "Reads: split.*, pipeline.seed, register.gates.min-test-positives, the dataset contract's",
+        "label, id, entity and segment columns."
       })
   static final class Split extends PipelineCommand {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      System.out.println("split " + SplitStage.run(context));
+      SplitStage.Result split = SplitStage.run(context);
+      System.out.println("split " + split.table() + ": " + split.report().summary());
       return 0;
     }
   }

@@ -122,6 +122,7 @@ public final class ConfigLoader {
             c.getDouble("register.gates.max-loss-to-champion"),
             c.getDouble("register.gates.min-segment-metric"),
             c.getDouble("register.gates.max-fairness-gap"),
+            c.getLong("register.gates.min-test-positives"),
             c.getBoolean("register.auto-promote"),
             c.getDouble("register.min-gain-over-champion")),
         contract(c),
@@ -195,6 +196,7 @@ public final class ConfigLoader {
             c.getDouble("split.train"), c.getDouble("split.validation"), c.getDouble("split.test")),
         optionalString(c, "split.key"),
         c.getStringList("split.stratify-by"),
+        parseEnum(c, "split.entity-label", StageConfigs.EntityLabel.class),
         c.getDouble("split.tolerance"),
         optionalDate(c, "split.time.validation-from"),
         optionalDate(c, "split.time.test-from"));
@@ -425,6 +427,11 @@ public final class ConfigLoader {
     return parseEnum(key, c.getString(key), type);
   }
 
+  /** How a configuration file spells an enum constant: lower case, dashes for underscores. */
+  public static String spelling(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
   /** An enum constant from its configuration spelling (any case, dashes for underscores). */
   static <E extends Enum<E>> E parseEnum(String key, String value, Class<E> type) {
     try {
@@ -432,7 +439,7 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       String known =
           java.util.Arrays.stream(type.getEnumConstants())
-              .map(constant -> constant.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+              .map(ConfigLoader::spelling)
               .collect(java.util.stream.Collectors.joining(", "));
       throw ConfigException.invalid(key, "unknown value '" + value + "' (" + known + ")");
     }

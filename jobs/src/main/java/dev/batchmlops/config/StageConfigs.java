@@ -120,19 +120,32 @@ public final class StageConfigs {
     }
   }
 
-  /** How rows are assigned: by a hash of their key, or by their event time. */
+  /**
+   * How rows are assigned: stratified allocation within each class and segment, a hash of their key
+   * alone, or their event time.
+   */
   public enum SplitMethod {
+    STRATIFIED,
     HASH,
     TIME
+  }
+
+  /** The class an entity is stratified by when its rows disagree. */
+  public enum EntityLabel {
+    /** Positive when any of its rows is positive. */
+    ANY_POSITIVE,
+    /** Positive when at least half of its rows are positive. */
+    MAJORITY
   }
 
   /**
    * How the validated raw version is split.
    *
-   * @param key the column hashed (method hash); empty: the entity column if the contract has one,
-   *     else the id column
-   * @param stratifyBy segment columns whose values, with the label, form the strata whose balance
-   *     is checked in every split
+   * @param key the column whose rows share a split (the unit allocated, or hashed); empty: the
+   *     entity column if the contract has one, else the id column
+   * @param stratifyBy segment columns whose values, with the label, form the strata: allocated
+   *     exactly by the stratified method, and checked for balance in every split by every method
+   * @param entityLabel the class of a unit whose rows disagree (stratified method)
    * @param tolerance the largest allowed gap between a class's share in a split and in the whole,
    *     judged where the split holds enough rows of the stratum for hashing to keep it
    * @param validationFrom method time: rows from this date on validate; empty: the date that cuts
@@ -144,6 +157,7 @@ public final class StageConfigs {
       Ratios ratios,
       Optional<String> key,
       List<String> stratifyBy,
+      EntityLabel entityLabel,
       double tolerance,
       Optional<LocalDate> validationFrom,
       Optional<LocalDate> testFrom) {
@@ -182,7 +196,7 @@ public final class StageConfigs {
       }
     }
 
-    /** The column hashed: the configured key, else the entity, else the id. */
+    /** The column whose rows share a split: the configured key, else the entity, else the id. */
     public String keyColumn(DatasetContract contract) {
       return key.or(contract::entityColumn).orElse(contract.idColumn());
     }
@@ -326,6 +340,8 @@ public final class StageConfigs {
    * @param minSegmentMetric gate: the least {@code metric} in every segment large enough to judge
    * @param maxFairnessGap gate: the largest demographic parity or equal opportunity difference
    *     between the groups of a protected column
+   * @param minTestPositives gate: the fewest positive rows the test split must hold for its metrics
+   *     to count as evidence; the split and train stages warn when validation or test holds fewer
    * @param autoPromote whether a registered candidate that beats the champion by more than {@code
    *     minGainOverChampion} becomes the champion; otherwise only `promote` moves it
    */
@@ -337,6 +353,7 @@ public final class StageConfigs {
       double maxLossToChampion,
       double minSegmentMetric,
       double maxFairnessGap,
+      long minTestPositives,
       boolean autoPromote,
       double minGainOverChampion) {
     public static final List<String> METRICS =
@@ -351,6 +368,10 @@ public final class StageConfigs {
       requireShare("register.gates.min-segment-metric", minSegmentMetric);
       requireShare("register.gates.max-fairness-gap", maxFairnessGap);
       requireShare("register.gates.max-loss-to-champion", maxLossToChampion);
+      if (minTestPositives < 0) {
+        throw ConfigException.invalid(
+            "register.gates.min-test-positives", "must be >= 0, got " + minTestPositives);
+      }
     }
   }
 

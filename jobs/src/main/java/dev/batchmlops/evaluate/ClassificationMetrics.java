@@ -3,7 +3,12 @@ package dev.batchmlops.evaluate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Binary classification metrics of scored rows at one threshold. */
+/**
+ * Binary classification metrics of scored rows at one threshold.
+ *
+ * @param auc NaN when the rows do not hold both classes (see {@link #bothClasses()})
+ * @param areaUnderPr NaN likewise
+ */
 public record ClassificationMetrics(
     long rows,
     long positives,
@@ -19,6 +24,11 @@ public record ClassificationMetrics(
     double precision,
     double recall,
     double f1) {
+
+  /** Whether the rows hold both classes: without them there is no AUC or area under PR. */
+  public boolean bothClasses() {
+    return positives > 0 && positives < rows;
+  }
 
   /** Share of rows predicted positive: what demographic parity compares across groups. */
   public double selectionRate() {
@@ -52,11 +62,18 @@ public record ClassificationMetrics(
     return Math.sqrt(Math.max(variance, 0));
   }
 
-  /** The metrics by name, as logged and as gates compare them. */
+  /**
+   * The metrics by name, as logged and as gates compare them; the areas under the curves only when
+   * they are defined.
+   */
   public Map<String, Double> asMap() {
     Map<String, Double> values = new LinkedHashMap<>();
-    values.put("auc", auc);
-    values.put("area_under_pr", areaUnderPr);
+    if (!Double.isNaN(auc)) {
+      values.put("auc", auc);
+    }
+    if (!Double.isNaN(areaUnderPr)) {
+      values.put("area_under_pr", areaUnderPr);
+    }
     values.put("log_loss", logLoss);
     values.put("accuracy", accuracy);
     values.put("precision", precision);

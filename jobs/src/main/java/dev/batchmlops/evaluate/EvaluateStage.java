@@ -32,6 +32,8 @@ import org.apache.commons.io.FileUtils;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Scores the test split with the candidate, the prior baseline and the current champion (on the
@@ -44,6 +46,7 @@ public final class EvaluateStage {
   public static final String MODEL_PATH_TAG = "model_path";
 
   private static final int MISTAKES_SHOWN = 20;
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
 
   private EvaluateStage() {}
 
@@ -125,10 +128,15 @@ public final class EvaluateStage {
               Curves.Points curves = Curves.of(scored);
               scored.unpersist();
               run.logMetrics(metrics);
+              Optional<String> unreliable =
+                  unreliableEvidence(candidate, config.register().minTestPositives());
+              unreliable.ifPresent(why -> LOG.warn("evaluate: {}", why));
               run.setTags(
                   Map.of(
                       "batchmlops.candidate_run_id", model.runId(),
-                      "batchmlops.splits_version", Long.toString(model.trainedOn().version())));
+                      "batchmlops.splits_version", Long.toString(model.trainedOn().version()),
+                      "batchmlops.test_evidence",
+                          unreliable.isEmpty() ? "sufficient" : "unreliable"));
               run.logText("evaluation/segments.json", Json.pretty(segments));
               run.logText("evaluation/fairness.json", Json.pretty(fairness));
               run.logText("evaluation/confident-mistakes.json", Json.pretty(mistakes));
@@ -166,11 +174,36 @@ public final class EvaluateStage {
                       fairness,
                       worst,
                       verdict,
+                      unreliable,
                       plots));
               return result;
             });
     context.updateState(s -> s.withEvaluation(evaluation));
     return evaluation;
+  }
+
+  /**
+   * Why the test split's metrics are weak evidence, when they are: too few positive rows, or a
+   * class missing (no AUC at all).
+   */
+  static Optional<String> unreliableEvidence(ClassificationMetrics test, long minPositives) {
+    if (!test.bothClasses()) {
+      return Optional.of(
+          "the test split holds "
+              + test.positives()
+              + " positive rows of "
+              + test.rows()
+              + ": without both classes there is no AUC, and the gates on it fail");
+    }
+    if (test.positives() < minPositives) {
+      return Optional.of(
+          "the test split holds only "
+              + test.positives()
+              + " positive rows (fewer than register.gates.min-test-positives = "
+              + minPositives
+              + "): its metrics, and the gates judged on them, rest on too few rows");
+    }
+    return Optional.empty();
   }
 
   /** The segment columns, then each configured intersection under its own name. */
@@ -260,7 +293,7 @@ public final class EvaluateStage {
     plots.put(
         "roc.png",
         Charts.lines(
-            String.format(Locale.ROOT, "ROC curve (AUC %.3f)", candidate.auc()),
+            "ROC curve (AUC " + format3(candidate.auc()) + ")",
             "false positive rate",
             "true positive rate",
             List.of(
@@ -270,7 +303,7 @@ public final class EvaluateStage {
     plots.put(
         "precision-recall.png",
         Charts.lines(
-            String.format(Locale.ROOT, "Precision-recall (area %.3f)", candidate.areaUnderPr()),
+            "Precision-recall (area " + format3(candidate.areaUnderPr()) + ")",
             "recall",
             "precision",
             List.of(
@@ -400,6 +433,7 @@ public final class EvaluateStage {
       Map<String, Map<String, Double>> fairness,
       List<Map<String, Object>> worst,
       RegistrationDecision verdict,
+      Optional<String> unreliable,
       Map<String, byte[]> plots) {
     String metric = config.register().metric();
     List<List<String>> worstRows = new ArrayList<>();
@@ -461,9 +495,10 @@ public final class EvaluateStage {
                     + "; segments under "
                     + config.evaluate().minSegmentRows()
                     + " rows are too small to score. Gates: "
-                    + (verdict.register() ? "all passed" : verdict.reason()))
-            .table("Gates", List.of("verdict", "gate", "value", "limit", "detail"), gates)
-            .table("Worst segments", List.of("segment", "rows", metric), worstRows);
+                    + (verdict.register() ? "all passed" : verdict.reason()));
+    unreliable.ifPresent(why -> card.paragraph("Unreliable evidence: " + why + "."));
+    card.table("Gates", List.of("verdict", "gate", "value", "limit", "detail"), gates)
+        .table("Worst segments", List.of("segment", "rows", metric), worstRows);
     return card.table("Overall", List.of("metric", "candidate", "baseline", "champion"), overall)
         .table(
             "Per segment", List.of("segment", "rows", "AUC", "95% interval", "recall"), bySegment)
@@ -482,6 +517,10 @@ public final class EvaluateStage {
         .image("Confusion matrix", plots.get("confusion-matrix.png"))
         .image("AUC per segment", plots.get("segments-auc.png"))
         .render();
+  }
+
+  private static String format3(double value) {
+    return Double.isNaN(value) ? "undefined" : String.format(Locale.ROOT, "%.3f", value);
   }
 
   private static String format(Double value) {

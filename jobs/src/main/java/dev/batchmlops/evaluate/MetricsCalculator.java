@@ -90,15 +90,13 @@ public final class MetricsCalculator {
   }
 
   /**
-   * Area under ROC or PR; with one class present there is no curve: 0.5 for ROC (no skill), the
-   * positive share for PR.
+   * Area under ROC or PR; NaN (undefined, and never reported) when the rows do not hold both
+   * classes, since there is no curve to measure.
    */
   private static double areaUnder(Dataset<Row> scored, String curve) {
     long classes = scored.select(FeaturePipeline.LABEL).distinct().count();
     if (classes < 2) {
-      return curve.equals("areaUnderROC")
-          ? 0.5
-          : scored.agg(avg(col(FeaturePipeline.LABEL))).first().getDouble(0);
+      return Double.NaN;
     }
     return new BinaryClassificationEvaluator()
         .setLabelCol(FeaturePipeline.LABEL)

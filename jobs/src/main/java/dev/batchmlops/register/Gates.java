@@ -30,10 +30,13 @@ public final class Gates {
    * @param champion the champion's metric, when there is a champion
    * @param championOnSameRows whether that metric comes from scoring the same test rows (else it is
    *     the one recorded when the champion was registered, its model being unreadable here)
+   * @param candidate NaN when the metric is undefined on the test split (it lacks a class)
+   * @param testPositives how many positive rows the test split holds: the evidence behind it all
    */
   public record Inputs(
       double candidate,
       double baseline,
+      long testPositives,
       OptionalDouble champion,
       boolean championOnSameRows,
       Map<String, Map<String, double[]>> segments,
@@ -60,8 +63,28 @@ public final class Gates {
             in.leakagePassed(),
             in.leakagePassed() ? "passed" : "the splits did not pass the leakage checks"));
     results.add(
+        new Result(
+            "min_test_positives",
+            in.testPositives(),
+            settings.minTestPositives(),
+            in.testPositives() >= settings.minTestPositives(),
+            "the test split holds "
+                + in.testPositives()
+                + " positive rows"
+                + (in.testPositives() >= settings.minTestPositives()
+                    ? ""
+                    : ", needs >= "
+                        + settings.minTestPositives()
+                        + ": its metrics are no evidence to register on")));
+    results.add(
         atLeast(
-            "min_metric", in.candidate(), settings.minMetric(), metric + " " + f(in.candidate())));
+            "min_metric",
+            in.candidate(),
+            settings.minMetric(),
+            metric
+                + " "
+                + f(in.candidate())
+                + (Double.isNaN(in.candidate()) ? " (the test split lacks a class)" : "")));
     double gain = in.candidate() - in.baseline();
     results.add(
         atLeast(
@@ -133,6 +156,6 @@ public final class Gates {
   }
 
   private static String f(double value) {
-    return String.format(Locale.ROOT, "%.4f", value);
+    return Double.isNaN(value) ? "undefined" : String.format(Locale.ROOT, "%.4f", value);
   }
 }

@@ -79,7 +79,7 @@ public final class RegisterStage {
     PipelineState state = context.state();
     OptionalDouble champion;
     if (evaluation.champion() != null) {
-      champion = OptionalDouble.of(evaluation.champion().get(metric));
+      champion = OptionalDouble.of(evaluation.champion().getOrDefault(metric, Double.NaN));
     } else {
       // A champion whose model cannot be read here: its metric as recorded at registration.
       champion =
@@ -112,8 +112,9 @@ public final class RegisterStage {
                         m.get("demographic_parity_difference"),
                         m.get("equal_opportunity_difference"))));
     return new Gates.Inputs(
-        evaluation.candidate().get(metric),
-        evaluation.baseline().get(metric),
+        evaluation.candidate().getOrDefault(metric, Double.NaN),
+        evaluation.baseline().getOrDefault(metric, Double.NaN),
+        Math.round(evaluation.candidate().getOrDefault("positives", 0.0)),
         champion,
         evaluation.champion() != null,
         segments,

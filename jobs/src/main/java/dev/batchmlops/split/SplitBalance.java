@@ -32,6 +32,8 @@ import org.apache.spark.sql.Row;
  *       means the assignment depends on the label, not on chance.
  *   <li>A group with fewer than {@link #MIN_EXPECTED_ROWS} expected rows in a split is too small to
  *       stratify: a warning.
+ *   <li>Validation or test with fewer positive rows than {@code minPositives}: a warning, since the
+ *       metrics measured on it (and the gates that read them) rest on too few rows.
  * </ol>
  */
 public final class SplitBalance {
@@ -75,8 +77,15 @@ public final class SplitBalance {
     }
   }
 
+  /** The setting that holds the fewest positive rows validation and test should have. */
+  public static final String MIN_POSITIVES_KEY = "register.gates.min-test-positives";
+
   public static Result check(
-      Dataset<Row> assigned, DatasetContract contract, List<String> stratifyBy, double tolerance) {
+      Dataset<Row> assigned,
+      DatasetContract contract,
+      List<String> stratifyBy,
+      double tolerance,
+      long minPositives) {
     List<Column> keys = new ArrayList<>();
     keys.add(col(Splits.COLUMN));
     stratifyBy.forEach(c -> keys.add(col(c).cast("string")));
@@ -120,6 +129,10 @@ public final class SplitBalance {
       Map<String, Counts> groups = cells.getOrDefault(split, Map.of());
       Counts all = groups.getOrDefault("", new Counts(0, 0));
       metrics.put(split + "_rows", (double) all.rows());
+      metrics.put(split + "_positives", (double) all.positives());
+      if (!split.equals(Splits.TRAIN)) {
+        findings.add(enoughPositives(split, all.positives(), minPositives));
+      }
       if (all.rows() == 0) {
         findings.add(
             Finding.fail(
@@ -163,6 +176,21 @@ public final class SplitBalance {
       }
     }
     return new Result(findings, metrics, table);
+  }
+
+  private static Finding enoughPositives(String split, long positives, long minPositives) {
+    String check = "at least " + minPositives + " positive rows (" + MIN_POSITIVES_KEY + ")";
+    if (positives >= minPositives) {
+      return Finding.pass(split, check, Severity.WARNING, positives + " positive rows");
+    }
+    return Finding.fail(
+        split,
+        check,
+        Severity.WARNING,
+        positives
+            + " positive rows: metrics on the "
+            + split
+            + " split, and the gates that read them, are unreliable");
   }
 
   private static Finding judge(

@@ -2,26 +2,35 @@ package dev.batchmlops.split;
 
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.Severity;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.quality.Finding;
 import dev.batchmlops.quality.HtmlReport;
 import dev.batchmlops.quality.QualityReport;
 import dev.batchmlops.quality.ReportArtifacts;
 import dev.batchmlops.table.DeltaTables;
 import dev.batchmlops.table.TableVersion;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Splits the validated raw version into one Delta table partitioned by split, after checking that
- * every split is non-empty and balanced; the commit records how, and a fingerprint of the result.
+ * every split is non-empty and balanced; the commit records how (for a stratified split that
+ * extends an earlier one, which version it extended), and a fingerprint of the result.
  */
 public final class SplitStage {
+  private static final Logger LOG = LoggerFactory.getLogger(SplitStage.class);
+
   private SplitStage() {}
 
   /** Commit metadata keys other stages read back. */
@@ -31,7 +40,10 @@ public final class SplitStage {
   public static final String TEST_FROM = "test_from";
   public static final String FINGERPRINT = "fingerprint";
 
-  public static TableVersion run(PipelineContext context) {
+  /** The split table version written, and the balance verdict (with its warnings). */
+  public record Result(TableVersion table, QualityReport report) {}
+
+  public static Result run(PipelineContext context) {
     TableVersion raw = context.state().requireValidatedRaw();
     var config = context.config();
     DatasetContract contract = config.dataset();
@@ -41,6 +53,11 @@ public final class SplitStage {
         run -> {
           Dataset<Row> data = context.tables().read(raw);
           Map<String, String> how = new LinkedHashMap<>();
+          how.put("ratios", settings.ratios().toString());
+          how.put("seed", Long.toString(config.seed()));
+          how.put("stratify_by", String.join(",", settings.stratifyBy()));
+          Map<String, String> extension = new LinkedHashMap<>();
+          List<Finding> allocationFindings = new ArrayList<>();
           Dataset<Row> assigned;
           if (settings.method() == StageConfigs.SplitMethod.TIME) {
             String eventTime = contract.eventTimeColumn().orElseThrow();
@@ -54,27 +71,61 @@ public final class SplitStage {
             how.put("event_time_column", eventTime);
             how.put(VALIDATION_FROM, cutoffs.validationFrom().toString());
             how.put(TEST_FROM, cutoffs.testFrom().toString());
-          } else {
+          } else if (settings.method() == StageConfigs.SplitMethod.HASH) {
             String key = settings.keyColumn(contract);
             assigned = HashSplitter.assign(data, key, config.seed(), settings.ratios());
             how.put(METHOD, "hash");
             how.put("key", key);
+          } else {
+            String key = settings.keyColumn(contract);
+            how.put(METHOD, "stratified");
+            how.put("key", key);
+            how.put("entity_label", ConfigLoader.spelling(settings.entityLabel()));
+            SplitExtension basis =
+                SplitExtension.find(
+                    context.tables(), context.layout().splitTable(), raw, Map.copyOf(how));
+            StratifiedSplitter.Result result =
+                StratifiedSplitter.assign(
+                    data,
+                    new StratifiedSplitter.Plan(
+                        key,
+                        contract.isPositive(),
+                        contract.label() + "=" + contract.positiveLabel(),
+                        settings.stratifyBy(),
+                        settings.entityLabel(),
+                        config.seed(),
+                        settings.ratios()),
+                    basis.base().map(context.tables()::read));
+            assigned = result.assigned();
+            basis.base().ifPresent(b -> extension.put(SplitExtension.EXTENDS, b.toString()));
+            extension.put("basis", basis.reason());
+            extension.put("units_kept", Long.toString(result.keptUnits()));
+            extension.put("units_allocated", Long.toString(result.newUnits()));
+            allocationFindings.addAll(smallStrata(result.allocation()));
           }
-          how.put("ratios", settings.ratios().toString());
-          how.put("seed", Long.toString(config.seed()));
-          how.put("stratify_by", String.join(",", settings.stratifyBy()));
           assigned = assigned.cache();
 
           SplitBalance.Result balance =
-              SplitBalance.check(assigned, contract, settings.stratifyBy(), settings.tolerance());
-          QualityReport report = new QualityReport("split of " + raw, balance.findings());
+              SplitBalance.check(
+                  assigned,
+                  contract,
+                  settings.stratifyBy(),
+                  settings.tolerance(),
+                  config.register().minTestPositives());
+          List<Finding> findings = new ArrayList<>(balance.findings());
+          findings.addAll(allocationFindings);
+          QualityReport report = new QualityReport("split of " + raw, findings);
+          report.warnings().forEach(w -> LOG.warn("split: {}", w));
           run.logParams(how);
+          run.logParams(extension);
           run.logMetrics(balance.metrics());
+          Map<String, String> recorded = new LinkedHashMap<>(how);
+          recorded.putAll(extension);
           ReportArtifacts.log(
               run,
               "split",
               report,
-              how,
+              recorded,
               new HtmlReport("Split balance: " + contract.name())
                   .table(
                       "Rows and positive share per split", SplitBalance.COLUMNS, balance.table()));
@@ -88,7 +139,7 @@ public final class SplitStage {
           Map<String, String> commitInfo = new LinkedHashMap<>();
           commitInfo.put("operation", "split");
           commitInfo.put("source", raw.toString());
-          commitInfo.putAll(how);
+          commitInfo.putAll(recorded);
           commitInfo.put(FINGERPRINT, fingerprint);
           commitInfo.put("pipeline_run_id", context.parentRun().runId());
           TableVersion splits =
@@ -109,7 +160,28 @@ public final class SplitStage {
           run.setTags(tags);
           context.parentRun().setTags(tags);
           context.updateState(s -> s.withSplits(splits));
-          return splits;
+          return new Result(splits, report);
         });
+  }
+
+  /** A warning per stratum with fewer units than splits, naming it and where its units went. */
+  private static List<Finding> smallStrata(List<StratumAllocation.Allocated> allocation) {
+    List<Finding> findings = new ArrayList<>();
+    for (StratumAllocation.Allocated stratum : allocation) {
+      if (stratum.tooSmall()) {
+        List<String> given =
+            StratumAllocation.PRIORITY.stream().filter(s -> stratum.of(s) > 0).toList();
+        findings.add(
+            Finding.fail(
+                stratum.stratum().description(),
+                "at least " + Splits.ALL.size() + " units to stratify",
+                Severity.WARNING,
+                stratum.stratum().units()
+                    + (stratum.stratum().units() == 1 ? " unit" : " units")
+                    + ", given to "
+                    + String.join(" and ", given)));
+      }
+    }
+    return findings;
   }
 }

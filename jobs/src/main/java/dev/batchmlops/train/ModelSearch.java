@@ -111,10 +111,14 @@ public final class ModelSearch {
     }
   }
 
-  /** The trial with the highest score; the earliest among equals. */
+  /** The trial with the highest score; the earliest among equals; an undefined score is last. */
   public static TrialResult best(List<TrialResult> results) {
     return results.stream()
-        .max(Comparator.comparingDouble(TrialResult::score).thenComparing(r -> -r.trial().number()))
+        .max(
+            Comparator.comparingDouble(
+                    (TrialResult r) ->
+                        Double.isNaN(r.score()) ? Double.NEGATIVE_INFINITY : r.score())
+                .thenComparing(r -> -r.trial().number()))
         .orElseThrow(() -> new IllegalArgumentException("no trials"));
   }
 
@@ -141,11 +145,14 @@ public final class ModelSearch {
             MetricsCalculator.compute(
                     Scoring.score(foldModel, train.where(col(FOLD).equalTo(fold))), threshold)
                 .asMap()
-                .get(settings.selectionMetric());
+                .getOrDefault(settings.selectionMetric(), Double.NaN);
       }
       crossValidated = OptionalDouble.of(sum / folds);
     }
-    double score = crossValidated.orElse(validationMetrics.asMap().get(settings.selectionMetric()));
+    // NaN when the metric is undefined (a fold without both classes); such a trial ranks last.
+    double score =
+        crossValidated.orElse(
+            validationMetrics.asMap().getOrDefault(settings.selectionMetric(), Double.NaN));
     return new TrialResult(
         trial,
         model,

@@ -3,6 +3,7 @@ package dev.batchmlops.train;
 import static org.apache.spark.sql.functions.col;
 
 import dev.batchmlops.Json;
+import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.ColumnSpec;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.ModelFamily;
@@ -12,6 +13,7 @@ import dev.batchmlops.evaluate.ClassificationMetrics;
 import dev.batchmlops.evaluate.MetricsCalculator;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
+import dev.batchmlops.split.SplitBalance;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.TrackedRun;
@@ -65,16 +67,17 @@ public final class TrainStage {
     Dataset<Row> train = all.where(col(Splits.COLUMN).equalTo(Splits.TRAIN)).cache();
     Dataset<Row> validation = all.where(col(Splits.COLUMN).equalTo(Splits.VALIDATION)).cache();
 
+    double rate = Scoring.positiveRate(train);
+    ClassificationMetrics prior =
+        MetricsCalculator.compute(Scoring.scorePrior(validation, rate), threshold);
+    Map<String, String> evidence =
+        validationEvidence(prior, settings, config.register().minTestPositives(), splits);
     TrainedModel baseline =
         context.inChildRun(
             "baseline-prior",
             run -> {
-              double rate = Scoring.positiveRate(train);
               run.logParams(Map.of("model_type", "prior", "positive_rate", Double.toString(rate)));
-              logMetrics(
-                  run,
-                  "validation_",
-                  MetricsCalculator.compute(Scoring.scorePrior(validation, rate), threshold));
+              logMetrics(run, "validation_", prior);
               run.setTags(dataTags);
               return new TrainedModel(null, null, null, run.runId(), rate, splits);
             });
@@ -108,6 +111,7 @@ public final class TrainStage {
               List<Trial> trials = SearchPlan.trials(settings, config.seed());
               run.logParams(searchParams(settings, trials.size()));
               run.setTags(dataTags);
+              run.setTags(evidence);
               Progress progress = new Progress(trials.size(), settings.selectionMetric());
               List<ModelSearch.TrialResult> results =
                   ModelSearch.run(
@@ -156,6 +160,46 @@ public final class TrainStage {
     validation.unpersist();
     context.updateState(s -> s.withModel(candidate));
     return candidate;
+  }
+
+  /**
+   * Whether the validation split can rank the trials: without both classes it cannot (unless the
+   * search ranks by folds of train), which stops the run; with fewer positives than the minimum it
+   * can, unreliably, which is said on the console and tagged on the train run.
+   */
+  private static Map<String, String> validationEvidence(
+      ClassificationMetrics validation,
+      StageConfigs.Train settings,
+      long minPositives,
+      TableVersion splits) {
+    long positives = validation.positives();
+    String counts = positives + " positive rows of " + validation.rows();
+    if (!validation.bothClasses() && settings.search().folds() == 0) {
+      throw new PipelineException(
+          "train: the validation split of "
+              + splits
+              + " holds "
+              + counts
+              + ", so "
+              + settings.selectionMetric()
+              + " cannot rank the trials; split with split.method = stratified, add rows, or rank"
+              + " by cross-validation (train.search.folds)");
+    }
+    boolean reliable = settings.search().folds() >= 2 || positives >= minPositives;
+    if (!reliable) {
+      LOG.warn(
+          "train: the validation split holds only {} (fewer than {} = {}): the {} that chooses"
+              + " among the trials is unreliable",
+          counts,
+          SplitBalance.MIN_POSITIVES_KEY,
+          minPositives,
+          settings.selectionMetric());
+    }
+    return Map.of(
+        "batchmlops.validation_positives",
+        Long.toString(positives),
+        "batchmlops.selection_reliable",
+        Boolean.toString(reliable));
   }
 
   /** One run per trial, under the search's run: its hyperparameters, metrics and data tags. */

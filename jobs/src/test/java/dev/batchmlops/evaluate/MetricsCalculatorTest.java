@@ -62,6 +62,11 @@ class MetricsCalculatorTest {
     assertEquals(1.0, bySex.get("f").auc());
     assertEquals(0.0, bySex.get("m").accuracy());
     assertEquals(0.0, bySex.get("m").auc());
-    assertEquals(0.5, bySex.get("(null)").auc(), "one class only: no skill");
+    ClassificationMetrics oneClass = bySex.get("(null)");
+    assertFalse(oneClass.bothClasses());
+    assertTrue(Double.isNaN(oneClass.auc()), "one class only: no curve, no AUC");
+    assertFalse(oneClass.asMap().containsKey("auc"), "an undefined AUC is never reported");
+    assertFalse(oneClass.asMap().containsKey("area_under_pr"));
+    assertEquals(1.0, oneClass.asMap().get("accuracy"));
   }
 }

@@ -13,13 +13,14 @@ import org.junit.jupiter.api.Test;
 class RegistrationDecisionTest {
   /** min metric 0.6, +0.02 over baseline, 0.02 behind champion, segments 0.55, fairness 0.25. */
   private static final StageConfigs.Register SETTINGS =
-      new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, true, 0.0);
+      new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, true, 0.0);
 
   /** A good candidate: AUC 0.75, every segment of 200 rows at 0.7, small fairness gaps. */
   private static Gates.Inputs good() {
     return new Gates.Inputs(
         0.75,
         0.5,
+        40,
         OptionalDouble.empty(),
         true,
         segments(0.70, 0.72),
@@ -46,6 +47,7 @@ class RegistrationDecisionTest {
     return new Gates.Inputs(
         candidate,
         0.5,
+        40,
         champion,
         true,
         segments,
@@ -69,6 +71,7 @@ class RegistrationDecisionTest {
         List.of(
             "validation_passed",
             "leakage_passed",
+            "min_test_positives",
             "min_metric",
             "beats_baseline",
             "min_segment_metric",
@@ -106,7 +109,54 @@ class RegistrationDecisionTest {
             SETTINGS, with(0.51, OptionalDouble.empty(), segments(0.7, 0.7), 0.05, true));
     assertFalse(decision.register());
     assertEquals(List.of("min_metric", "beats_baseline"), failed(decision));
-    assertTrue(decision.reason().startsWith("2 of 6 gates failed: "), decision.reason());
+    assertTrue(decision.reason().startsWith("2 of 7 gates failed: "), decision.reason());
+  }
+
+  @Test
+  void aFewPositiveTestRowsAreNoEvidenceAndAnUndefinedMetricFailsPlainly() {
+    Gates.Inputs good = good();
+    Gates.Inputs fewPositives =
+        new Gates.Inputs(
+            good.candidate(),
+            good.baseline(),
+            3,
+            good.champion(),
+            good.championOnSameRows(),
+            good.segments(),
+            good.fairnessGaps(),
+            true,
+            true,
+            good.minSegmentRows());
+    RegistrationDecision decision = RegistrationDecision.decide(SETTINGS, fewPositives);
+    assertFalse(decision.register(), "an AUC of 0.75 on 3 positive rows is not evidence");
+    assertEquals(List.of("min_test_positives"), failed(decision));
+    assertTrue(
+        decision.reason().contains("the test split holds 3 positive rows, needs >= 10"),
+        decision.reason());
+
+    Gates.Inputs noPositives =
+        new Gates.Inputs(
+            Double.NaN,
+            Double.NaN,
+            0,
+            good.champion(),
+            good.championOnSameRows(),
+            Map.of(),
+            Map.of(),
+            true,
+            true,
+            good.minSegmentRows());
+    RegistrationDecision undefined = RegistrationDecision.decide(SETTINGS, noPositives);
+    assertEquals(List.of("min_test_positives", "min_metric", "beats_baseline"), failed(undefined));
+    assertTrue(
+        undefined.reason().contains("auc undefined (the test split lacks a class)"),
+        undefined.reason());
+
+    StageConfigs.Register lowered =
+        new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 3, true, 0.0);
+    assertTrue(
+        RegistrationDecision.decide(lowered, fewPositives).register(),
+        "a user who lowers the minimum knowingly can register");
   }
 
   @Test
@@ -138,7 +188,7 @@ class RegistrationDecisionTest {
     assertTrue(better.promote());
 
     StageConfigs.Register manual =
-        new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, false, 0.0);
+        new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, false, 0.0);
     RegistrationDecision held =
         RegistrationDecision.decide(
             manual, with(0.77, OptionalDouble.of(0.75), segments(0.7, 0.7), 0.05, true));

@@ -33,14 +33,14 @@ class SplitBalanceTest {
 
   private static QualityReport balance(Dataset<Row> assigned, List<String> stratifyBy) {
     return new QualityReport(
-        "test", SplitBalance.check(assigned, CONTRACT, stratifyBy, 0.01).findings());
+        "test", SplitBalance.check(assigned, CONTRACT, stratifyBy, 0.01, 10).findings());
   }
 
   @Test
   void aFivePercentClassKeepsItsShareInEverySplitAndEverySegment() {
     Dataset<Row> assigned = HashSplitter.assign(SKEWED, "application_id", 42, RATIOS);
     SplitBalance.Result result =
-        SplitBalance.check(assigned, CONTRACT, List.of("sex", "region"), 0.01);
+        SplitBalance.check(assigned, CONTRACT, List.of("sex", "region"), 0.01, 10);
     QualityReport report = new QualityReport("skewed", result.findings());
     assertTrue(report.passed(), report.summary());
     double whole = 0.05;
@@ -127,7 +127,7 @@ class SplitBalanceTest {
         assigned.where(col("split").equalTo("test")).agg(min("application_date")).first();
     assertTrue(latestTrain.getDate(0).toLocalDate().isBefore(cutoffs.validationFrom()));
     assertFalse(earliestTest.getDate(0).toLocalDate().isBefore(cutoffs.testFrom()));
-    SplitBalance.Result result = SplitBalance.check(assigned, CONTRACT, List.of(), 0.01);
+    SplitBalance.Result result = SplitBalance.check(assigned, CONTRACT, List.of(), 0.01, 10);
     assertEquals(0.70, result.metrics().get("train_rows") / 30000, 0.01);
     assertEquals(0.15, result.metrics().get("test_rows") / 30000, 0.01);
 
