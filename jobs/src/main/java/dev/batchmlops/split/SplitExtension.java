@@ -3,6 +3,8 @@ package dev.batchmlops.split;
 import dev.batchmlops.table.Commit;
 import dev.batchmlops.table.DeltaTables;
 import dev.batchmlops.table.TableVersion;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -39,18 +41,17 @@ public record SplitExtension(Optional<TableVersion> base, String reason) {
     }
     Commit previous = latest.get();
     TableVersion previousVersion = new TableVersion(splitTable, previous.version());
-    for (Map.Entry<String, String> setting : settings.entrySet()) {
-      String before = previous.metadata().get(setting.getKey());
-      if (!setting.getValue().equals(before)) {
-        return fresh(
-            previousVersion
-                + " was made with "
-                + setting.getKey()
-                + " = "
-                + before
-                + ", now "
-                + setting.getValue());
-      }
+    List<String> changed = new ArrayList<>();
+    settings.forEach(
+        (key, value) -> {
+          String before = previous.metadata().get(key);
+          if (!value.equals(before)) {
+            changed.add(key + " was " + (before == null ? "unset" : before) + ", now " + value);
+          }
+        });
+    if (!changed.isEmpty()) {
+      return fresh(
+          previousVersion + " was made with other settings: " + String.join("; ", changed));
     }
     String source = previous.metadata().getOrDefault("source", "");
     int at = source.lastIndexOf("@v");

@@ -82,8 +82,7 @@ public final class SplitStage {
             how.put("key", key);
             how.put("entity_label", ConfigLoader.spelling(settings.entityLabel()));
             SplitExtension basis =
-                SplitExtension.find(
-                    context.tables(), context.layout().splitTable(), raw, Map.copyOf(how));
+                SplitExtension.find(context.tables(), context.layout().splitTable(), raw, how);
             StratifiedSplitter.Result result =
                 StratifiedSplitter.assign(
                     data,

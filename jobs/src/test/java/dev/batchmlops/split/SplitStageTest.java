@@ -89,7 +89,9 @@ class SplitStageTest {
     // Back to stratified after a split by time: other settings, so made afresh, and the same.
     SplitStage.Result again = SplitStage.run(TestContexts.open(temp, Map.of()));
     Map<String, String> redone = metadata(context, again.table());
-    assertTrue(redone.get("basis").contains("method = time, now stratified"), redone.toString());
+    assertTrue(
+        redone.get("basis").contains("other settings: method was time, now stratified"),
+        redone.toString());
     assertEquals(commit.get("fingerprint"), redone.get("fingerprint"));
   }
 
