@@ -51,58 +51,9 @@ public final class SplitStage {
     return context.inChildRun(
         "split",
         run -> {
-          Dataset<Row> data = context.tables().read(raw);
-          Map<String, String> how = new LinkedHashMap<>();
-          how.put("ratios", settings.ratios().toString());
-          how.put("seed", Long.toString(config.seed()));
-          how.put("stratify_by", String.join(",", settings.stratifyBy()));
-          Map<String, String> extension = new LinkedHashMap<>();
-          List<Finding> allocationFindings = new ArrayList<>();
-          Dataset<Row> assigned;
-          if (settings.method() == StageConfigs.SplitMethod.TIME) {
-            String eventTime = contract.eventTimeColumn().orElseThrow();
-            TimeSplitter.Cutoffs cutoffs =
-                settings
-                    .validationFrom()
-                    .map(from -> new TimeSplitter.Cutoffs(from, settings.testFrom().orElseThrow()))
-                    .orElseGet(() -> TimeSplitter.cutoffs(data, eventTime, settings.ratios()));
-            assigned = TimeSplitter.assign(data, eventTime, cutoffs);
-            how.put(METHOD, "time");
-            how.put("event_time_column", eventTime);
-            how.put(VALIDATION_FROM, cutoffs.validationFrom().toString());
-            how.put(TEST_FROM, cutoffs.testFrom().toString());
-          } else if (settings.method() == StageConfigs.SplitMethod.HASH) {
-            String key = settings.keyColumn(contract);
-            assigned = HashSplitter.assign(data, key, config.seed(), settings.ratios());
-            how.put(METHOD, "hash");
-            how.put("key", key);
-          } else {
-            String key = settings.keyColumn(contract);
-            how.put(METHOD, "stratified");
-            how.put("key", key);
-            how.put("entity_label", ConfigLoader.spelling(settings.entityLabel()));
-            SplitExtension basis =
-                SplitExtension.find(context.tables(), context.layout().splitTable(), raw, how);
-            StratifiedSplitter.Result result =
-                StratifiedSplitter.assign(
-                    data,
-                    new StratifiedSplitter.Plan(
-                        key,
-                        contract.isPositive(),
-                        contract.label() + "=" + contract.positiveLabel(),
-                        settings.stratifyBy(),
-                        settings.entityLabel(),
-                        config.seed(),
-                        settings.ratios()),
-                    basis.base().map(context.tables()::read));
-            assigned = result.assigned();
-            basis.base().ifPresent(b -> extension.put(SplitExtension.EXTENDS, b.toString()));
-            extension.put("basis", basis.reason());
-            extension.put("units_kept", Long.toString(result.keptUnits()));
-            extension.put("units_allocated", Long.toString(result.newUnits()));
-            allocationFindings.addAll(smallStrata(result.allocation()));
-          }
-          assigned = assigned.cache();
+          Assignment assignment = assign(context, raw, context.tables().read(raw));
+          Dataset<Row> assigned = assignment.rows().cache();
+          Map<String, String> recorded = assignment.how();
 
           SplitBalance.Result balance =
               SplitBalance.check(
@@ -112,14 +63,11 @@ public final class SplitStage {
                   settings.tolerance(),
                   config.register().minTestPositives());
           List<Finding> findings = new ArrayList<>(balance.findings());
-          findings.addAll(allocationFindings);
+          findings.addAll(assignment.findings());
           QualityReport report = new QualityReport("split of " + raw, findings);
           report.warnings().forEach(w -> LOG.warn("split: {}", w));
-          run.logParams(how);
-          run.logParams(extension);
+          run.logParams(recorded);
           run.logMetrics(balance.metrics());
-          Map<String, String> recorded = new LinkedHashMap<>(how);
-          recorded.putAll(extension);
           ReportArtifacts.log(
               run,
               "split",
@@ -161,6 +109,84 @@ public final class SplitStage {
           context.updateState(s -> s.withSplits(splits));
           return new Result(splits, report);
         });
+  }
+
+  /**
+   * One method's assignment.
+   *
+   * @param rows the raw rows, each with its split
+   * @param how what the assignment depends on and how it was made, for the commit and the run
+   * @param findings what the method itself found (strata too small to stratify)
+   */
+  private record Assignment(Dataset<Row> rows, Map<String, String> how, List<Finding> findings) {}
+
+  private static Assignment assign(PipelineContext context, TableVersion raw, Dataset<Row> data) {
+    var config = context.config();
+    StageConfigs.Split settings = config.split();
+    Map<String, String> how = new LinkedHashMap<>();
+    how.put("ratios", settings.ratios().toString());
+    how.put("seed", Long.toString(config.seed()));
+    how.put("stratify_by", String.join(",", settings.stratifyBy()));
+    return switch (settings.method()) {
+      case TIME -> byTime(config.dataset(), settings, data, how);
+      case HASH -> {
+        String key = settings.keyColumn(config.dataset());
+        how.put(METHOD, "hash");
+        how.put("key", key);
+        yield new Assignment(
+            HashSplitter.assign(data, key, config.seed(), settings.ratios()), how, List.of());
+      }
+      case STRATIFIED -> stratified(context, raw, data, how);
+    };
+  }
+
+  private static Assignment byTime(
+      DatasetContract contract,
+      StageConfigs.Split settings,
+      Dataset<Row> data,
+      Map<String, String> how) {
+    String eventTime = contract.eventTimeColumn().orElseThrow();
+    TimeSplitter.Cutoffs cutoffs =
+        settings
+            .validationFrom()
+            .map(from -> new TimeSplitter.Cutoffs(from, settings.testFrom().orElseThrow()))
+            .orElseGet(() -> TimeSplitter.cutoffs(data, eventTime, settings.ratios()));
+    how.put(METHOD, "time");
+    how.put("event_time_column", eventTime);
+    how.put(VALIDATION_FROM, cutoffs.validationFrom().toString());
+    how.put(TEST_FROM, cutoffs.testFrom().toString());
+    return new Assignment(TimeSplitter.assign(data, eventTime, cutoffs), how, List.of());
+  }
+
+  /** Stratified, extending the latest split when the raw table only grew by appends since. */
+  private static Assignment stratified(
+      PipelineContext context, TableVersion raw, Dataset<Row> data, Map<String, String> how) {
+    var config = context.config();
+    DatasetContract contract = config.dataset();
+    StageConfigs.Split settings = config.split();
+    String key = settings.keyColumn(contract);
+    how.put(METHOD, "stratified");
+    how.put("key", key);
+    how.put("entity_label", ConfigLoader.spelling(settings.entityLabel()));
+    SplitExtension basis =
+        SplitExtension.find(context.tables(), context.layout().splitTable(), raw, how);
+    StratifiedSplitter.Result result =
+        StratifiedSplitter.assign(
+            data,
+            new StratifiedSplitter.Plan(
+                key,
+                contract.isPositive(),
+                contract.label() + "=" + contract.positiveLabel(),
+                settings.stratifyBy(),
+                settings.entityLabel(),
+                config.seed(),
+                settings.ratios()),
+            basis.base().map(context.tables()::read));
+    basis.base().ifPresent(b -> how.put(SplitExtension.EXTENDS, b.toString()));
+    how.put("basis", basis.reason());
+    how.put("units_kept", Long.toString(result.keptUnits()));
+    how.put("units_allocated", Long.toString(result.newUnits()));
+    return new Assignment(result.assigned(), how, smallStrata(result.allocation()));
   }
 
   /** A warning per stratum with fewer units than splits, naming it and where its units went. */

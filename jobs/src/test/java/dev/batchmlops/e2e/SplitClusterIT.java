@@ -17,8 +17,8 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
 /**
- * The same data gives the same split on local[2], on local[1] and on a real standalone cluster: the
- * split table's fingerprint and every row's assignment agree.
+ * The same data gives the same stratified split on local[2], on local[1] and on a real standalone
+ * cluster: the split table's fingerprint and every row's assignment agree.
  */
 class SplitClusterIT {
   @Test
@@ -47,6 +47,13 @@ class SplitClusterIT {
             .map(m -> m.get("fingerprint"))
             .toList();
     assertEquals(3, fingerprints.size(), fingerprints.toString());
+    assertTrue(
+        tables.history(table).stream()
+            .allMatch(
+                c ->
+                    c.metadata().get("method").equals("stratified")
+                        && !c.metadata().containsKey("extends")),
+        "each version is a stratified split made afresh, on its own master");
     assertEquals(1, fingerprints.stream().distinct().count(), fingerprints.toString());
 
     Dataset<Row> local = assignments(tables, table, 0);

@@ -215,6 +215,35 @@ class StratifiedSplitterTest {
   }
 
   @Test
+  void anEntitysClassIsAnyPositiveRowOrTheMajorityAsConfigured() {
+    // Three applications per customer; customer 0 has one defaulted application of three, customer
+    // 1 two of three, customer 2 none.
+    Dataset<Row> rows =
+        SKEWED
+            .where(col("application_id").lt("APP-00000009"))
+            .withColumn("n", regexp_extract(col("application_id"), "(\\d+)", 1).cast("int"))
+            .withColumn("customer_id", col("n").divide(3).cast("int").cast("string"))
+            .withColumn("defaulted", when(col("n").isin(0, 3, 4), 1).otherwise(0));
+    for (var entityLabel : StageConfigs.EntityLabel.values()) {
+      StratifiedSplitter.Result result =
+          StratifiedSplitter.assign(
+              rows,
+              new StratifiedSplitter.Plan(
+                  "customer_id", DEFAULTED, "defaulted=1", List.of(), entityLabel, 42, RATIOS),
+              Optional.empty());
+      long positiveCustomers =
+          result.allocation().stream()
+              .filter(a -> a.stratum().positive())
+              .mapToLong(a -> a.stratum().units())
+              .sum();
+      assertEquals(
+          entityLabel == StageConfigs.EntityLabel.ANY_POSITIVE ? 2 : 1,
+          positiveCustomers,
+          entityLabel.toString());
+    }
+  }
+
+  @Test
   void appendedRowsNeverMoveEarlierOnesAndAreBalancedAmongThemselves() {
     Dataset<Row> firstBatch = SKEWED.where(col("application_id").lt("APP-00003000"));
     Dataset<Row> earlier = split(firstBatch, SEGMENTS).cache();
