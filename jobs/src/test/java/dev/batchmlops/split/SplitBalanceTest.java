@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.StageConfigs;
-import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.support.SkewedCredit;
 import dev.batchmlops.support.TestConfigs;
-import dev.batchmlops.support.TestSpark;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -24,12 +23,7 @@ class SplitBalanceTest {
       TestConfigs.load(Path.of("unused"), "http://127.0.0.1:1", Map.of()).dataset();
 
   /** 30,000 applications of which 5% default: a skewed label with enough rows to stratify. */
-  private static final Dataset<Row> SKEWED =
-      CreditDataGenerator.generate(TestSpark.session(), 30000, 42)
-          .withColumn(
-              "defaulted",
-              when(pmod(xxhash64(col("application_id"), lit(99)), lit(100)).lt(5), 1).otherwise(0))
-          .cache();
+  private static final Dataset<Row> SKEWED = SkewedCredit.generate(30000).cache();
 
   private static QualityReport balance(Dataset<Row> assigned, List<String> stratifyBy) {
     return new QualityReport(

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.support.SkewedCredit;
 import dev.batchmlops.support.TestSpark;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +24,7 @@ class StratifiedSplitterTest {
   private static final Column DEFAULTED = col("defaulted").cast("string").equalTo("1");
 
   /** 6,000 applications of which 5% default, with two segment columns (sex, region). */
-  private static final Dataset<Row> SKEWED =
-      CreditDataGenerator.generate(TestSpark.session(), 6000, 42)
-          .withColumn(
-              "defaulted",
-              when(pmod(xxhash64(col("application_id"), lit(99)), lit(100)).lt(5), 1).otherwise(0))
-          .cache();
+  private static final Dataset<Row> SKEWED = SkewedCredit.generate(6000).cache();
 
   /** 856 rows of which exactly 12 default: the rare class a user brought. */
   private static final Dataset<Row> TWELVE =
