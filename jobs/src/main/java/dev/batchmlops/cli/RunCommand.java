@@ -73,8 +73,8 @@ final class RunCommand extends PipelineCommand {
             + context.parentRun().runId());
     System.out.println("raw table     " + raw);
     System.out.println("split table   " + splits.table());
-    System.out.println("split         " + splits.report().summary() + " (split/report.html)");
     System.out.println("validation    " + validation.summary() + " (validation/report.html)");
+    System.out.println("split         " + splits.report().summary() + " (split/report.html)");
     System.out.println("leakage       " + leakage.summary() + " (leakage/report.html)");
     System.out.println("state file    " + context.stateFile());
     return Reports.registration(outcome);
