@@ -167,7 +167,7 @@ public final class TrainStage {
    * search ranks by folds of train), which stops the run; with fewer positives than the minimum it
    * can, unreliably, which is said on the console and tagged on the train run.
    */
-  private static Map<String, String> validationEvidence(
+  static Map<String, String> validationEvidence(
       ClassificationMetrics validation,
       StageConfigs.Train settings,
       long minPositives,
