@@ -123,6 +123,7 @@ public final class ConfigLoader {
             c.getDouble("register.gates.min-segment-metric"),
             c.getDouble("register.gates.max-fairness-gap"),
             c.getLong("register.gates.min-test-positives"),
+            c.getBoolean("register.gates.block-not-judged"),
             c.getBoolean("register.auto-promote"),
             c.getDouble("register.min-gain-over-champion")),
         contract(c),

@@ -342,6 +342,8 @@ public final class StageConfigs {
    *     between the groups of a protected column
    * @param minTestPositives gate: the fewest positive rows the test split must hold for its metrics
    *     to count as evidence; the split and train stages warn when validation or test holds fewer
+   * @param blockNotJudged whether a gate with nothing to judge (no segment, or fewer than two
+   *     groups of a protected column, large enough) stops registration; it is reported either way
    * @param autoPromote whether a registered candidate that beats the champion by more than {@code
    *     minGainOverChampion} becomes the champion; otherwise only `promote` moves it
    */
@@ -354,6 +356,7 @@ public final class StageConfigs {
       double minSegmentMetric,
       double maxFairnessGap,
       long minTestPositives,
+      boolean blockNotJudged,
       boolean autoPromote,
       double minGainOverChampion) {
     public static final List<String> METRICS =

@@ -46,6 +46,14 @@ public final class EvaluateStage {
   public static final String MODEL_PATH_TAG = "model_path";
 
   private static final int MISTAKES_SHOWN = 20;
+
+  /** Metrics that count rows: printed as integers. */
+  private static final java.util.Set<String> COUNTS =
+      java.util.Set.of("rows", "positives", "tp", "fp", "tn", "fn");
+
+  /** Gates whose value and limit count rows. */
+  private static final java.util.Set<String> GATE_COUNTS = java.util.Set.of("min_test_positives");
+
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
 
   private EvaluateStage() {}
@@ -441,17 +449,19 @@ public final class EvaluateStage {
       worstRows.add(
           List.of(
               String.valueOf(segment.get("segment")),
-              format((Double) segment.get("rows")),
+              wholeNumber((Double) segment.get("rows")),
               format((Double) segment.get(metric))));
     }
     List<List<String>> gates = new ArrayList<>();
     for (Gates.Result gate : verdict.gates()) {
       gates.add(
           List.of(
-              gate.passed() ? "passed" : "error",
+              gate.verdict().label(),
               gate.name(),
-              format(gate.value()),
-              format(gate.threshold()),
+              GATE_COUNTS.contains(gate.name()) ? wholeNumber(gate.value()) : format(gate.value()),
+              GATE_COUNTS.contains(gate.name())
+                  ? wholeNumber(gate.threshold())
+                  : format(gate.threshold()),
               gate.detail()));
     }
     List<List<String>> overall = new ArrayList<>();
@@ -459,9 +469,9 @@ public final class EvaluateStage {
       overall.add(
           List.of(
               entry.getKey(),
-              format(entry.getValue()),
-              format(baseline.asMap().get(entry.getKey())),
-              champion == null ? "-" : format(champion.get(entry.getKey()))));
+              format(entry.getKey(), entry.getValue()),
+              format(entry.getKey(), baseline.asMap().get(entry.getKey())),
+              champion == null ? "-" : format(entry.getKey(), champion.get(entry.getKey()))));
     }
     List<List<String>> bySegment = new ArrayList<>();
     segments.forEach(
@@ -471,7 +481,7 @@ public final class EvaluateStage {
                     bySegment.add(
                         List.of(
                             column + "=" + value,
-                            format(m.get("rows")),
+                            wholeNumber(m.get("rows")),
                             m.containsKey("too_small") ? "too small" : format(m.get("auc")),
                             m.containsKey("auc_ci_low")
                                 ? format(m.get("auc_ci_low")) + " - " + format(m.get("auc_ci_high"))
@@ -524,6 +534,15 @@ public final class EvaluateStage {
   }
 
   private static String format(Double value) {
-    return value == null ? "-" : String.format(Locale.ROOT, "%.4f", value);
+    return value == null || value.isNaN() ? "-" : String.format(Locale.ROOT, "%.4f", value);
+  }
+
+  /** A metric as the card prints it: counts as integers, the rest to four decimals. */
+  private static String format(String metric, Double value) {
+    return COUNTS.contains(metric) ? wholeNumber(value) : format(value);
+  }
+
+  private static String wholeNumber(Double value) {
+    return value == null || value.isNaN() ? "-" : Long.toString(Math.round(value));
   }
 }

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * How differently a model treats the groups of one protected column, from each group's confusion
  * counts: the gaps between the best- and worst-treated groups. Groups too small to score are left
- * out.
+ * out; with fewer than two groups left there is nothing to compare, and every measure is NaN (never
+ * reported, and the fairness gate says it did not judge).
  *
  * @param demographicParityDifference largest minus smallest share predicted positive
  * @param equalOpportunityDifference largest minus smallest true positive rate
@@ -39,7 +40,7 @@ public record Fairness(
       maxFpr = Math.max(maxFpr, group.falsePositiveRate());
     }
     if (judged < 2) {
-      return new Fairness(column, 0, 0, 0, 1, judged);
+      return new Fairness(column, Double.NaN, Double.NaN, Double.NaN, Double.NaN, judged);
     }
     return new Fairness(
         column,
@@ -55,12 +56,20 @@ public record Fairness(
     return Math.max(demographicParityDifference, equalOpportunityDifference);
   }
 
+  /** Whether at least two groups were large enough to compare. */
+  public boolean judged() {
+    return groups >= 2;
+  }
+
+  /** The measures by name, as logged; only the group count when nothing was compared. */
   public Map<String, Double> asMap() {
     Map<String, Double> values = new LinkedHashMap<>();
-    values.put("demographic_parity_difference", demographicParityDifference);
-    values.put("equal_opportunity_difference", equalOpportunityDifference);
-    values.put("equalized_odds_difference", equalizedOddsDifference);
-    values.put("disparate_impact_ratio", disparateImpactRatio);
+    if (judged()) {
+      values.put("demographic_parity_difference", demographicParityDifference);
+      values.put("equal_opportunity_difference", equalOpportunityDifference);
+      values.put("equalized_odds_difference", equalizedOddsDifference);
+      values.put("disparate_impact_ratio", disparateImpactRatio);
+    }
     values.put("groups", (double) groups);
     return values;
   }

@@ -14,11 +14,45 @@ import java.util.OptionalDouble;
 public final class Gates {
   private Gates() {}
 
-  /** One gate's verdict. {@code value} is what was measured, {@code threshold} what it needed. */
-  public record Result(String name, double value, double threshold, boolean passed, String detail) {
+  /** What a gate concluded; a gate with nothing to judge says so rather than passing. */
+  public enum Verdict {
+    PASSED,
+    FAILED,
+    NOT_JUDGED;
+
+    /** As recorded in tags and reports: passed, failed, not judged. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    }
+  }
+
+  /**
+   * One gate's verdict. {@code value} is what was measured (NaN when not judged), {@code threshold}
+   * what it needed.
+   */
+  public record Result(
+      String name, double value, double threshold, Verdict verdict, String detail) {
+    public boolean passed() {
+      return verdict == Verdict.PASSED;
+    }
+
+    /** Whether this gate stops registration: failed, or not judged when that blocks. */
+    public boolean blocks(StageConfigs.Register settings) {
+      return verdict == Verdict.FAILED
+          || (verdict == Verdict.NOT_JUDGED && settings.blockNotJudged());
+    }
+
     @Override
     public String toString() {
-      return name + " (" + detail + ")";
+      return name + (verdict == Verdict.NOT_JUDGED ? " not judged" : "") + " (" + detail + ")";
+    }
+
+    static Result of(String name, double value, double threshold, boolean passed, String detail) {
+      return new Result(name, value, threshold, passed ? Verdict.PASSED : Verdict.FAILED, detail);
+    }
+
+    static Result notJudged(String name, double threshold, String reason) {
+      return new Result(name, Double.NaN, threshold, Verdict.NOT_JUDGED, reason);
     }
   }
 
@@ -26,7 +60,8 @@ public final class Gates {
    * What the gates read.
    *
    * @param segments per segment column, per value: the metric and the segment's test rows
-   * @param fairnessGaps per protected column: its largest fairness gap
+   * @param fairnessGaps per protected column: its largest fairness gap; NaN when fewer than two of
+   *     its groups were large enough to compare
    * @param champion the champion's metric, when there is a champion
    * @param championOnSameRows whether that metric comes from scoring the same test rows (else it is
    *     the one recorded when the champion was registered, its model being unreadable here)
@@ -49,21 +84,21 @@ public final class Gates {
     String metric = settings.metric();
     List<Result> results = new ArrayList<>();
     results.add(
-        new Result(
+        Result.of(
             "validation_passed",
             in.validationPassed() ? 1 : 0,
             1,
             in.validationPassed(),
             in.validationPassed() ? "passed" : "the raw version did not pass validation"));
     results.add(
-        new Result(
+        Result.of(
             "leakage_passed",
             in.leakagePassed() ? 1 : 0,
             1,
             in.leakagePassed(),
             in.leakagePassed() ? "passed" : "the splits did not pass the leakage checks"));
     results.add(
-        new Result(
+        Result.of(
             "min_test_positives",
             in.testPositives(),
             settings.minTestPositives(),
@@ -95,7 +130,7 @@ public final class Gates {
     if (in.champion().isPresent()) {
       double behind = in.champion().getAsDouble() - in.candidate();
       results.add(
-          new Result(
+          Result.of(
               "not_behind_champion",
               behind,
               settings.maxLossToChampion(),
@@ -131,11 +166,33 @@ public final class Gates {
               worst,
               settings.minSegmentMetric(),
               "worst segment " + worstSegment));
+    } else if (!in.segments().isEmpty()) {
+      results.add(
+          Result.notJudged(
+              "min_segment_metric",
+              settings.minSegmentMetric(),
+              "no segment has "
+                  + in.minSegmentRows()
+                  + " test rows (evaluate.min-segment-rows) and a defined "
+                  + metric));
     }
     for (var gap : in.fairnessGaps().entrySet()) {
+      String name = "max_fairness_gap." + gap.getKey();
+      if (Double.isNaN(gap.getValue())) {
+        results.add(
+            Result.notJudged(
+                name,
+                settings.maxFairnessGap(),
+                "fewer than two "
+                    + gap.getKey()
+                    + " groups have "
+                    + in.minSegmentRows()
+                    + " test rows (evaluate.min-segment-rows) to compare"));
+        continue;
+      }
       results.add(
-          new Result(
-              "max_fairness_gap." + gap.getKey(),
+          Result.of(
+              name,
               gap.getValue(),
               settings.maxFairnessGap(),
               gap.getValue() <= settings.maxFairnessGap(),
@@ -151,7 +208,7 @@ public final class Gates {
 
   private static Result atLeast(String name, double value, double threshold, String detail) {
     boolean passed = value >= threshold;
-    return new Result(
+    return Result.of(
         name, value, threshold, passed, passed ? detail : detail + ", needs >= " + f(threshold));
   }
 

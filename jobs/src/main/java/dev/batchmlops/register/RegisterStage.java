@@ -53,7 +53,11 @@ public final class RegisterStage {
             Map<String, String> versionTags = lineage(context, evaluation);
             decision
                 .gates()
-                .forEach(g -> versionTags.put("gate." + g.name(), Double.toString(g.value())));
+                .forEach(
+                    g ->
+                        versionTags.put(
+                            "gate." + g.name(),
+                            g.passed() ? Double.toString(g.value()) : g.verdict().label()));
             ModelVersion version =
                 registry.createVersion(name, model.artifactUri(), model.runId(), versionTags);
             registry.setAlias(name, CHALLENGER, version.version());
@@ -108,9 +112,11 @@ public final class RegisterStage {
             (column, m) ->
                 gaps.put(
                     column,
-                    Math.max(
-                        m.get("demographic_parity_difference"),
-                        m.get("equal_opportunity_difference"))));
+                    m.get("groups") < 2
+                        ? Double.NaN
+                        : Math.max(
+                            m.get("demographic_parity_difference"),
+                            m.get("equal_opportunity_difference"))));
     return new Gates.Inputs(
         evaluation.candidate().getOrDefault(metric, Double.NaN),
         evaluation.baseline().getOrDefault(metric, Double.NaN),
@@ -129,8 +135,10 @@ public final class RegisterStage {
     Map<String, Double> values = new LinkedHashMap<>();
     Map<String, String> verdicts = new LinkedHashMap<>();
     for (Gates.Result gate : decision.gates()) {
-      values.put("gate." + gate.name(), gate.value());
-      verdicts.put("batchmlops.gate." + gate.name(), gate.passed() ? "passed" : "failed");
+      if (!Double.isNaN(gate.value())) {
+        values.put("gate." + gate.name(), gate.value());
+      }
+      verdicts.put("batchmlops.gate." + gate.name(), gate.verdict().label());
     }
     run.logMetrics(values);
     run.setTags(verdicts);

@@ -26,14 +26,15 @@ public record RegistrationDecision(
    * Algorithm:
    *
    * <ol>
-   *   <li>judge every gate; register only when all pass;
+   *   <li>judge every gate; register only when none blocks (failed, or not judged while {@code
+   *       block-not-judged} is on);
    *   <li>with auto-promote, promote when there is no champion, or when the candidate beats the
    *       champion (on the same test rows) by more than {@code min-gain-over-champion}.
    * </ol>
    */
   public static RegistrationDecision decide(StageConfigs.Register settings, Gates.Inputs inputs) {
     List<Gates.Result> gates = Gates.judge(inputs, settings);
-    List<Gates.Result> failed = gates.stream().filter(g -> !g.passed()).toList();
+    List<Gates.Result> failed = gates.stream().filter(g -> g.blocks(settings)).toList();
     String metric = settings.metric();
     double candidate = inputs.candidate();
     OptionalDouble champion = inputs.champion();
@@ -48,7 +49,7 @@ public record RegistrationDecision(
           failed.size()
               + " of "
               + gates.size()
-              + " gates failed: "
+              + " gates blocked registration: "
               + failed.stream().map(Gates.Result::toString).collect(Collectors.joining("; ")));
     }
     if (champion.isEmpty()) {

@@ -33,9 +33,10 @@ class FairnessTest {
   }
 
   @Test
-  void oneJudgedGroupHasNoGap() {
+  void oneJudgedGroupIsNothingToCompareNotAGapOfZero() {
     Fairness fairness = Fairness.of("sex", Map.of("female", group(20, 10, 65, 5)), 50);
-    assertEquals(0, fairness.largestGap());
-    assertEquals(1, fairness.disparateImpactRatio());
+    assertFalse(fairness.judged());
+    assertTrue(Double.isNaN(fairness.largestGap()));
+    assertEquals(Map.of("groups", 1.0), fairness.asMap(), "no measure is reported");
   }
 }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class RegistrationDecisionTest {
   /** min metric 0.6, +0.02 over baseline, 0.02 behind champion, segments 0.55, fairness 0.25. */
   private static final StageConfigs.Register SETTINGS =
-      new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, true, 0.0);
+      new StageConfigs.Register(
+          "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, true, true, 0.0);
 
   /** A good candidate: AUC 0.75, every segment of 200 rows at 0.7, small fairness gaps. */
   private static Gates.Inputs good() {
@@ -109,7 +110,8 @@ class RegistrationDecisionTest {
             SETTINGS, with(0.51, OptionalDouble.empty(), segments(0.7, 0.7), 0.05, true));
     assertFalse(decision.register());
     assertEquals(List.of("min_metric", "beats_baseline"), failed(decision));
-    assertTrue(decision.reason().startsWith("2 of 7 gates failed: "), decision.reason());
+    assertTrue(
+        decision.reason().startsWith("2 of 7 gates blocked registration: "), decision.reason());
   }
 
   @Test
@@ -153,10 +155,53 @@ class RegistrationDecisionTest {
         undefined.reason());
 
     StageConfigs.Register lowered =
-        new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 3, true, 0.0);
+        new StageConfigs.Register(
+            "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 3, true, true, 0.0);
     assertTrue(
         RegistrationDecision.decide(lowered, fewPositives).register(),
         "a user who lowers the minimum knowingly can register");
+  }
+
+  @Test
+  void aGateWithNothingToJudgeSaysSoAndBlocksUnlessConfiguredNotTo() {
+    // Every group too small: no segment to gate, no two sex groups to compare.
+    Map<String, double[]> small = new LinkedHashMap<>();
+    small.put("female", new double[] {0.9, 10});
+    small.put("male", new double[] {0.9, 12});
+    Gates.Inputs good = good();
+    Gates.Inputs nothingToJudge =
+        new Gates.Inputs(
+            good.candidate(),
+            good.baseline(),
+            good.testPositives(),
+            good.champion(),
+            good.championOnSameRows(),
+            Map.of("sex", small),
+            Map.of("sex", Double.NaN),
+            true,
+            true,
+            good.minSegmentRows());
+    RegistrationDecision blocked = RegistrationDecision.decide(SETTINGS, nothingToJudge);
+    assertFalse(blocked.register());
+    List<Gates.Result> unjudged =
+        blocked.gates().stream().filter(g -> g.verdict() == Gates.Verdict.NOT_JUDGED).toList();
+    assertEquals(
+        List.of("min_segment_metric", "max_fairness_gap.sex"),
+        unjudged.stream().map(Gates.Result::name).toList());
+    assertTrue(
+        blocked
+            .reason()
+            .contains(
+                "max_fairness_gap.sex not judged (fewer than two sex groups have 50 test rows"),
+        blocked.reason());
+    assertEquals("not judged", unjudged.get(0).verdict().label());
+
+    StageConfigs.Register lenient =
+        new StageConfigs.Register(
+            "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, false, true, 0.0);
+    RegistrationDecision recorded = RegistrationDecision.decide(lenient, nothingToJudge);
+    assertTrue(recorded.register(), recorded.reason());
+    assertEquals(2, recorded.gates().stream().filter(g -> !g.passed()).count(), "still recorded");
   }
 
   @Test
@@ -188,7 +233,8 @@ class RegistrationDecisionTest {
     assertTrue(better.promote());
 
     StageConfigs.Register manual =
-        new StageConfigs.Register("batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, false, 0.0);
+        new StageConfigs.Register(
+            "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, true, false, 0.0);
     RegistrationDecision held =
         RegistrationDecision.decide(
             manual, with(0.77, OptionalDouble.of(0.75), segments(0.7, 0.7), 0.05, true));
