@@ -3,6 +3,7 @@ package dev.batchmlops.evaluate;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -15,7 +16,7 @@ import javax.imageio.ImageIO;
 
 /**
  * Small PNG charts drawn with Java's own imaging (headless, no plotting library): curves on the
- * unit square, bars with intervals, a confusion matrix.
+ * unit square, horizontal bars with intervals sized to their number, a confusion matrix.
  */
 public final class Charts {
   private static final int WIDTH = 520;
@@ -41,7 +42,7 @@ public final class Charts {
   public static byte[] lines(String title, String xLabel, String yLabel, List<Series> series) {
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = canvas(image, title);
-    axes(g, xLabel, yLabel, true);
+    axes(g, xLabel, yLabel);
     int i = 0;
     for (Series line : series) {
       g.setColor(line.dashed() ? Color.GRAY : COLORS[i++ % COLORS.length]);
@@ -60,31 +61,136 @@ public final class Charts {
     return png(image, g);
   }
 
-  /** One bar per label with an interval (low, high) drawn on it; values between 0 and 1. */
+  /**
+   * Where each bar of a horizontal bar chart goes: one row per bar, sorted by value (lowest first),
+   * each row as tall as its label's text, the label column as wide as the longest label (long
+   * labels are shortened with an ellipsis beyond {@link #MAX_LABEL_WIDTH} pixels), and the image as
+   * tall as its rows. Labels never overlap, however many bars there are.
+   */
+  record BarLayout(int width, int height, int labelWidth, int rowHeight, List<Bar> bars) {
+    /** One bar: its label as drawn, its value and interval, and the top of its row. */
+    record Bar(String label, int labelPixels, double value, double[] interval, int top) {}
+
+    int plotLeft() {
+      return labelWidth + 16;
+    }
+
+    int plotWidth() {
+      return width - plotLeft() - RIGHT;
+    }
+  }
+
+  static final int MAX_LABEL_WIDTH = 320;
+  private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+  private static final int BAR_PLOT_WIDTH = 380;
+
+  static BarLayout barLayout(List<String> labels, double[] values, double[][] intervals) {
+    FontMetrics metrics = metrics(LABEL_FONT);
+    int rowHeight = metrics.getHeight() + 6;
+    Integer[] order = new Integer[labels.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(
+        order,
+        java.util.Comparator.comparingDouble((Integer i) -> values[i]).thenComparing(i -> i));
+    int labelWidth = 0;
+    List<String> shown = new java.util.ArrayList<>();
+    for (String label : labels) {
+      String fitted = fit(label, metrics);
+      shown.add(fitted);
+      labelWidth = Math.max(labelWidth, metrics.stringWidth(fitted));
+    }
+    List<BarLayout.Bar> bars = new java.util.ArrayList<>();
+    for (int row = 0; row < order.length; row++) {
+      int i = order[row];
+      bars.add(
+          new BarLayout.Bar(
+              shown.get(i),
+              metrics.stringWidth(shown.get(i)),
+              values[i],
+              intervals[i],
+              TOP + row * rowHeight));
+    }
+    int width = labelWidth + 16 + BAR_PLOT_WIDTH + RIGHT;
+    int height = TOP + Math.max(1, order.length) * rowHeight + BOTTOM;
+    return new BarLayout(width, height, labelWidth, rowHeight, bars);
+  }
+
+  /** The label, shortened with an ellipsis until it fits the label column. */
+  private static String fit(String label, FontMetrics metrics) {
+    if (metrics.stringWidth(label) <= MAX_LABEL_WIDTH) {
+      return label;
+    }
+    String shortened = label;
+    while (shortened.length() > 1 && metrics.stringWidth(shortened + "\u2026") > MAX_LABEL_WIDTH) {
+      shortened = shortened.substring(0, shortened.length() - 1);
+    }
+    return shortened + "\u2026";
+  }
+
+  private static FontMetrics metrics(Font font) {
+    Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+    try {
+      return g.getFontMetrics(font);
+    } finally {
+      g.dispose();
+    }
+  }
+
+  /**
+   * Horizontal bars, one per label, sorted by value, each with its interval (low, high); values
+   * between 0 and 1. The image grows with the number of bars.
+   */
   public static byte[] bars(
-      String title, String yLabel, List<String> labels, double[] values, double[][] intervals) {
-    BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = canvas(image, title);
-    axes(g, "", yLabel, false);
-    int slot = (WIDTH - LEFT - RIGHT) / Math.max(1, labels.size());
-    for (int i = 0; i < labels.size(); i++) {
-      int left = LEFT + i * slot + slot / 5;
-      int width = slot * 3 / 5;
+      String title, String xLabel, List<String> labels, double[] values, double[][] intervals) {
+    BarLayout layout = barLayout(labels, values, intervals);
+    BufferedImage image =
+        new BufferedImage(layout.width(), layout.height(), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, layout.width(), layout.height());
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+    g.drawString(title, 10, 24);
+    g.setFont(LABEL_FONT);
+    int left = layout.plotLeft();
+    int plot = layout.plotWidth();
+    int bottom = layout.height() - BOTTOM;
+    for (int t = 0; t <= 10; t += 2) {
+      int x = left + plot * t / 10;
+      g.setColor(Color.LIGHT_GRAY);
+      g.drawLine(x, TOP, x, bottom);
+      g.setColor(Color.BLACK);
+      g.drawString(String.format(Locale.ROOT, "%.1f", t / 10.0), x - 8, bottom + 15);
+    }
+    g.drawString(xLabel, left + plot / 2 - 10, bottom + 32);
+    int ascent = g.getFontMetrics().getAscent();
+    for (BarLayout.Bar bar : layout.bars()) {
+      int top = bar.top() + 3;
+      int thickness = layout.rowHeight() - 6;
       g.setColor(COLORS[0]);
-      g.fillRect(left, y(values[i]), width, y(0) - y(values[i]));
-      if (intervals[i] != null) {
+      g.fillRect(left, top, (int) Math.round(plot * clamp(bar.value())), thickness);
+      if (bar.interval() != null) {
+        int middle = top + thickness / 2;
+        int low = left + (int) Math.round(plot * clamp(bar.interval()[0]));
+        int high = left + (int) Math.round(plot * clamp(bar.interval()[1]));
         g.setColor(Color.BLACK);
-        int middle = left + width / 2;
-        g.drawLine(middle, y(intervals[i][0]), middle, y(intervals[i][1]));
-        g.drawLine(middle - 5, y(intervals[i][0]), middle + 5, y(intervals[i][0]));
-        g.drawLine(middle - 5, y(intervals[i][1]), middle + 5, y(intervals[i][1]));
+        g.drawLine(low, middle, high, middle);
+        g.drawLine(low, top, low, top + thickness);
+        g.drawLine(high, top, high, top + thickness);
       }
       g.setColor(Color.DARK_GRAY);
-      g.setFont(g.getFont().deriveFont(9f));
-      g.drawString(labels.get(i), left, HEIGHT - BOTTOM + 14 + 10 * (i % 2));
-      g.setFont(g.getFont().deriveFont(11f));
+      g.drawString(bar.label(), left - 8 - bar.labelPixels(), top + ascent - 1);
     }
+    g.setColor(Color.BLACK);
+    g.drawLine(left, TOP, left, bottom);
     return png(image, g);
+  }
+
+  private static double clamp(double value) {
+    return Math.max(0, Math.min(1, value));
   }
 
   /** The 2 x 2 confusion matrix with counts and shares. */
@@ -128,13 +234,11 @@ public final class Charts {
     return g;
   }
 
-  /** Axes of the unit square; {@code numericX} false for bars, whose x axis holds labels. */
-  private static void axes(Graphics2D g, String xLabel, String yLabel, boolean numericX) {
+  /** Axes of the unit square. */
+  private static void axes(Graphics2D g, String xLabel, String yLabel) {
     g.setColor(Color.LIGHT_GRAY);
     for (int t = 0; t <= 10; t += 2) {
-      if (numericX) {
-        g.drawLine(x(t / 10.0), y(0), x(t / 10.0), y(1));
-      }
+      g.drawLine(x(t / 10.0), y(0), x(t / 10.0), y(1));
       g.drawLine(x(0), y(t / 10.0), x(1), y(t / 10.0));
     }
     g.setColor(Color.BLACK);
@@ -142,9 +246,7 @@ public final class Charts {
     g.drawLine(x(0), y(0), x(0), y(1));
     for (int t = 0; t <= 10; t += 2) {
       String label = String.format(Locale.ROOT, "%.1f", t / 10.0);
-      if (numericX) {
-        g.drawString(label, x(t / 10.0) - 8, y(0) + 15);
-      }
+      g.drawString(label, x(t / 10.0) - 8, y(0) + 15);
       g.drawString(label, x(0) - 28, y(t / 10.0) + 4);
     }
     g.drawString(xLabel, (WIDTH - LEFT) / 2 + LEFT - 30, HEIGHT - 12);

@@ -67,8 +67,11 @@ public final class EvaluateStage {
         context.inChildRun(
             "evaluate",
             run -> {
+              Dataset<Row> splitTable = context.tables().read(model.trainedOn());
+              run.logInputs(
+                  Splits.inputs(context, model.trainedOn(), splitTable, List.of(Splits.TEST)));
               Dataset<Row> test =
-                  Scoring.withLabel(context.tables().read(model.trainedOn()), config.dataset())
+                  Scoring.withLabel(splitTable, config.dataset())
                       .where(col(Splits.COLUMN).equalTo(Splits.TEST));
               Dataset<Row> scored =
                   withIntersections(

@@ -42,6 +42,7 @@ public final class LeakageStage {
             run -> {
               Dataset<Row> rawRows = context.tables().read(raw);
               Dataset<Row> splitRows = context.tables().read(splits).cache();
+              run.logInputs(Splits.inputs(context, splits, splitRows, Splits.ALL));
               Dataset<Row> train = splitRows.where(col(Splits.COLUMN).equalTo(Splits.TRAIN));
               Map<String, Double> aucs = new LinkedHashMap<>();
               List<Finding> findings = new ArrayList<>();

@@ -1,16 +1,32 @@
 package dev.batchmlops.pipeline;
 
+import dev.batchmlops.Fingerprints;
 import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.table.Commit;
 import dev.batchmlops.table.DeltaTables;
 import dev.batchmlops.table.HadoopFiles;
 import dev.batchmlops.table.StorageLayout;
+import dev.batchmlops.table.TableVersion;
+import dev.batchmlops.tracking.DatasetInput;
 import dev.batchmlops.tracking.ExperimentTracker;
 import dev.batchmlops.tracking.TrackedRun;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.TimestampType;
 
 /**
  * Everything a stage needs: configuration, Spark, storage, tracking, and the pipeline state with
@@ -122,6 +138,57 @@ public final class PipelineContext {
   /** Ends the parent run: finished when every stage so far succeeded. */
   public void endPipelineRun(boolean succeeded) {
     parentRun.end(succeeded);
+  }
+
+  /**
+   * A table version the current stage read, as an MLflow dataset input named after the dataset and
+   * {@code part} ("credit-train"). The digest is the split's fingerprint, or for a raw version a
+   * hash of the version and its content checksum, so equal digests mean the same rows.
+   */
+  public DatasetInput datasetInput(
+      String part, TableVersion table, Dataset<Row> rows, String context) {
+    Map<String, String> commit =
+        tables.history(table.path()).stream()
+            .filter(c -> c.version() == table.version())
+            .findFirst()
+            .map(Commit::metadata)
+            .orElse(Map.of());
+    String digest =
+        commit.containsKey("fingerprint")
+            ? commit.get("fingerprint")
+            : Fingerprints.sha256(table + ":" + commit.getOrDefault("source_checksum", ""))
+                .substring(0, 16);
+    Map<String, String> columns = new LinkedHashMap<>();
+    for (StructField field : rows.schema().fields()) {
+      columns.put(field.name(), mlflowType(field.dataType()));
+    }
+    return new DatasetInput(
+        config.dataset().name() + "-" + part,
+        digest,
+        table.path(),
+        table.version(),
+        columns,
+        rows.count(),
+        context);
+  }
+
+  private static String mlflowType(DataType type) {
+    if (type instanceof IntegerType) {
+      return "integer";
+    } else if (type instanceof LongType) {
+      return "long";
+    } else if (type instanceof DoubleType) {
+      return "double";
+    } else if (type instanceof FloatType) {
+      return "float";
+    } else if (type instanceof BooleanType) {
+      return "boolean";
+    } else if (type instanceof DateType || type instanceof TimestampType) {
+      return "datetime";
+    } else if (type instanceof BinaryType) {
+      return "binary";
+    }
+    return "string";
   }
 
   public PipelineConfig config() {

@@ -51,7 +51,9 @@ public final class SplitStage {
     return context.inChildRun(
         "split",
         run -> {
-          Assignment assignment = assign(context, raw, context.tables().read(raw));
+          Dataset<Row> data = context.tables().read(raw);
+          run.logInputs(List.of(context.datasetInput("raw", raw, data, "raw")));
+          Assignment assignment = assign(context, raw, data);
           Dataset<Row> assigned = assignment.rows().cache();
           Map<String, String> recorded = assignment.how();
 

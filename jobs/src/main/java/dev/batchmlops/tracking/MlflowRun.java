@@ -1,5 +1,6 @@
 package dev.batchmlops.tracking;
 
+import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -92,6 +94,38 @@ final class MlflowRun implements TrackedRun {
             return null;
           });
     }
+  }
+
+  /**
+   * POST runs/log-inputs: each table version as a dataset of source type delta_table (the source
+   * MLflow's own Delta datasets write), its schema as MLflow column specs, and the context tag.
+   */
+  @Override
+  public void logInputs(List<DatasetInput> inputs) {
+    List<Map<String, Object>> datasets = new ArrayList<>();
+    for (DatasetInput input : inputs) {
+      List<Map<String, Object>> columns = new ArrayList<>();
+      input
+          .columns()
+          .forEach(
+              (name, type) -> columns.add(Map.of("name", name, "type", type, "required", false)));
+      Map<String, Object> dataset = new LinkedHashMap<>();
+      dataset.put("name", input.name());
+      dataset.put("digest", input.digest());
+      dataset.put("source_type", "delta_table");
+      dataset.put(
+          "source",
+          Json.compact(Map.of("path", input.path(), "delta_table_version", input.version())));
+      dataset.put("schema", Json.compact(Map.of("mlflow_colspec", columns)));
+      dataset.put("profile", Json.compact(Map.of("num_rows", input.rows())));
+      datasets.add(
+          Map.of(
+              "tags",
+              List.of(Map.of("key", "mlflow.data.context", "value", input.context())),
+              "dataset",
+              dataset));
+    }
+    rest.post("/api/2.0/mlflow/runs/log-inputs", Map.of("run_id", runId(), "datasets", datasets));
   }
 
   @Override

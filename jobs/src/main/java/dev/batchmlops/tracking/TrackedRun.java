@@ -18,6 +18,9 @@ public interface TrackedRun {
 
   void setTags(Map<String, String> tags);
 
+  /** Records the table versions the run read, each with how it used them. */
+  void logInputs(java.util.List<DatasetInput> inputs);
+
   /** Uploads text as one artifact file, for example {@code config/resolved.json}. */
   void logText(String artifactPath, String content);
 

@@ -16,6 +16,7 @@ import dev.batchmlops.pipeline.PipelineState.TrainedModel;
 import dev.batchmlops.split.SplitBalance;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.table.TableVersion;
+import dev.batchmlops.tracking.DatasetInput;
 import dev.batchmlops.tracking.TrackedRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,6 +68,8 @@ public final class TrainStage {
     Dataset<Row> train = all.where(col(Splits.COLUMN).equalTo(Splits.TRAIN)).cache();
     Dataset<Row> validation = all.where(col(Splits.COLUMN).equalTo(Splits.VALIDATION)).cache();
 
+    List<DatasetInput> inputs =
+        Splits.inputs(context, splits, all, List.of(Splits.TRAIN, Splits.VALIDATION));
     double rate = Scoring.positiveRate(train);
     ClassificationMetrics prior =
         MetricsCalculator.compute(Scoring.scorePrior(validation, rate), threshold);
@@ -79,6 +82,7 @@ public final class TrainStage {
               run.logParams(Map.of("model_type", "prior", "positive_rate", Double.toString(rate)));
               logMetrics(run, "validation_", prior);
               run.setTags(dataTags);
+              run.logInputs(inputs);
               return new TrainedModel(null, null, null, run.runId(), rate, splits);
             });
 
@@ -96,6 +100,7 @@ public final class TrainStage {
           Trial reference = new Trial(0, ModelFamily.LOGISTIC_REGRESSION, Map.of());
           var model = ModelSearch.classifier(reference, config.seed()).fit(trainFeatures);
           run.logParams(Map.of("model_type", "logistic_regression", "settings", "MLlib defaults"));
+          run.logInputs(inputs);
           logMetrics(
               run,
               "validation_",
@@ -112,6 +117,7 @@ public final class TrainStage {
               run.logParams(searchParams(settings, trials.size()));
               run.setTags(dataTags);
               run.setTags(evidence);
+              run.logInputs(inputs);
               Progress progress = new Progress(trials.size(), settings.selectionMetric());
               List<ModelSearch.TrialResult> results =
                   ModelSearch.run(
@@ -123,7 +129,7 @@ public final class TrainStage {
                       config.seed(),
                       threshold,
                       result -> {
-                        logTrial(context, run, result, dataTags);
+                        logTrial(context, run, result, dataTags, inputs);
                         progress.report(result);
                       });
               ModelSearch.TrialResult best = ModelSearch.best(results);
@@ -207,7 +213,8 @@ public final class TrainStage {
       PipelineContext context,
       TrackedRun search,
       ModelSearch.TrialResult result,
-      Map<String, String> dataTags) {
+      Map<String, String> dataTags,
+      List<DatasetInput> inputs) {
     context.inNestedRun(
         search,
         result.trial().name(),
@@ -226,6 +233,7 @@ public final class TrainStage {
           Map<String, String> tags = new LinkedHashMap<>(dataTags);
           tags.put("batchmlops.model_family", result.trial().family().key());
           trialRun.setTags(tags);
+          trialRun.logInputs(inputs);
           return null;
         });
   }

@@ -7,7 +7,10 @@ import dev.batchmlops.quality.QualityReport;
 import dev.batchmlops.quality.ReportArtifacts;
 import dev.batchmlops.table.TableVersion;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * Checks the pinned raw table version against the contract and the metrics history; keeps the
@@ -25,12 +28,11 @@ public final class ValidateStage {
         context.inChildRun(
             "validate",
             run -> {
+              Dataset<Row> rows = context.tables().read(raw);
+              run.logInputs(List.of(context.datasetInput("raw", raw, rows, "raw")));
               ContractValidator.Outcome outcome =
                   ContractValidator.validate(
-                      context.tables().read(raw),
-                      context.config().dataset(),
-                      history,
-                      "validation of " + raw);
+                      rows, context.config().dataset(), history, "validation of " + raw);
               history.record(raw, run.runId(), outcome.report().passed(), outcome.computed());
               run.setTags(Map.of("batchmlops.raw_version", Long.toString(raw.version())));
               run.logMetrics(outcome.metrics());

@@ -130,6 +130,30 @@ class PipelineEndToEndIT {
     assertTrue(metric(train, "test_auc") > 0.65);
     assertEquals("0", tag(train, "batchmlops.splits_version"));
 
+    // The data each run read, as MLflow datasets (the UI's Dataset column): the split's parts
+    // with the split's fingerprint as digest, the raw version for validate and split.
+    String fingerprint = tag(parent, "batchmlops.split_fingerprint");
+    assertEquals(
+        Map.of("credit-train", "training", "credit-validation", "validation"),
+        datasets(train, fingerprint));
+    assertEquals(Map.of("credit-test", "test"), datasets(children.get("evaluate"), fingerprint));
+    assertEquals(
+        Map.of(
+            "credit-train", "training", "credit-validation", "validation", "credit-test", "test"),
+        datasets(children.get("leakage"), fingerprint));
+    JsonNode rawInput =
+        fetched(children.get("validate"))
+            .path("inputs")
+            .path("dataset_inputs")
+            .get(0)
+            .path("dataset");
+    assertEquals("credit-raw", rawInput.path("name").asText());
+    assertEquals("delta_table", rawInput.path("source_type").asText());
+    assertTrue(
+        rawInput.path("source").asText().contains("\"delta_table_version\":0"),
+        rawInput.path("source").asText());
+    assertTrue(rawInput.path("schema").asText().contains("\"name\":\"income\""));
+
     JsonNode baseline = children.get("baseline-prior");
     assertEquals(0.5, metric(baseline, "validation_auc"), 1e-9);
 
@@ -336,6 +360,30 @@ class PipelineEndToEndIT {
     assertTrue(line.contains("min_segment_metric (worst segment "), line);
     assertTrue(line.contains("max_fairness_gap.sex (largest gap between sex groups "), line);
     assertEquals(2, versionCount(), "nothing registered");
+  }
+
+  /** The run as runs/get returns it, with its inputs. */
+  private JsonNode fetched(JsonNode run) {
+    return mlflow
+        .get("/api/2.0/mlflow/runs/get?run_id=" + run.path("info").path("run_id").asText())
+        .path("run");
+  }
+
+  /** A run's dataset inputs: name to context, each asserted to carry the digest. */
+  private Map<String, String> datasets(JsonNode run, String digest) {
+    Map<String, String> contexts = new HashMap<>();
+    for (JsonNode input : fetched(run).path("inputs").path("dataset_inputs")) {
+      JsonNode dataset = input.path("dataset");
+      assertEquals(digest, dataset.path("digest").asText(), dataset.toString());
+      String context = "";
+      for (JsonNode tag : input.path("tags")) {
+        if (tag.path("key").asText().equals("mlflow.data.context")) {
+          context = tag.path("value").asText();
+        }
+      }
+      contexts.put(dataset.path("name").asText(), context);
+    }
+    return contexts;
   }
 
   private int versionCount() {
