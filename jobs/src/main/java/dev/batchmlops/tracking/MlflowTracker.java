@@ -44,6 +44,14 @@ public final class MlflowTracker implements ExperimentTracker {
     }
   }
 
+  /**
+   * MLflow 3's UI opens an experiment in its model-training view only with this tag (otherwise in
+   * its GenAI overview); earlier servers keep it as a plain tag.
+   */
+  static final String EXPERIMENT_KIND = "mlflow.experimentKind";
+
+  static final String MODEL_TRAINING = "custom_model_development";
+
   @Override
   public String experimentId(String name) {
     return call(
@@ -51,7 +59,12 @@ public final class MlflowTracker implements ExperimentTracker {
             client
                 .getExperimentByName(name)
                 .map(e -> e.getExperimentId())
-                .orElseGet(() -> client.createExperiment(name)));
+                .orElseGet(
+                    () -> {
+                      String id = client.createExperiment(name);
+                      client.setExperimentTag(id, EXPERIMENT_KIND, MODEL_TRAINING);
+                      return id;
+                    }));
   }
 
   @Override

@@ -83,6 +83,18 @@ class PipelineEndToEndIT {
             .path("experiment")
             .path("experiment_id")
             .asText();
+    JsonNode experiment =
+        mlflow
+            .get("/api/2.0/mlflow/experiments/get?experiment_id=" + experimentId)
+            .path("experiment");
+    Map<String, String> experimentTags = new HashMap<>();
+    experiment
+        .path("tags")
+        .forEach(t -> experimentTags.put(t.path("key").asText(), t.path("value").asText()));
+    assertEquals(
+        "custom_model_development",
+        experimentTags.get("mlflow.experimentKind"),
+        "MLflow 3's UI opens it on its training runs");
     List<JsonNode> runs = new ArrayList<>();
     mlflow
         .post(
