@@ -136,8 +136,10 @@ final class StageCommands {
       description = {
         "Search the model families for the best candidate, on the train split.",
         "Only splits that passed `leakage` are trained on. Also trains the baselines (the training",
-        "prior, and a logistic regression with MLlib's defaults); one MLflow run per trial.",
-        "Reads: train.*, pipeline.seed, evaluate.threshold, the dataset contract's features."
+        "prior, and a logistic regression with MLlib's defaults); one MLflow run per trial. Chooses",
+        "the decision threshold on validation by evaluate.threshold-rule.",
+        "Reads: train.*, pipeline.seed, evaluate.threshold*, evaluate.min-precision, min-recall,",
+        "cost, the dataset contract's features."
       })
   static final class Train extends PipelineCommand {
     @Override
@@ -153,7 +155,8 @@ final class StageCommands {
       description = {
         "Score the test split with the candidate, the baseline and the current champion.",
         "Metrics overall and per segment (with intervals), fairness per protected column, the most",
-        "confident mistakes, plots and a model card with the gates' verdicts.",
+        "confident mistakes, plots and a model card with the gates' verdicts, at the decision",
+        "threshold train chose.",
         "Reads: evaluate.*, register.*, dataset.segment-columns, dataset.protected-columns."
       })
   static final class Evaluate extends PipelineCommand {

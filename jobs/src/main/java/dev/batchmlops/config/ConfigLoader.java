@@ -104,7 +104,13 @@ public final class ConfigLoader {
             c.getDouble("leakage.max-duplicate-share")),
         train(c),
         new StageConfigs.Evaluate(
-            c.getDouble("evaluate.threshold"),
+            new StageConfigs.Threshold(
+                parseEnum(c, "evaluate.threshold-rule", StageConfigs.ThresholdRule.class),
+                c.getDouble("evaluate.threshold"),
+                c.getDouble("evaluate.min-precision"),
+                c.getDouble("evaluate.min-recall"),
+                c.getDouble("evaluate.cost.false-positive"),
+                c.getDouble("evaluate.cost.false-negative")),
             c.getLong("evaluate.min-segment-rows"),
             c.getList("evaluate.intersections").stream()
                 .map(

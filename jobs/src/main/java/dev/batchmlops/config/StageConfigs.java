@@ -297,19 +297,59 @@ public final class StageConfigs {
     }
   }
 
+  /** How the decision threshold is chosen on the validation split. */
+  public enum ThresholdRule {
+    /** evaluate.threshold, as configured. */
+    FIXED,
+    /** The threshold with the highest F1. */
+    MAX_F1,
+    /** The lowest threshold whose precision reaches evaluate.min-precision: the most recall. */
+    MIN_PRECISION,
+    /** The highest threshold whose recall reaches evaluate.min-recall: the most precision. */
+    MIN_RECALL,
+    /** The threshold with the lowest total cost of false positives and false negatives. */
+    MIN_COST
+  }
+
+  /**
+   * The decision threshold: a rule, and what each rule reads.
+   *
+   * @param fixed the threshold of rule fixed, and the one trials are compared at
+   */
+  public record Threshold(
+      ThresholdRule rule,
+      double fixed,
+      double minPrecision,
+      double minRecall,
+      double costFalsePositive,
+      double costFalseNegative) {
+    public Threshold {
+      if (!(fixed > 0 && fixed < 1)) {
+        throw ConfigException.invalid("evaluate.threshold", "must be between 0 and 1");
+      }
+      requireShare("evaluate.min-precision", minPrecision);
+      requireShare("evaluate.min-recall", minRecall);
+      if (costFalsePositive < 0
+          || costFalseNegative < 0
+          || costFalsePositive + costFalseNegative == 0) {
+        throw ConfigException.invalid(
+            "evaluate.cost", "false-positive and false-negative must be >= 0, not both 0");
+      }
+    }
+  }
+
   /**
    * Evaluation on the test split.
    *
+   * @param threshold how the decision threshold is chosen (on validation, by train)
    * @param minSegmentRows segments with fewer test rows are reported as too small, not scored
    * @param intersections groups of segment columns also evaluated together, for example sex with
    *     age band
    */
-  public record Evaluate(double threshold, long minSegmentRows, List<List<String>> intersections) {
+  public record Evaluate(
+      Threshold threshold, long minSegmentRows, List<List<String>> intersections) {
     public Evaluate {
       intersections = intersections.stream().map(List::copyOf).toList();
-      if (!(threshold > 0 && threshold < 1)) {
-        throw ConfigException.invalid("evaluate.threshold", "must be between 0 and 1");
-      }
     }
 
     /** Every intersection must name at least two of the contract's segment columns. */

@@ -45,6 +45,9 @@ public final class EvaluateStage {
   /** The registered-version tag that says where a version's saved model lives. */
   public static final String MODEL_PATH_TAG = "model_path";
 
+  /** The registered-version tag that holds the version's decision threshold. */
+  public static final String DECISION_THRESHOLD_TAG = "decision_threshold";
+
   private static final int MISTAKES_SHOWN = 20;
 
   /** Metrics that count rows: printed as integers. */
@@ -61,7 +64,7 @@ public final class EvaluateStage {
   public static Evaluation run(PipelineContext context, ModelRegistry registry) {
     TrainedModel model = context.state().requireModel();
     PipelineConfig config = context.config();
-    double threshold = config.evaluate().threshold();
+    double threshold = model.decisionThreshold();
     long minRows = config.evaluate().minSegmentRows();
     Evaluation evaluation =
         context.inChildRun(
@@ -84,11 +87,22 @@ public final class EvaluateStage {
                       Scoring.scorePrior(test, model.baselinePositiveRate()), threshold);
               Optional<ModelRegistry.ModelVersion> champion =
                   registry.versionByAlias(config.registeredModelName(), "champion");
+              // The champion at its own threshold, as it would decide.
               Map<String, Double> championMetrics =
                   champion
-                      .flatMap(v -> championModel(context, v))
-                      .map(
-                          m -> MetricsCalculator.compute(Scoring.score(m, test), threshold).asMap())
+                      .flatMap(
+                          v ->
+                              championModel(context, v)
+                                  .map(
+                                      m ->
+                                          MetricsCalculator.compute(
+                                                  Scoring.score(m, test),
+                                                  Double.parseDouble(
+                                                      v.tags()
+                                                          .getOrDefault(
+                                                              DECISION_THRESHOLD_TAG,
+                                                              Double.toString(threshold))))
+                                              .asMap()))
                       .orElse(null);
 
               Map<String, Double> metrics = new LinkedHashMap<>();
@@ -186,6 +200,7 @@ public final class EvaluateStage {
                       worst,
                       verdict,
                       unreliable,
+                      model,
                       plots));
               return result;
             });
@@ -445,6 +460,7 @@ public final class EvaluateStage {
       List<Map<String, Object>> worst,
       RegistrationDecision verdict,
       Optional<String> unreliable,
+      TrainedModel model,
       Map<String, byte[]> plots) {
     String metric = config.register().metric();
     List<List<String>> worstRows = new ArrayList<>();
@@ -504,7 +520,10 @@ public final class EvaluateStage {
         new HtmlReport("Model card: " + config.registeredModelName())
             .paragraph(
                 "Test split, threshold "
-                    + config.evaluate().threshold()
+                    + String.format(Locale.ROOT, "%.3f", model.decisionThreshold())
+                    + " ("
+                    + model.thresholdChoice()
+                    + "; AUC, area under PR, log loss and Brier do not depend on it)"
                     + "; segments under "
                     + config.evaluate().minSegmentRows()
                     + " rows are too small to score. Gates: "

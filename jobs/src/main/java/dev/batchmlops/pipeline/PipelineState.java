@@ -23,14 +23,22 @@ public record PipelineState(
     return new PipelineState(null, null, null, null, null, null, null, null);
   }
 
-  /** The candidate model a training run produced, and the baseline it must beat. */
+  /**
+   * The candidate model a training run produced, and the baseline it must beat.
+   *
+   * @param decisionThreshold the score from which a row is predicted positive, chosen on validation
+   *     by the configured rule
+   * @param thresholdChoice how it was chosen, readable
+   */
   public record TrainedModel(
       String runId,
       String modelPath,
       String artifactUri,
       String baselineRunId,
       double baselinePositiveRate,
-      TableVersion trainedOn) {}
+      TableVersion trainedOn,
+      double decisionThreshold,
+      String thresholdChoice) {}
 
   /**
    * Test-split metrics of the candidate, the baseline and (when there is one) the champion on the

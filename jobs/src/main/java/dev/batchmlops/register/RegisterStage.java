@@ -159,6 +159,9 @@ public final class RegisterStage {
         "contract_fingerprint",
         dev.batchmlops.Fingerprints.sha256(context.config().dataset().toString()).substring(0, 16));
     tags.put(EvaluateStage.MODEL_PATH_TAG, state.requireModel().modelPath());
+    tags.put(
+        EvaluateStage.DECISION_THRESHOLD_TAG,
+        Double.toString(state.requireModel().decisionThreshold()));
     tags.put("validation", state.requireRaw().equals(state.validated()) ? "passed" : "not run");
     tags.put(
         "leakage_checks",

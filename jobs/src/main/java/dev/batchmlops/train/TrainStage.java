@@ -5,12 +5,14 @@ import static org.apache.spark.sql.functions.col;
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.ColumnSpec;
+import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.ModelFamily;
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.evaluate.ClassificationMetrics;
 import dev.batchmlops.evaluate.MetricsCalculator;
+import dev.batchmlops.evaluate.ThresholdChoice;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
 import dev.batchmlops.split.SplitBalance;
@@ -59,7 +61,7 @@ public final class TrainStage {
     PipelineConfig config = context.config();
     DatasetContract contract = config.dataset();
     StageConfigs.Train settings = config.train();
-    double threshold = config.evaluate().threshold();
+    double threshold = config.evaluate().threshold().fixed();
     Map<String, String> dataTags = new LinkedHashMap<>();
     dataTags.put("batchmlops.splits_version", Long.toString(splits.version()));
     dataTags.put("batchmlops.raw_version", Long.toString(context.state().requireRaw().version()));
@@ -83,7 +85,7 @@ public final class TrainStage {
               logMetrics(run, "validation_", prior);
               run.setTags(dataTags);
               run.logInputs(inputs);
-              return new TrainedModel(null, null, null, run.runId(), rate, splits);
+              return new TrainedModel(null, null, null, run.runId(), rate, splits, threshold, "");
             });
 
     // The feature stages are fitted once, on train only; every trial learns from their output.
@@ -148,6 +150,26 @@ public final class TrainStage {
                   best.trial().describe(),
                   settings.selectionMetric(),
                   String.format(Locale.ROOT, "%.4f", best.score()));
+              // The decision threshold, chosen on validation for the chosen model.
+              ThresholdChoice decision =
+                  ThresholdChoice.choose(
+                      Scoring.score(best.model(), validationFeatures),
+                      config.evaluate().threshold());
+              if (!decision.ruleMet()) {
+                LOG.warn("train: {}", decision.description());
+              }
+              run.logParams(
+                  Map.of(
+                      "decision_threshold_rule",
+                      ConfigLoader.spelling(config.evaluate().threshold().rule()),
+                      "decision_threshold_choice",
+                      decision.description()));
+              run.logMetrics(Map.of("decision_threshold", decision.threshold()));
+              logMetrics(
+                  run,
+                  "validation_at_threshold_",
+                  MetricsCalculator.compute(
+                      Scoring.score(best.model(), validationFeatures), decision.threshold()));
               String modelPath = context.layout().modelDir(run.runId());
               logModel(context, run, model, modelPath);
               run.logText("config/resolved.json", config.resolvedJson());
@@ -158,7 +180,9 @@ public final class TrainStage {
                   run.artifactUri() + "/model",
                   baseline.baselineRunId(),
                   baseline.baselinePositiveRate(),
-                  splits);
+                  splits,
+                  decision.threshold(),
+                  decision.description());
             });
     trainFeatures.unpersist();
     validationFeatures.unpersist();

@@ -141,6 +141,13 @@ class PipelineEndToEndIT {
     assertTrue(metric(train, "validation_auc") > 0.65);
     assertTrue(metric(train, "test_auc") > 0.65);
     assertEquals("0", tag(train, "batchmlops.splits_version"));
+    // The decision threshold, chosen on validation (best F1 by default), not a fixed 0.5.
+    double threshold = metric(train, "decision_threshold");
+    assertTrue(
+        threshold > 0 && threshold < 0.5, "a quarter default: F1 peaks below 0.5, " + threshold);
+    assertEquals("max-f1", param(train, "decision_threshold_rule"));
+    assertTrue(
+        metric(train, "validation_at_threshold_recall") > metric(train, "validation_recall"));
 
     // The data each run read, as MLflow datasets (the UI's Dataset column): the split's parts
     // with the split's fingerprint as digest, the raw version for validate and split.
@@ -248,6 +255,11 @@ class PipelineEndToEndIT {
     assertEquals(16, versionTags.get("contract_fingerprint").length());
     assertTrue(
         versionTags.get("model_path").endsWith("/models/" + trainId), versionTags.toString());
+    assertEquals(
+        metric(train, "decision_threshold"),
+        Double.parseDouble(versionTags.get("decision_threshold")),
+        1e-9,
+        "the version carries the threshold it decides at");
   }
 
   @Test
