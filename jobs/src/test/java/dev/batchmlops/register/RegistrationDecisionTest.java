@@ -18,17 +18,7 @@ class RegistrationDecisionTest {
 
   /** A good candidate: AUC 0.75, every segment of 200 rows at 0.7, small fairness gaps. */
   private static Gates.Inputs good() {
-    return new Gates.Inputs(
-        0.75,
-        0.5,
-        40,
-        OptionalDouble.empty(),
-        true,
-        segments(0.70, 0.72),
-        Map.of("sex", 0.05),
-        true,
-        true,
-        50);
+    return evidence(0.75, 0.5, 40, segments(0.70, 0.72), Map.of("sex", 0.05));
   }
 
   private static Map<String, Map<String, double[]>> segments(double female, double male) {
@@ -55,6 +45,26 @@ class RegistrationDecisionTest {
         Map.of("sex", fairnessGap),
         true,
         leakagePassed,
+        50);
+  }
+
+  /** A good candidate's inputs with other evidence: metrics, test positives, segments, gaps. */
+  private static Gates.Inputs evidence(
+      double candidate,
+      double baseline,
+      long testPositives,
+      Map<String, Map<String, double[]>> segments,
+      Map<String, Double> fairnessGaps) {
+    return new Gates.Inputs(
+        candidate,
+        baseline,
+        testPositives,
+        OptionalDouble.empty(),
+        true,
+        segments,
+        fairnessGaps,
+        true,
+        true,
         50);
   }
 
@@ -116,19 +126,7 @@ class RegistrationDecisionTest {
 
   @Test
   void aFewPositiveTestRowsAreNoEvidenceAndAnUndefinedMetricFailsPlainly() {
-    Gates.Inputs good = good();
-    Gates.Inputs fewPositives =
-        new Gates.Inputs(
-            good.candidate(),
-            good.baseline(),
-            3,
-            good.champion(),
-            good.championOnSameRows(),
-            good.segments(),
-            good.fairnessGaps(),
-            true,
-            true,
-            good.minSegmentRows());
+    Gates.Inputs fewPositives = evidence(0.75, 0.5, 3, segments(0.70, 0.72), Map.of("sex", 0.05));
     RegistrationDecision decision = RegistrationDecision.decide(SETTINGS, fewPositives);
     assertFalse(decision.register(), "an AUC of 0.75 on 3 positive rows is not evidence");
     assertEquals(List.of("min_test_positives"), failed(decision));
@@ -136,18 +134,7 @@ class RegistrationDecisionTest {
         decision.reason().contains("the test split holds 3 positive rows, needs >= 10"),
         decision.reason());
 
-    Gates.Inputs noPositives =
-        new Gates.Inputs(
-            Double.NaN,
-            Double.NaN,
-            0,
-            good.champion(),
-            good.championOnSameRows(),
-            Map.of(),
-            Map.of(),
-            true,
-            true,
-            good.minSegmentRows());
+    Gates.Inputs noPositives = evidence(Double.NaN, Double.NaN, 0, Map.of(), Map.of());
     RegistrationDecision undefined = RegistrationDecision.decide(SETTINGS, noPositives);
     assertEquals(List.of("min_test_positives", "min_metric", "beats_baseline"), failed(undefined));
     assertTrue(
@@ -168,19 +155,8 @@ class RegistrationDecisionTest {
     Map<String, double[]> small = new LinkedHashMap<>();
     small.put("female", new double[] {0.9, 10});
     small.put("male", new double[] {0.9, 12});
-    Gates.Inputs good = good();
     Gates.Inputs nothingToJudge =
-        new Gates.Inputs(
-            good.candidate(),
-            good.baseline(),
-            good.testPositives(),
-            good.champion(),
-            good.championOnSameRows(),
-            Map.of("sex", small),
-            Map.of("sex", Double.NaN),
-            true,
-            true,
-            good.minSegmentRows());
+        evidence(0.75, 0.5, 40, Map.of("sex", small), Map.of("sex", Double.NaN));
     RegistrationDecision blocked = RegistrationDecision.decide(SETTINGS, nothingToJudge);
     assertFalse(blocked.register());
     List<Gates.Result> unjudged =
