@@ -67,8 +67,23 @@ public final class HtmlReport {
   /** A two-column table of named values, in the map's order. */
   public HtmlReport values(String heading, Map<String, ?> values) {
     List<List<String>> rows = new ArrayList<>();
-    values.forEach((name, value) -> rows.add(List.of(name, String.valueOf(value))));
+    values.forEach((name, value) -> rows.add(List.of(name, readable(value))));
     return table(heading, List.of("name", "value"), rows);
+  }
+
+  /** Whole numbers without a decimal point (5000, not 5000.0); other numbers to four places. */
+  static String readable(Object value) {
+    if (value instanceof Double || value instanceof Float) {
+      double number = ((Number) value).doubleValue();
+      if (Double.isNaN(number)) {
+        return "-";
+      }
+      if (number == Math.rint(number) && Math.abs(number) < 1e15) {
+        return Long.toString((long) number);
+      }
+      return String.format(java.util.Locale.ROOT, "%.4f", number);
+    }
+    return String.valueOf(value);
   }
 
   public HtmlReport table(String heading, List<String> header, List<List<String>> rows) {
@@ -79,9 +94,10 @@ public final class HtmlReport {
       body.append("<tr>");
       for (int i = 0; i < row.size(); i++) {
         String cell = escape(row.get(i));
-        // The first column of a findings table is a status: colour it.
-        if (i == 0 && (cell.equals("passed") || cell.equals("warning") || cell.equals("error"))) {
-          body.append("<td class=\"").append(cell).append("\">").append(cell).append("</td>");
+        // The first column of a findings or gates table is a status: colour it.
+        String status = i == 0 ? STATUS_CLASSES.get(cell) : null;
+        if (status != null) {
+          body.append("<td class=\"").append(status).append("\">").append(cell).append("</td>");
         } else {
           body.append("<td>").append(cell).append("</td>");
         }
@@ -91,6 +107,15 @@ public final class HtmlReport {
     body.append("</table>\n");
     return this;
   }
+
+  /** Statuses and the colour class each is shown in. */
+  private static final Map<String, String> STATUS_CLASSES =
+      Map.of(
+          "passed", "passed",
+          "warning", "warning",
+          "error", "error",
+          "failed", "error",
+          "not judged", "warning");
 
   public String render() {
     return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
