@@ -20,23 +20,34 @@ require_tools() {
   fi
 }
 
-# The project-local virtual environment with the MLflow server and spark-submit (pyspark).
-ensure_venv() {
-  local stamp="$VENV/.requirements.sha256"
+# A virtual environment at $1 holding the requirements file $2, made (or brought up to date) once.
+ensure_python_env() {
+  local dir="$1" requirements="$2"
+  local stamp="$dir/.requirements.sha256"
   local want
-  want="$(sha256sum "$PROJECT_ROOT/scripts/requirements.txt" | cut -d' ' -f1)"
-  if ! [ -x "$VENV/bin/mlflow" ] || ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    log "setting up the Python environment in .venv (mlflow, pyspark)"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --upgrade pip
-    "$VENV/bin/pip" install --quiet -r "$PROJECT_ROOT/scripts/requirements.txt"
+  want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if ! [ -x "$dir/bin/mlflow" ] || ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "setting up the Python environment in $(basename "$dir") ($(basename "$requirements"))"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --upgrade pip
+    "$dir/bin/pip" install --quiet -r "$requirements"
     echo "$want" >"$stamp"
   fi
+}
+
+# The project-local virtual environment with the MLflow server and spark-submit (pyspark).
+ensure_venv() {
+  ensure_python_env "$VENV" "$PROJECT_ROOT/scripts/requirements.txt"
   # spark-submit finds Spark through SPARK_HOME; pyspark's launcher would otherwise ask the
   # python3 on PATH, which does not have pyspark.
   SPARK_HOME="$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
   PYSPARK_PYTHON="$VENV/bin/python"
   export SPARK_HOME PYSPARK_PYTHON
+}
+
+# An MLflow 2.17 server, for the tests that keep the pipeline working against the previous line.
+ensure_legacy_mlflow() {
+  ensure_python_env "$PROJECT_ROOT/.venv-mlflow2" "$PROJECT_ROOT/scripts/requirements-mlflow2.txt"
 }
 
 # PostgreSQL's server binaries, for the JDBC ingestion tests (each test run starts its own cluster).

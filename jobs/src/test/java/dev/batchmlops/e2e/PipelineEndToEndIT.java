@@ -66,6 +66,8 @@ class PipelineEndToEndIT {
   @Test
   @Order(1)
   void firstRunRegistersTheChampion() {
+    assertTrue(
+        mlflow.getText("/version").startsWith("3."), "the MLflow 3 server the scripts install");
     assertEquals(0, firstRun.exitCode(), firstRun.stderr());
     assertTrue(
         firstRun.stdout().contains("registered model " + MODEL + " version 1 (champion)"),

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MlflowTestServer {
   private static MlflowTestServer instance;
+  private static MlflowTestServer legacy;
   private static final ObjectMapper JSON = new ObjectMapper();
   private final String uri;
   private final Process process;
@@ -30,25 +31,34 @@ public final class MlflowTestServer {
     this.process = process;
   }
 
+  /** The server the scripts install (MLflow 3), shared by the tests of this JVM. */
   public static synchronized MlflowTestServer shared() {
     if (instance == null) {
-      instance = start();
+      instance = start(ProjectPaths.venv());
     }
     return instance;
+  }
+
+  /** An MLflow 2.17 server, for tests that keep the pipeline working against the previous line. */
+  public static synchronized MlflowTestServer legacy() {
+    if (legacy == null) {
+      legacy = start(ProjectPaths.legacyMlflowVenv());
+    }
+    return legacy;
   }
 
   public String uri() {
     return uri;
   }
 
-  private static MlflowTestServer start() {
+  private static MlflowTestServer start(Path venv) {
     try {
       int port = freePort();
       Path store = Files.createTempDirectory("batchmlops-mlflow-");
       Path log = store.resolve("server.log");
       ProcessBuilder builder =
           new ProcessBuilder(
-                  ProjectPaths.venv().resolve("bin/mlflow").toString(),
+                  venv.resolve("bin/mlflow").toString(),
                   "server",
                   "--host",
                   "127.0.0.1",
@@ -105,6 +115,22 @@ public final class MlflowTestServer {
   private void stop() {
     process.descendants().forEach(ProcessHandle::destroy);
     process.destroy();
+  }
+
+  /** The body of a GET that answers plain text, such as /version. */
+  public String getText(String path) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create(uri + path)).GET().build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body()
+          .trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("GET " + path + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** GET on the REST API, for assertions on what the server holds. */

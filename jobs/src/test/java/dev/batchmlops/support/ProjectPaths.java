@@ -20,6 +20,11 @@ public final class ProjectPaths {
     return existing("batchmlops.python.venv");
   }
 
+  /** The environment with the MLflow 2.17 server (scripts/requirements-mlflow2.txt). */
+  public static Path legacyMlflowVenv() {
+    return existing("batchmlops.python.legacy-mlflow-venv");
+  }
+
   public static Path jobJar() {
     return existing("batchmlops.job.jar");
   }
