@@ -57,9 +57,10 @@ class CleanupStageTest {
     String model = kept.config().registeredModelName();
     registry.ensureRegisteredModel(model, "cleanup test");
     TableVersion trainedOn = new TableVersion(kept.layout().rawTable(), 0);
+    // MLflow 3 checks that a version's source lies under its run's artifacts.
     registry.createVersion(
         model,
-        "mlflow-artifacts:/none",
+        kept.parentRun().artifactUri() + "/model",
         kept.parentRun().runId(),
         Map.of("raw_table", trainedOn.toString()));
 
