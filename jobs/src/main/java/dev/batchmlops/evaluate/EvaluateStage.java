@@ -12,6 +12,7 @@ import dev.batchmlops.quality.HtmlReport;
 import dev.batchmlops.register.Gates;
 import dev.batchmlops.register.RegisterStage;
 import dev.batchmlops.register.RegistrationDecision;
+import dev.batchmlops.split.SplitBalance;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.tracking.MetricNames;
 import dev.batchmlops.tracking.ModelRegistry;
@@ -96,12 +97,7 @@ public final class EvaluateStage {
                                   .map(
                                       m ->
                                           MetricsCalculator.compute(
-                                                  Scoring.score(m, test),
-                                                  Double.parseDouble(
-                                                      v.tags()
-                                                          .getOrDefault(
-                                                              DECISION_THRESHOLD_TAG,
-                                                              Double.toString(threshold))))
+                                                  Scoring.score(m, test), thresholdOf(v, threshold))
                                               .asMap()))
                       .orElse(null);
 
@@ -225,7 +221,9 @@ public final class EvaluateStage {
       return Optional.of(
           "the test split holds only "
               + test.positives()
-              + " positive rows (fewer than register.gates.min-test-positives = "
+              + " positive rows (fewer than "
+              + SplitBalance.MIN_POSITIVES_KEY
+              + " = "
               + minPositives
               + "): its metrics, and the gates judged on them, rest on too few rows");
     }
@@ -395,6 +393,15 @@ public final class EvaluateStage {
         FileUtils.deleteQuietly(folder.toFile());
       }
     }
+  }
+
+  /**
+   * A registered version's decision threshold; versions from before it was recorded: {@code
+   * fallback}.
+   */
+  private static double thresholdOf(ModelRegistry.ModelVersion version, double fallback) {
+    String recorded = version.tags().get(DECISION_THRESHOLD_TAG);
+    return recorded == null ? fallback : Double.parseDouble(recorded);
   }
 
   /** The champion's saved model, when its version says where it is and it is readable. */

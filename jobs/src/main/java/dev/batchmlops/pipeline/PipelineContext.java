@@ -40,6 +40,7 @@ public final class PipelineContext {
   private final StorageLayout layout;
   private final HadoopFiles files;
   private final DeltaTables tables;
+  private final Map<TableVersion, String> digests = new java.util.concurrent.ConcurrentHashMap<>();
   private final StateStore stateStore;
   private final String experimentId;
   private PipelineState state;
@@ -147,17 +148,7 @@ public final class PipelineContext {
    */
   public DatasetInput datasetInput(
       String part, TableVersion table, Dataset<Row> rows, String context) {
-    Map<String, String> commit =
-        tables.history(table.path()).stream()
-            .filter(c -> c.version() == table.version())
-            .findFirst()
-            .map(Commit::metadata)
-            .orElse(Map.of());
-    String digest =
-        commit.containsKey("fingerprint")
-            ? commit.get("fingerprint")
-            : Fingerprints.sha256(table + ":" + commit.getOrDefault("source_checksum", ""))
-                .substring(0, 16);
+    String digest = digests.computeIfAbsent(table, this::digest);
     Map<String, String> columns = new LinkedHashMap<>();
     for (StructField field : rows.schema().fields()) {
       columns.put(field.name(), mlflowType(field.dataType()));
@@ -170,6 +161,20 @@ public final class PipelineContext {
         columns,
         rows.count(),
         context);
+  }
+
+  /** A version's digest, from its commit: read once per version, since commits never change. */
+  private String digest(TableVersion table) {
+    Map<String, String> commit =
+        tables.history(table.path()).stream()
+            .filter(c -> c.version() == table.version())
+            .findFirst()
+            .map(Commit::metadata)
+            .orElse(Map.of());
+    return commit.containsKey("fingerprint")
+        ? commit.get("fingerprint")
+        : Fingerprints.sha256(table + ":" + commit.getOrDefault("source_checksum", ""))
+            .substring(0, 16);
   }
 
   private static String mlflowType(DataType type) {

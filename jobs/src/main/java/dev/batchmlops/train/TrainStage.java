@@ -66,12 +66,13 @@ public final class TrainStage {
     dataTags.put("batchmlops.splits_version", Long.toString(splits.version()));
     dataTags.put("batchmlops.raw_version", Long.toString(context.state().requireRaw().version()));
 
-    Dataset<Row> all = Scoring.withLabel(context.tables().read(splits), contract);
+    Dataset<Row> table = context.tables().read(splits);
+    Dataset<Row> all = Scoring.withLabel(table, contract);
     Dataset<Row> train = all.where(col(Splits.COLUMN).equalTo(Splits.TRAIN)).cache();
     Dataset<Row> validation = all.where(col(Splits.COLUMN).equalTo(Splits.VALIDATION)).cache();
 
     List<DatasetInput> inputs =
-        Splits.inputs(context, splits, all, List.of(Splits.TRAIN, Splits.VALIDATION));
+        Splits.inputs(context, splits, table, List.of(Splits.TRAIN, Splits.VALIDATION));
     double rate = Scoring.positiveRate(train);
     ClassificationMetrics prior =
         MetricsCalculator.compute(Scoring.scorePrior(validation, rate), threshold);
@@ -151,10 +152,10 @@ public final class TrainStage {
                   settings.selectionMetric(),
                   String.format(Locale.ROOT, "%.4f", best.score()));
               // The decision threshold, chosen on validation for the chosen model.
+              Dataset<Row> validationScored =
+                  Scoring.score(best.model(), validationFeatures).cache();
               ThresholdChoice decision =
-                  ThresholdChoice.choose(
-                      Scoring.score(best.model(), validationFeatures),
-                      config.evaluate().threshold());
+                  ThresholdChoice.choose(validationScored, config.evaluate().threshold());
               if (!decision.ruleMet()) {
                 LOG.warn("train: {}", decision.description());
               }
@@ -168,8 +169,8 @@ public final class TrainStage {
               logMetrics(
                   run,
                   "validation_at_threshold_",
-                  MetricsCalculator.compute(
-                      Scoring.score(best.model(), validationFeatures), decision.threshold()));
+                  MetricsCalculator.compute(validationScored, decision.threshold()));
+              validationScored.unpersist();
               String modelPath = context.layout().modelDir(run.runId());
               logModel(context, run, model, modelPath);
               run.logText("config/resolved.json", config.resolvedJson());
