@@ -124,6 +124,7 @@ public final class ConfigLoader {
             c.getString("register.model-prefix"),
             c.getString("register.metric"),
             c.getDouble("register.gates.min-metric"),
+            parseEnum(c, "register.gates.baseline", StageConfigs.Baseline.class),
             c.getDouble("register.gates.min-gain-over-baseline"),
             c.getDouble("register.gates.max-loss-to-champion"),
             c.getDouble("register.gates.min-segment-metric"),

@@ -369,12 +369,22 @@ public final class StageConfigs {
     }
   }
 
+  /** The baseline a candidate must beat, scored on the same test rows. */
+  public enum Baseline {
+    /** A logistic regression with MLlib's defaults, trained on the same rows as the candidate. */
+    REFERENCE,
+    /** Every row scored with the positive share of the training split. */
+    PRIOR
+  }
+
   /**
    * When a candidate is registered and when it becomes the champion. Every gate must pass for a
    * candidate to be registered.
    *
    * @param minMetric gate: the least overall value of {@code metric}
-   * @param minGainOverBaseline gate: by how much it must beat the prior baseline
+   * @param baseline what the {@code beats_baseline} gate compares with; the prior is a floor
+   * @param minGainOverBaseline gate: by how much it must beat that baseline (negative: how far it
+   *     may trail it)
    * @param maxLossToChampion gate: by how much it may fall behind the champion, both scored on the
    *     same test rows
    * @param minSegmentMetric gate: the least {@code metric} in every segment large enough to judge
@@ -391,6 +401,7 @@ public final class StageConfigs {
       String modelPrefix,
       String metric,
       double minMetric,
+      Baseline baseline,
       double minGainOverBaseline,
       double maxLossToChampion,
       double minSegmentMetric,

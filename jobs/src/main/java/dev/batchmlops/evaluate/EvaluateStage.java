@@ -2,23 +2,29 @@ package dev.batchmlops.evaluate;
 
 import static org.apache.spark.sql.functions.*;
 
+import dev.batchmlops.Fingerprints;
 import dev.batchmlops.Json;
+import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.gates.Gates;
+import dev.batchmlops.gates.RegistrationDecision;
+import dev.batchmlops.metrics.ClassificationMetrics;
+import dev.batchmlops.metrics.Curves;
+import dev.batchmlops.metrics.Fairness;
+import dev.batchmlops.metrics.MetricsCalculator;
+import dev.batchmlops.metrics.Scoring;
+import dev.batchmlops.pipeline.Evaluation;
+import dev.batchmlops.pipeline.Evaluation.SegmentResult;
 import dev.batchmlops.pipeline.PipelineContext;
-import dev.batchmlops.pipeline.PipelineState.Evaluation;
+import dev.batchmlops.pipeline.PipelineState;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
 import dev.batchmlops.quality.HtmlReport;
-import dev.batchmlops.register.Gates;
-import dev.batchmlops.register.RegisterStage;
-import dev.batchmlops.register.RegistrationDecision;
 import dev.batchmlops.split.SplitBalance;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.tracking.MetricNames;
 import dev.batchmlops.tracking.ModelRegistry;
 import dev.batchmlops.tracking.TrackedRun;
-import dev.batchmlops.train.FeaturePipeline;
-import dev.batchmlops.train.Scoring;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.apache.commons.io.FileUtils;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
@@ -49,6 +56,9 @@ public final class EvaluateStage {
   /** The registered-version tag that holds the version's decision threshold. */
   public static final String DECISION_THRESHOLD_TAG = "decision_threshold";
 
+  /** The registered-version tags that keep the test metrics it was registered with: test_auc. */
+  public static final String METRIC_TAG_PREFIX = "test_";
+
   private static final int MISTAKES_SHOWN = 20;
 
   /** Metrics that count rows: printed as integers. */
@@ -65,8 +75,6 @@ public final class EvaluateStage {
   public static Evaluation run(PipelineContext context, ModelRegistry registry) {
     TrainedModel model = context.state().requireModel();
     PipelineConfig config = context.config();
-    double threshold = model.decisionThreshold();
-    long minRows = config.evaluate().minSegmentRows();
     Evaluation evaluation =
         context.inChildRun(
             "evaluate",
@@ -82,126 +90,263 @@ public final class EvaluateStage {
                           Scoring.score(PipelineModel.load(model.modelPath()), test),
                           config.evaluate().intersections())
                       .cache();
-              ClassificationMetrics candidate = MetricsCalculator.compute(scored, threshold);
-              ClassificationMetrics baseline =
-                  MetricsCalculator.compute(
-                      Scoring.scorePrior(test, model.baselinePositiveRate()), threshold);
-              Optional<ModelRegistry.ModelVersion> champion =
-                  registry.versionByAlias(config.registeredModelName(), "champion");
-              // The champion at its own threshold, as it would decide.
-              Map<String, Double> championMetrics =
-                  champion
-                      .flatMap(
-                          v ->
-                              championModel(context, v)
-                                  .map(
-                                      m ->
-                                          MetricsCalculator.compute(
-                                                  Scoring.score(m, test), thresholdOf(v, threshold))
-                                              .asMap()))
-                      .orElse(null);
-
-              Map<String, Double> metrics = new LinkedHashMap<>();
-              candidate.asMap().forEach((k, v) -> metrics.put("test_" + k, v));
-              baseline.asMap().forEach((k, v) -> metrics.put("baseline_test_" + k, v));
-              if (championMetrics != null) {
-                championMetrics.forEach((k, v) -> metrics.put("champion_test_" + k, v));
-              }
-              Map<String, Map<String, Map<String, Double>>> segments = new LinkedHashMap<>();
-              Map<String, Map<String, Double>> fairness = new LinkedHashMap<>();
-              for (String segmentColumn : segmentDimensions(config)) {
-                Map<String, ClassificationMetrics> bySegment =
-                    MetricsCalculator.bySegment(scored, segmentColumn, threshold);
-                Map<String, Map<String, Double>> values = new LinkedHashMap<>();
-                bySegment.forEach(
-                    (segment, m) -> {
-                      Map<String, Double> named = segmentMetrics(m, minRows);
-                      values.put(segment, named);
-                      named.forEach(
-                          (k, v) ->
-                              metrics.put(
-                                  "test_"
-                                      + k
-                                      + "."
-                                      + segmentColumn
-                                      + "."
-                                      + MetricNames.safe(segment),
-                                  v));
-                    });
-                segments.put(segmentColumn, values);
-                if (config.dataset().protectedColumns().contains(segmentColumn)) {
-                  Fairness gaps = Fairness.of(segmentColumn, bySegment, minRows);
-                  fairness.put(segmentColumn, gaps.asMap());
-                  gaps.asMap()
-                      .forEach((k, v) -> metrics.put("fairness." + segmentColumn + "." + k, v));
-                }
-              }
-              fairness.forEach(
-                  (column, measures) -> {
-                    Map<String, Double> representation =
-                        representation(context.tables().read(model.trainedOn()), column);
-                    measures.putAll(representation);
-                    representation.forEach(
-                        (k, v) -> metrics.put("fairness." + column + "." + MetricNames.safe(k), v));
-                  });
-              List<Map<String, Object>> worst = worstSegments(segments, config.register().metric());
-              List<Map<String, Object>> mistakes = confidentMistakes(scored, config, threshold);
+              Measured measured = measure(context, registry, model, test, scored);
+              Optional<String> unreliable =
+                  unreliableEvidence(measured.candidate(), config.register().minTestPositives());
+              unreliable.ifPresent(why -> LOG.warn("evaluate: {}", why));
+              List<Map<String, Object>> mistakes =
+                  confidentMistakes(scored, config, model.decisionThreshold());
               Curves.Points curves = Curves.of(scored);
               scored.unpersist();
-              run.logMetrics(metrics);
-              Optional<String> unreliable =
-                  unreliableEvidence(candidate, config.register().minTestPositives());
-              unreliable.ifPresent(why -> LOG.warn("evaluate: {}", why));
-              run.setTags(
-                  Map.of(
-                      "batchmlops.candidate_run_id", model.runId(),
-                      "batchmlops.splits_version", Long.toString(model.trainedOn().version()),
-                      "batchmlops.test_evidence",
-                          unreliable.isEmpty() ? "sufficient" : "unreliable"));
-              run.logText("evaluation/segments.json", Json.pretty(segments));
-              run.logText("evaluation/fairness.json", Json.pretty(fairness));
+              Map<String, Map<String, Double>> representation = new LinkedHashMap<>();
+              for (Fairness column : measured.fairness()) {
+                representation.put(column.column(), representation(splitTable, column.column()));
+              }
+
+              // The gates are judged here, once, where the evidence is; register only acts.
+              Evaluation result =
+                  measured.withDecision(
+                      run.runId(),
+                      RegistrationDecision.decide(
+                          config.register(), gateInputs(context, measured, config)),
+                      settingsFingerprint(config));
+              run.logMetrics(loggedMetrics(result, representation));
+              Map<String, String> tags = new LinkedHashMap<>();
+              tags.put("batchmlops.candidate_run_id", model.runId());
+              tags.put("batchmlops.splits_version", Long.toString(model.trainedOn().version()));
+              tags.put(
+                  "batchmlops.test_evidence", unreliable.isEmpty() ? "sufficient" : "unreliable");
+              tags.put(
+                  "batchmlops.gate_decision",
+                  result.decision().register() ? "register" : "do not register");
+              tags.put("batchmlops.gate_reason", result.decision().reason());
+              run.setTags(tags);
+              List<SegmentResult> worst = worstSegments(result.segments(), config);
+              run.logText("evaluation/decision.json", Json.pretty(result.decision()));
+              run.logText("evaluation/segments.json", Json.pretty(result.segments()));
+              run.logText(
+                  "evaluation/fairness.json",
+                  Json.pretty(Map.of("gaps", result.fairness(), "representation", representation)));
               run.logText("evaluation/confident-mistakes.json", Json.pretty(mistakes));
               run.logText("evaluation/worst-segments.json", Json.pretty(worst));
               Map<String, Double> headline = new LinkedHashMap<>();
-              candidate.asMap().forEach((k, v) -> headline.put("test_" + k, v));
+              result.candidate().asMap().forEach((k, v) -> headline.put("test_" + k, v));
               context.tracker().resumeRun(model.runId()).logMetrics(headline);
               context.parentRun().logMetrics(headline);
-              Evaluation result =
-                  new Evaluation(
-                      run.runId(),
-                      candidate.asMap(),
-                      baseline.asMap(),
-                      championMetrics,
-                      champion.map(ModelRegistry.ModelVersion::version).orElse(null),
-                      segments,
-                      fairness,
-                      model.trainedOn());
-              // The gates as `register` will judge them, for the model card.
-              RegistrationDecision verdict =
-                  RegistrationDecision.decide(
-                      config.register(),
-                      RegisterStage.gateInputs(
-                          context, registry, result, config.register().metric()));
-              Map<String, byte[]> plots = plots(candidate, curves, segments);
+              Map<String, byte[]> plots = plots(result.candidate(), curves, result.segments());
               logPlots(run, plots);
               run.logText(
                   "evaluation/report.html",
-                  report(
-                      config,
-                      candidate,
-                      baseline,
-                      championMetrics,
-                      segments,
-                      fairness,
-                      worst,
-                      verdict,
-                      unreliable,
-                      model,
-                      plots));
+                  report(config, result, worst, unreliable, model, plots));
               return result;
             });
     context.updateState(s -> s.withEvaluation(evaluation));
     return evaluation;
+  }
+
+  /** What was measured on the test rows, before the gates judge it. */
+  private record Measured(
+      TrainedModel model,
+      ClassificationMetrics candidate,
+      Evaluation.Baseline baseline,
+      Evaluation.Champion champion,
+      List<SegmentResult> segments,
+      List<Fairness> fairness) {
+    Evaluation withDecision(
+        String runId, RegistrationDecision decision, String settingsFingerprint) {
+      return new Evaluation(
+          runId,
+          model.runId(),
+          model.trainedOn(),
+          model.decisionThreshold(),
+          candidate,
+          baseline,
+          champion,
+          segments,
+          fairness,
+          decision,
+          settingsFingerprint);
+    }
+  }
+
+  /**
+   * The candidate, the baselines and the champion on the same test rows, each at its own decision
+   * threshold (the baselines at the candidate's); the candidate per segment and its fairness.
+   */
+  private static Measured measure(
+      PipelineContext context,
+      ModelRegistry registry,
+      TrainedModel model,
+      Dataset<Row> test,
+      Dataset<Row> scored) {
+    PipelineConfig config = context.config();
+    double threshold = model.decisionThreshold();
+    long minRows = config.evaluate().minSegmentRows();
+    ClassificationMetrics candidate = MetricsCalculator.compute(scored, threshold);
+    ClassificationMetrics prior =
+        MetricsCalculator.compute(
+            Scoring.scorePrior(test, model.baselinePositiveRate()), threshold);
+    ClassificationMetrics reference =
+        readableModel(context, model.referenceModelPath())
+            .map(m -> MetricsCalculator.compute(Scoring.score(m, test), threshold))
+            .orElse(null);
+    Evaluation.Champion champion =
+        registry
+            .versionByAlias(config.registeredModelName(), ModelRegistry.CHAMPION)
+            .map(version -> champion(context, version, test, threshold))
+            .orElse(null);
+    List<SegmentResult> segments = new ArrayList<>();
+    List<Fairness> fairness = new ArrayList<>();
+    for (String dimension : segmentDimensions(config)) {
+      Map<String, ClassificationMetrics> bySegment =
+          MetricsCalculator.bySegment(scored, dimension, threshold);
+      bySegment.forEach((value, m) -> segments.add(segmentResult(dimension, value, m, minRows)));
+      if (config.dataset().protectedColumns().contains(dimension)) {
+        fairness.add(Fairness.of(dimension, bySegment, minRows));
+      }
+    }
+    return new Measured(
+        model,
+        candidate,
+        new Evaluation.Baseline(
+            comparedBaseline(config.register(), reference, prior), reference, prior),
+        champion,
+        segments,
+        fairness);
+  }
+
+  /**
+   * The baseline the candidate is compared with: the configured one, with the prior as a floor (a
+   * reference that scores below the prior, or could not be scored, is not the bar).
+   */
+  static StageConfigs.Baseline comparedBaseline(
+      StageConfigs.Register settings,
+      ClassificationMetrics reference,
+      ClassificationMetrics prior) {
+    if (settings.baseline() == StageConfigs.Baseline.PRIOR || reference == null) {
+      return StageConfigs.Baseline.PRIOR;
+    }
+    double referenceValue = reference.asMap().getOrDefault(settings.metric(), Double.NaN);
+    double priorValue = prior.asMap().getOrDefault(settings.metric(), Double.NaN);
+    return Double.isNaN(referenceValue) || priorValue > referenceValue
+        ? StageConfigs.Baseline.PRIOR
+        : StageConfigs.Baseline.REFERENCE;
+  }
+
+  /** The champion scored on the test rows at its own threshold, as it would decide. */
+  private static Evaluation.Champion champion(
+      PipelineContext context,
+      ModelRegistry.ModelVersion version,
+      Dataset<Row> test,
+      double fallbackThreshold) {
+    double threshold = thresholdOf(version, fallbackThreshold);
+    String recorded = version.tags().get(METRIC_TAG_PREFIX + context.config().register().metric());
+    return new Evaluation.Champion(
+        version.version(),
+        threshold,
+        readableModel(context, version.tags().get(MODEL_PATH_TAG))
+            .map(m -> MetricsCalculator.compute(Scoring.score(m, test), threshold))
+            .orElse(null),
+        recorded == null ? Double.NaN : Double.parseDouble(recorded));
+  }
+
+  /** What the gates read, from what was measured and the data checks the state records. */
+  static Gates.Inputs gateInputs(
+      PipelineContext context, Measured measured, PipelineConfig config) {
+    PipelineState state = context.state();
+    String metric = config.register().metric();
+    Evaluation.Champion champion = measured.champion();
+    OptionalDouble championValue =
+        champion == null
+            ? OptionalDouble.empty()
+            : OptionalDouble.of(
+                champion.scoredOnSameRows()
+                    ? champion.metrics().asMap().getOrDefault(metric, Double.NaN)
+                    : champion.recordedMetric());
+    Map<String, Map<String, double[]>> segments = new LinkedHashMap<>();
+    for (SegmentResult segment : measured.segments()) {
+      double value =
+          segment.tooSmall()
+              ? Double.NaN
+              : segment.metrics().asMap().getOrDefault(metric, Double.NaN);
+      segments
+          .computeIfAbsent(segment.column(), c -> new LinkedHashMap<>())
+          .put(segment.value(), new double[] {value, segment.rows()});
+    }
+    Map<String, Double> gaps = new LinkedHashMap<>();
+    measured
+        .fairness()
+        .forEach(f -> gaps.put(f.column(), f.judged() ? f.largestGap() : Double.NaN));
+    Evaluation.Baseline baseline = measured.baseline();
+    return new Gates.Inputs(
+        measured.candidate().asMap().getOrDefault(metric, Double.NaN),
+        baseline.comparedMetrics().asMap().getOrDefault(metric, Double.NaN),
+        ConfigLoader.spelling(baseline.compared())
+            + (baseline.compared() == config.register().baseline() ? "" : " (the floor)"),
+        measured.candidate().positives(),
+        championValue,
+        champion != null && champion.scoredOnSameRows(),
+        segments,
+        gaps,
+        state.requireRaw().equals(state.validated()),
+        state.requireSplits().equals(state.leakageChecked()),
+        config.evaluate().minSegmentRows());
+  }
+
+  /**
+   * A fingerprint of the settings a decision rests on (the gates' and evaluation's): register
+   * refuses a decision made under other ones.
+   */
+  public static String settingsFingerprint(PipelineConfig config) {
+    return Fingerprints.sha256(config.register() + "|" + config.evaluate()).substring(0, 16);
+  }
+
+  /** Every metric of the evaluation by its logged name. */
+  private static Map<String, Double> loggedMetrics(
+      Evaluation evaluation, Map<String, Map<String, Double>> representation) {
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    evaluation.candidate().asMap().forEach((k, v) -> metrics.put("test_" + k, v));
+    evaluation
+        .baseline()
+        .comparedMetrics()
+        .asMap()
+        .forEach((k, v) -> metrics.put("baseline_test_" + k, v));
+    if (evaluation.baseline().reference() != null) {
+      evaluation
+          .baseline()
+          .reference()
+          .asMap()
+          .forEach((k, v) -> metrics.put("reference_test_" + k, v));
+    }
+    evaluation.baseline().prior().asMap().forEach((k, v) -> metrics.put("prior_test_" + k, v));
+    if (evaluation.champion() != null && evaluation.champion().scoredOnSameRows()) {
+      evaluation
+          .champion()
+          .metrics()
+          .asMap()
+          .forEach((k, v) -> metrics.put("champion_test_" + k, v));
+    }
+    for (SegmentResult segment : evaluation.segments()) {
+      String suffix = "." + segment.column() + "." + MetricNames.safe(segment.value());
+      metrics.put("test_rows" + suffix, (double) segment.rows());
+      if (segment.tooSmall()) {
+        metrics.put("test_too_small" + suffix, 1.0);
+        continue;
+      }
+      segment.metrics().asMap().forEach((k, v) -> metrics.put("test_" + k + suffix, v));
+      if (!Double.isNaN(segment.aucLow())) {
+        metrics.put("test_auc_ci_low" + suffix, segment.aucLow());
+        metrics.put("test_auc_ci_high" + suffix, segment.aucHigh());
+      }
+    }
+    for (Fairness column : evaluation.fairness()) {
+      column.asMap().forEach((k, v) -> metrics.put("fairness." + column.column() + "." + k, v));
+    }
+    representation.forEach(
+        (column, shares) ->
+            shares.forEach(
+                (k, v) -> metrics.put("fairness." + column + "." + MetricNames.safe(k), v)));
+    return metrics;
   }
 
   /**
@@ -286,32 +431,18 @@ public final class EvaluateStage {
   }
 
   /** Every scored segment, worst first by the registration metric. */
-  private static List<Map<String, Object>> worstSegments(
-      Map<String, Map<String, Map<String, Double>>> segments, String metric) {
-    List<Map<String, Object>> ranked = new ArrayList<>();
-    segments.forEach(
-        (column, values) ->
-            values.forEach(
-                (value, m) -> {
-                  if (m.containsKey(metric)) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("segment", column + "=" + value);
-                    row.put("rows", m.get("rows"));
-                    row.put(metric, m.get(metric));
-                    row.put("auc_ci_low", m.get("auc_ci_low"));
-                    row.put("auc_ci_high", m.get("auc_ci_high"));
-                    ranked.add(row);
-                  }
-                }));
-    ranked.sort(java.util.Comparator.comparingDouble(r -> (Double) r.get(metric)));
-    return ranked;
+  private static List<SegmentResult> worstSegments(
+      List<SegmentResult> segments, PipelineConfig config) {
+    String metric = config.register().metric();
+    return segments.stream()
+        .filter(s -> !s.tooSmall() && s.metrics().asMap().containsKey(metric))
+        .sorted(java.util.Comparator.comparingDouble(s -> s.metrics().asMap().get(metric)))
+        .toList();
   }
 
   /** ROC, PR, calibration, confusion matrix and per-segment AUC with intervals, as PNG. */
   private static Map<String, byte[]> plots(
-      ClassificationMetrics candidate,
-      Curves.Points curves,
-      Map<String, Map<String, Map<String, Double>>> segments) {
+      ClassificationMetrics candidate, Curves.Points curves, List<SegmentResult> segments) {
     Map<String, byte[]> plots = new LinkedHashMap<>();
     List<double[]> diagonal = List.of(new double[] {0, 0}, new double[] {1, 1});
     plots.put(
@@ -354,19 +485,16 @@ public final class EvaluateStage {
     List<String> labels = new ArrayList<>();
     List<Double> values = new ArrayList<>();
     List<double[]> intervals = new ArrayList<>();
-    segments.forEach(
-        (column, byValue) ->
-            byValue.forEach(
-                (value, m) -> {
-                  if (m.containsKey("auc")) {
-                    labels.add(column + "=" + value);
-                    values.add(m.get("auc"));
-                    intervals.add(
-                        m.containsKey("auc_ci_low")
-                            ? new double[] {m.get("auc_ci_low"), m.get("auc_ci_high")}
-                            : null);
-                  }
-                }));
+    for (SegmentResult segment : segments) {
+      if (!segment.tooSmall() && !Double.isNaN(segment.metrics().auc())) {
+        labels.add(segment.label());
+        values.add(segment.metrics().auc());
+        intervals.add(
+            Double.isNaN(segment.aucLow())
+                ? null
+                : new double[] {segment.aucLow(), segment.aucHigh()});
+      }
+    }
     plots.put(
         "segments-auc.png",
         Charts.bars(
@@ -404,37 +532,36 @@ public final class EvaluateStage {
     return recorded == null ? fallback : Double.parseDouble(recorded);
   }
 
-  /** The champion's saved model, when its version says where it is and it is readable. */
-  private static Optional<PipelineModel> championModel(
-      PipelineContext context, ModelRegistry.ModelVersion version) {
-    String path = version.tags().get(MODEL_PATH_TAG);
+  /** A saved model, when there is a path and it is readable here. */
+  private static Optional<PipelineModel> readableModel(PipelineContext context, String path) {
     if (path == null || !context.files().exists(path)) {
       return Optional.empty();
     }
     return Optional.of(PipelineModel.load(path));
   }
 
-  /** A segment's metrics with its size and an AUC interval; too-small segments say so. */
-  private static Map<String, Double> segmentMetrics(ClassificationMetrics m, long minRows) {
-    Map<String, Double> named = new LinkedHashMap<>();
-    named.put("rows", (double) m.rows());
+  /** A segment's result with an AUC interval; a segment under the minimum is too small to score. */
+  private static SegmentResult segmentResult(
+      String column, String value, ClassificationMetrics m, long minRows) {
     if (m.rows() < minRows) {
-      named.put("too_small", 1.0);
-      return named;
+      return new SegmentResult(column, value, m.rows(), null, Double.NaN, Double.NaN);
     }
-    named.putAll(m.asMap());
     double error = m.aucStandardError();
-    if (!Double.isNaN(error)) {
-      named.put("auc_ci_low", Math.max(0, m.auc() - 1.96 * error));
-      named.put("auc_ci_high", Math.min(1, m.auc() + 1.96 * error));
-    }
-    return named;
+    return Double.isNaN(error)
+        ? new SegmentResult(column, value, m.rows(), m, Double.NaN, Double.NaN)
+        : new SegmentResult(
+            column,
+            value,
+            m.rows(),
+            m,
+            Math.max(0, m.auc() - 1.96 * error),
+            Math.min(1, m.auc() + 1.96 * error));
   }
 
   /** The wrong predictions the model was surest of: what error analysis starts from. */
   private static List<Map<String, Object>> confidentMistakes(
       Dataset<Row> scored, PipelineConfig config, double threshold) {
-    var label = col(FeaturePipeline.LABEL);
+    var label = col(Scoring.LABEL);
     var score = col(Scoring.SCORE);
     Dataset<Row> wrong =
         scored
@@ -450,7 +577,7 @@ public final class EvaluateStage {
       for (String column : shown) {
         mistake.put(column, String.valueOf(row.<Object>getAs(column)));
       }
-      mistake.put("label", row.<Double>getAs(FeaturePipeline.LABEL));
+      mistake.put("label", row.<Double>getAs(Scoring.LABEL));
       mistake.put("score", row.<Double>getAs(Scoring.SCORE));
       rows.add(mistake);
     }
@@ -459,24 +586,20 @@ public final class EvaluateStage {
 
   private static String report(
       PipelineConfig config,
-      ClassificationMetrics candidate,
-      ClassificationMetrics baseline,
-      Map<String, Double> champion,
-      Map<String, Map<String, Map<String, Double>>> segments,
-      Map<String, Map<String, Double>> fairness,
-      List<Map<String, Object>> worst,
-      RegistrationDecision verdict,
+      Evaluation evaluation,
+      List<SegmentResult> worst,
       Optional<String> unreliable,
       TrainedModel model,
       Map<String, byte[]> plots) {
     String metric = config.register().metric();
+    RegistrationDecision verdict = evaluation.decision();
     List<List<String>> worstRows = new ArrayList<>();
-    for (Map<String, Object> segment : worst.subList(0, Math.min(5, worst.size()))) {
+    for (SegmentResult segment : worst.subList(0, Math.min(5, worst.size()))) {
       worstRows.add(
           List.of(
-              String.valueOf(segment.get("segment")),
-              wholeNumber((Double) segment.get("rows")),
-              format((Double) segment.get(metric))));
+              segment.label(),
+              Long.toString(segment.rows()),
+              format(segment.metrics().asMap().get(metric))));
     }
     List<List<String>> gates = new ArrayList<>();
     for (Gates.Result gate : verdict.gates()) {
@@ -490,39 +613,53 @@ public final class EvaluateStage {
                   : format(gate.threshold()),
               gate.detail()));
     }
+    Map<String, Double> reference =
+        evaluation.baseline().reference() == null
+            ? Map.of()
+            : evaluation.baseline().reference().asMap();
+    Map<String, Double> prior = evaluation.baseline().prior().asMap();
+    Map<String, Double> champion =
+        evaluation.champion() == null || !evaluation.champion().scoredOnSameRows()
+            ? Map.of()
+            : evaluation.champion().metrics().asMap();
     List<List<String>> overall = new ArrayList<>();
-    for (var entry : candidate.asMap().entrySet()) {
+    for (var entry : evaluation.candidate().asMap().entrySet()) {
+      String name = entry.getKey();
       overall.add(
           List.of(
-              entry.getKey(),
-              format(entry.getKey(), entry.getValue()),
-              format(entry.getKey(), baseline.asMap().get(entry.getKey())),
-              champion == null ? "-" : format(entry.getKey(), champion.get(entry.getKey()))));
+              name,
+              format(name, entry.getValue()),
+              format(name, reference.get(name)),
+              format(name, prior.get(name)),
+              format(name, champion.get(name))));
     }
     List<List<String>> bySegment = new ArrayList<>();
-    segments.forEach(
-        (column, values) ->
-            values.forEach(
-                (value, m) ->
-                    bySegment.add(
-                        List.of(
-                            column + "=" + value,
-                            wholeNumber(m.get("rows")),
-                            m.containsKey("too_small") ? "too small" : format(m.get("auc")),
-                            m.containsKey("auc_ci_low")
-                                ? format(m.get("auc_ci_low")) + " - " + format(m.get("auc_ci_high"))
-                                : "-",
-                            m.containsKey("too_small") ? "-" : format(m.get("recall"))))));
+    for (SegmentResult segment : evaluation.segments()) {
+      bySegment.add(
+          List.of(
+              segment.label(),
+              Long.toString(segment.rows()),
+              segment.tooSmall() ? "too small" : format(segment.metrics().auc()),
+              Double.isNaN(segment.aucLow())
+                  ? "-"
+                  : format(segment.aucLow()) + " - " + format(segment.aucHigh()),
+              segment.tooSmall() ? "-" : format(segment.metrics().recall())));
+    }
     List<List<String>> gaps = new ArrayList<>();
-    fairness.forEach(
-        (column, m) ->
-            gaps.add(
-                List.of(
-                    column,
-                    format(m.get("demographic_parity_difference")),
-                    format(m.get("equal_opportunity_difference")),
-                    format(m.get("equalized_odds_difference")),
-                    format(m.get("disparate_impact_ratio")))));
+    for (Fairness f : evaluation.fairness()) {
+      gaps.add(
+          List.of(
+              f.column(),
+              format(f.demographicParityDifference()),
+              format(f.equalOpportunityDifference()),
+              format(f.equalizedOddsDifference()),
+              format(f.disparateImpactRatio()),
+              Integer.toString(f.groups())));
+    }
+    String championColumn =
+        evaluation.champion() == null
+            ? "champion (none)"
+            : "champion v" + evaluation.champion().version();
     HtmlReport card =
         new HtmlReport("Model card: " + config.registeredModelName())
             .paragraph(
@@ -538,7 +675,10 @@ public final class EvaluateStage {
     unreliable.ifPresent(why -> card.paragraph("Unreliable evidence: " + why + "."));
     card.table("Gates", List.of("verdict", "gate", "value", "limit", "detail"), gates)
         .table("Worst segments", List.of("segment", "rows", metric), worstRows);
-    return card.table("Overall", List.of("metric", "candidate", "baseline", "champion"), overall)
+    return card.table(
+            "Overall",
+            List.of("metric", "candidate", "reference", "prior", championColumn),
+            overall)
         .table(
             "Per segment", List.of("segment", "rows", "AUC", "95% interval", "recall"), bySegment)
         .table(
@@ -548,7 +688,8 @@ public final class EvaluateStage {
                 "demographic parity difference",
                 "equal opportunity difference",
                 "equalized odds difference",
-                "disparate impact ratio"),
+                "disparate impact ratio",
+                "groups compared"),
             gaps)
         .image("ROC curve", plots.get("roc.png"))
         .image("Precision-recall curve", plots.get("precision-recall.png"))

@@ -2,7 +2,6 @@ package dev.batchmlops.pipeline;
 
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.table.TableVersion;
-import java.util.Map;
 
 /**
  * What the stages of the latest pipeline run produced: the typed outputs each later stage reads
@@ -29,6 +28,8 @@ public record PipelineState(
    * @param decisionThreshold the score from which a row is predicted positive, chosen on validation
    *     by the configured rule
    * @param thresholdChoice how it was chosen, readable
+   * @param referenceModelPath the reference baseline (a logistic regression with MLlib's defaults
+   *     on the same features), saved for evaluation to score on the test split
    */
   public record TrainedModel(
       String runId,
@@ -38,25 +39,8 @@ public record PipelineState(
       double baselinePositiveRate,
       TableVersion trainedOn,
       double decisionThreshold,
-      String thresholdChoice) {}
-
-  /**
-   * Test-split metrics of the candidate, the baseline and (when there is one) the champion on the
-   * same rows; the candidate's metrics per segment and its fairness per protected column.
-   *
-   * @param champion null when there is no champion, or its model cannot be read
-   * @param segments segment column to value to metrics (with {@code rows})
-   * @param fairness protected column to fairness measures
-   */
-  public record Evaluation(
-      String runId,
-      Map<String, Double> candidate,
-      Map<String, Double> baseline,
-      Map<String, Double> champion,
-      String championVersion,
-      Map<String, Map<String, Map<String, Double>>> segments,
-      Map<String, Map<String, Double>> fairness,
-      TableVersion testedOn) {}
+      String thresholdChoice,
+      String referenceModelPath) {}
 
   public PipelineState withParentRunId(String id) {
     return new PipelineState(

@@ -31,14 +31,14 @@ public final class Promotion {
                 () ->
                     new PipelineException(
                         "promote: model " + model + " has no version " + version));
-    Optional<ModelVersion> previous = registry.versionByAlias(model, RegisterStage.CHAMPION);
+    Optional<ModelVersion> previous = registry.versionByAlias(model, ModelRegistry.CHAMPION);
     Map<String, String> record = new LinkedHashMap<>();
     record.put("promotion_reason", reason);
     record.put("promoted_by", user);
     record.put("promoted_at", Instant.now().toString());
     record.put("previous_champion", previous.map(ModelVersion::version).orElse("none"));
     registry.setVersionTags(model, version, record);
-    registry.setAlias(model, RegisterStage.CHAMPION, version);
+    registry.setAlias(model, ModelRegistry.CHAMPION, version);
     return new Result(target, previous);
   }
 }

@@ -1,7 +1,11 @@
 package dev.batchmlops.register;
 
 import dev.batchmlops.Json;
+import dev.batchmlops.PipelineException;
 import dev.batchmlops.evaluate.EvaluateStage;
+import dev.batchmlops.gates.Gates;
+import dev.batchmlops.gates.RegistrationDecision;
+import dev.batchmlops.pipeline.Evaluation;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState;
 import dev.batchmlops.tracking.ModelRegistry;
@@ -10,19 +14,14 @@ import dev.batchmlops.tracking.TrackedRun;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 
 /**
- * Registers the evaluated candidate when it beats the baseline, and moves the {@code champion}
- * alias to it only when it also beats the current champion.
+ * Acts on the gate decision {@code evaluate} made: registers the candidate when the decision says
+ * so, and moves the {@code champion} alias to it when it also says to promote. It judges nothing
+ * itself, and refuses a decision that is missing or no longer describes the candidate, the data,
+ * the settings or the champion.
  */
 public final class RegisterStage {
-  public static final String CHAMPION = "champion";
-  public static final String CHALLENGER = "challenger";
-
-  /** The model-version tag that keeps the test metric a version was registered with. */
-  static final String METRIC_TAG_PREFIX = "test_";
-
   private RegisterStage() {}
 
   /** The decision, and the registered version when there is one. */
@@ -31,21 +30,24 @@ public final class RegisterStage {
   public static Outcome run(PipelineContext context, ModelRegistry registry) {
     PipelineState state = context.state();
     PipelineState.TrainedModel model = state.requireModel();
-    PipelineState.Evaluation evaluation = state.requireEvaluation();
+    Evaluation evaluation = state.requireEvaluation();
     var config = context.config();
     String name = config.registeredModelName();
-    String metric = config.register().metric();
+    RegistrationDecision decision =
+        currentDecision(
+            evaluation,
+            state,
+            EvaluateStage.settingsFingerprint(config),
+            registry.versionByAlias(name, ModelRegistry.CHAMPION).map(ModelVersion::version));
     return context.inChildRun(
         "register",
         run -> {
-          RegistrationDecision decision =
-              RegistrationDecision.decide(
-                  config.register(), gateInputs(context, registry, evaluation, metric));
           logGates(run, decision);
           Map<String, String> tags = new LinkedHashMap<>();
           tags.put("batchmlops.registration", decision.register() ? "registered" : "skipped");
           tags.put("batchmlops.registration_reason", decision.reason());
           tags.put("batchmlops.candidate_run_id", model.runId());
+          tags.put("batchmlops.evaluation_run_id", evaluation.runId());
           Optional<ModelVersion> registered = Optional.empty();
           if (decision.register()) {
             registry.ensureRegisteredModel(
@@ -60,9 +62,9 @@ public final class RegisterStage {
                             g.passed() ? Double.toString(g.value()) : g.verdict().label()));
             ModelVersion version =
                 registry.createVersion(name, model.artifactUri(), model.runId(), versionTags);
-            registry.setAlias(name, CHALLENGER, version.version());
+            registry.setAlias(name, ModelRegistry.CHALLENGER, version.version());
             if (decision.promote()) {
-              registry.setAlias(name, CHAMPION, version.version());
+              registry.setAlias(name, ModelRegistry.CHAMPION, version.version());
             }
             tags.put("batchmlops.registered_model", name);
             tags.put("batchmlops.registered_version", version.version());
@@ -74,60 +76,51 @@ public final class RegisterStage {
         });
   }
 
-  /** What the gates read: the evaluation, the champion on the same rows, the data checks. */
-  public static Gates.Inputs gateInputs(
-      PipelineContext context,
-      ModelRegistry registry,
-      PipelineState.Evaluation evaluation,
-      String metric) {
-    PipelineState state = context.state();
-    OptionalDouble champion;
-    if (evaluation.champion() != null) {
-      champion = OptionalDouble.of(evaluation.champion().getOrDefault(metric, Double.NaN));
-    } else {
-      // A champion whose model cannot be read here: its metric as recorded at registration.
-      champion =
-          registry
-              .versionByAlias(context.config().registeredModelName(), CHAMPION)
-              .map(v -> v.tags().get(METRIC_TAG_PREFIX + metric))
-              .map(v -> OptionalDouble.of(Double.parseDouble(v)))
-              .orElse(OptionalDouble.empty());
+  /**
+   * The decision evaluate recorded, when it still holds: made for the state's candidate and split,
+   * under the current settings, against the champion that is still the champion. Otherwise the run
+   * stops, saying what changed, before anything is registered.
+   */
+  static RegistrationDecision currentDecision(
+      Evaluation evaluation,
+      PipelineState state,
+      String settingsFingerprint,
+      Optional<String> championNow) {
+    String again = ": run `evaluate` again";
+    if (evaluation.decision() == null) {
+      throw new PipelineException(
+          "the recorded evaluation " + evaluation.runId() + " holds no gate decision" + again);
     }
-    Map<String, Map<String, double[]>> segments = new LinkedHashMap<>();
-    evaluation
-        .segments()
-        .forEach(
-            (column, values) -> {
-              Map<String, double[]> judged = new LinkedHashMap<>();
-              values.forEach(
-                  (value, m) ->
-                      judged.put(
-                          value, new double[] {m.getOrDefault(metric, Double.NaN), m.get("rows")}));
-              segments.put(column, judged);
-            });
-    Map<String, Double> gaps = new LinkedHashMap<>();
-    evaluation
-        .fairness()
-        .forEach(
-            (column, m) ->
-                gaps.put(
-                    column,
-                    m.get("groups") < 2
-                        ? Double.NaN
-                        : Math.max(
-                            m.get("demographic_parity_difference"),
-                            m.get("equal_opportunity_difference"))));
-    return new Gates.Inputs(
-        evaluation.candidate().getOrDefault(metric, Double.NaN),
-        evaluation.baseline().getOrDefault(metric, Double.NaN),
-        Math.round(evaluation.candidate().getOrDefault("positives", 0.0)),
-        champion,
-        evaluation.champion() != null,
-        segments,
-        gaps,
-        state.requireRaw().equals(state.validated()),
-        state.requireSplits().equals(state.leakageChecked()),
-        context.config().evaluate().minSegmentRows());
+    if (!evaluation.candidateRunId().equals(state.requireModel().runId())
+        || !evaluation.testedOn().equals(state.requireSplits())) {
+      throw new PipelineException(
+          "the gate decision was made for model "
+              + evaluation.candidateRunId()
+              + " on "
+              + evaluation.testedOn()
+              + ", not for the current model "
+              + state.requireModel().runId()
+              + " on "
+              + state.requireSplits()
+              + again);
+    }
+    if (!settingsFingerprint.equals(evaluation.settingsFingerprint())) {
+      throw new PipelineException(
+          "the register.* or evaluate.* settings changed since the gate decision was made" + again);
+    }
+    String championThen =
+        evaluation.champion() == null ? "none" : "v" + evaluation.champion().version();
+    String championCurrent = championNow.map(v -> "v" + v).orElse("none");
+    if (!championThen.equals(championCurrent)) {
+      throw new PipelineException(
+          "the champion changed since the gate decision was made (then "
+              + championThen
+              + ", now "
+              + championCurrent
+              + ")"
+              + again);
+    }
+    return evaluation.decision();
   }
 
   /** Every gate's value as a metric, its verdict as a tag, and all of them as a file. */
@@ -145,8 +138,7 @@ public final class RegisterStage {
     run.logText("register/gates.json", Json.pretty(decision.gates()));
   }
 
-  private static Map<String, String> lineage(
-      PipelineContext context, PipelineState.Evaluation evaluation) {
+  private static Map<String, String> lineage(PipelineContext context, Evaluation evaluation) {
     PipelineState state = context.state();
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put("run_id", state.requireModel().runId());
@@ -166,7 +158,10 @@ public final class RegisterStage {
     tags.put(
         "leakage_checks",
         state.requireSplits().equals(state.leakageChecked()) ? "passed" : "not run");
-    evaluation.candidate().forEach((k, v) -> tags.put(METRIC_TAG_PREFIX + k, Double.toString(v)));
+    evaluation
+        .candidate()
+        .asMap()
+        .forEach((k, v) -> tags.put(EvaluateStage.METRIC_TAG_PREFIX + k, Double.toString(v)));
     return tags;
   }
 }

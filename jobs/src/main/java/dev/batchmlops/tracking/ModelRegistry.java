@@ -6,6 +6,13 @@ import java.util.Optional;
 
 /** Registered models, their versions and aliases. */
 public interface ModelRegistry {
+  /**
+   * The alias of the version in service: the one scoring uses and candidates must not fall behind.
+   */
+  String CHAMPION = "champion";
+
+  /** The alias of the latest version registered. */
+  String CHALLENGER = "challenger";
 
   /** A registered version: its number, the run that produced it and its tags. */
   record ModelVersion(String name, String version, String runId, Map<String, String> tags) {}

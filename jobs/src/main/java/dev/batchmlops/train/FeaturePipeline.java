@@ -1,6 +1,7 @@
 package dev.batchmlops.train;
 
 import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.metrics.Scoring;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.Pipeline;
@@ -22,7 +23,7 @@ import org.apache.spark.sql.Row;
  * on the data it is given (the training split); a classifier is appended by the search.
  */
 public final class FeaturePipeline {
-  public static final String LABEL = "label";
+  public static final String LABEL = Scoring.LABEL;
   public static final String FEATURES = "features";
 
   private FeaturePipeline() {}

@@ -4,8 +4,9 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.config.ModelFamily;
 import dev.batchmlops.config.StageConfigs;
-import dev.batchmlops.evaluate.ClassificationMetrics;
-import dev.batchmlops.evaluate.MetricsCalculator;
+import dev.batchmlops.metrics.ClassificationMetrics;
+import dev.batchmlops.metrics.MetricsCalculator;
+import dev.batchmlops.metrics.Scoring;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

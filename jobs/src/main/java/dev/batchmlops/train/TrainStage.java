@@ -10,9 +10,10 @@ import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.ModelFamily;
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.config.StageConfigs;
-import dev.batchmlops.evaluate.ClassificationMetrics;
-import dev.batchmlops.evaluate.MetricsCalculator;
-import dev.batchmlops.evaluate.ThresholdChoice;
+import dev.batchmlops.metrics.ClassificationMetrics;
+import dev.batchmlops.metrics.MetricsCalculator;
+import dev.batchmlops.metrics.Scoring;
+import dev.batchmlops.metrics.ThresholdChoice;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
 import dev.batchmlops.split.SplitBalance;
@@ -86,7 +87,8 @@ public final class TrainStage {
               logMetrics(run, "validation_", prior);
               run.setTags(dataTags);
               run.logInputs(inputs);
-              return new TrainedModel(null, null, null, run.runId(), rate, splits, threshold, "");
+              return new TrainedModel(
+                  null, null, null, run.runId(), rate, splits, threshold, "", null);
             });
 
     // The feature stages are fitted once, on train only; every trial learns from their output.
@@ -97,20 +99,26 @@ public final class TrainStage {
     Dataset<Row> trainFeatures = features.transform(train).select(kept).cache();
     Dataset<Row> validationFeatures = features.transform(validation).select(kept).cache();
 
-    context.inChildRun(
-        "baseline-reference",
-        run -> {
-          Trial reference = new Trial(0, ModelFamily.LOGISTIC_REGRESSION, Map.of());
-          var model = ModelSearch.classifier(reference, config.seed()).fit(trainFeatures);
-          run.logParams(Map.of("model_type", "logistic_regression", "settings", "MLlib defaults"));
-          run.logInputs(inputs);
-          logMetrics(
-              run,
-              "validation_",
-              MetricsCalculator.compute(Scoring.score(model, validationFeatures), threshold));
-          run.setTags(dataTags);
-          return null;
-        });
+    // Saved with the feature stages, so that evaluate scores it on the test split: the baseline
+    // the candidate must beat (register.gates.baseline = reference).
+    String referenceModelPath =
+        context.inChildRun(
+            "baseline-reference",
+            run -> {
+              Trial reference = new Trial(0, ModelFamily.LOGISTIC_REGRESSION, Map.of());
+              var model = ModelSearch.classifier(reference, config.seed()).fit(trainFeatures);
+              run.logParams(
+                  Map.of("model_type", "logistic_regression", "settings", "MLlib defaults"));
+              run.logInputs(inputs);
+              logMetrics(
+                  run,
+                  "validation_",
+                  MetricsCalculator.compute(Scoring.score(model, validationFeatures), threshold));
+              run.setTags(dataTags);
+              String path = context.layout().modelDir(run.runId());
+              save(FeaturePipeline.withClassifier(features, model, train), path);
+              return path;
+            });
 
     TrainedModel candidate =
         context.inChildRun(
@@ -183,7 +191,8 @@ public final class TrainStage {
                   baseline.baselinePositiveRate(),
                   splits,
                   decision.threshold(),
-                  decision.description());
+                  decision.description(),
+                  referenceModelPath);
             });
     trainFeatures.unpersist();
     validationFeatures.unpersist();
@@ -367,12 +376,20 @@ public final class TrainStage {
     run.logMetrics(named);
   }
 
+  private static void save(PipelineModel model, String path) {
+    try {
+      model.write().overwrite().save(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save the model to " + path, e);
+    }
+  }
+
   /** Saves the model next to the tables, then uploads it as the run's {@code model} artifact. */
   private static void logModel(
       PipelineContext context, TrackedRun run, PipelineModel model, String modelPath) {
     Path packageDir = null;
     try {
-      model.write().overwrite().save(modelPath);
+      save(model, modelPath);
       packageDir = Files.createTempDirectory("batchmlops-model-");
       context.files().copyToLocal(modelPath, packageDir.resolve(SparkModelPackage.MODEL_DATA));
       SparkModelPackage.describe(packageDir, run.runId(), context.spark().version());

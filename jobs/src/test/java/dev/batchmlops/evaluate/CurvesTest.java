@@ -2,6 +2,7 @@ package dev.batchmlops.evaluate;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.batchmlops.metrics.Curves;
 import dev.batchmlops.support.TestSpark;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.support.TestConfigs;
 import dev.batchmlops.support.TestSpark;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import dev.batchmlops.config.ModelFamily;
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.split.HashSplitter;
 import dev.batchmlops.support.TestConfigs;
 import dev.batchmlops.support.TestSpark;

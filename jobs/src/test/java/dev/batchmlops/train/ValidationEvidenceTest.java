@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.ModelFamily;
 import dev.batchmlops.config.StageConfigs;
-import dev.batchmlops.evaluate.ClassificationMetrics;
+import dev.batchmlops.metrics.ClassificationMetrics;
 import dev.batchmlops.table.TableVersion;
 import java.util.List;
 import java.util.Map;

@@ -1,18 +1,20 @@
-package dev.batchmlops.register;
+package dev.batchmlops.gates;
 
 import dev.batchmlops.config.StageConfigs;
 import java.util.List;
-import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 
 /**
  * Whether a candidate is registered and whether it becomes the champion, with every gate's verdict
- * and the reason, so a skip is recorded, never silent.
+ * and the reason, so a skip is recorded, never silent. Made once, by {@code evaluate}, where the
+ * evidence is; {@code register} only acts on it.
+ *
+ * @param champion the champion's metric the candidate was compared with; null without a champion
  */
 public record RegistrationDecision(
     String metric,
     double candidate,
-    OptionalDouble champion,
+    Double champion,
     List<Gates.Result> gates,
     boolean register,
     boolean promote,
@@ -37,7 +39,7 @@ public record RegistrationDecision(
     List<Gates.Result> failed = gates.stream().filter(g -> g.blocks(settings)).toList();
     String metric = settings.metric();
     double candidate = inputs.candidate();
-    OptionalDouble champion = inputs.champion();
+    Double champion = inputs.champion().isPresent() ? inputs.champion().getAsDouble() : null;
     if (!failed.isEmpty()) {
       return new RegistrationDecision(
           metric,
@@ -52,7 +54,7 @@ public record RegistrationDecision(
               + " gates blocked registration: "
               + failed.stream().map(Gates.Result::toString).collect(Collectors.joining("; ")));
     }
-    if (champion.isEmpty()) {
+    if (champion == null) {
       return new RegistrationDecision(
           metric,
           candidate,
@@ -64,7 +66,7 @@ public record RegistrationDecision(
               ? "first model: registered as champion"
               : "first model: registered; auto-promote is off, `promote` moves the champion");
     }
-    double championValue = champion.getAsDouble();
+    double championValue = champion;
     boolean beats = candidate - championValue > settings.minGainOverChampion();
     String reason;
     if (beats && settings.autoPromote()) {

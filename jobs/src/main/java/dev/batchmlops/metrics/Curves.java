@@ -1,9 +1,7 @@
-package dev.batchmlops.evaluate;
+package dev.batchmlops.metrics;
 
 import static org.apache.spark.sql.functions.*;
 
-import dev.batchmlops.train.FeaturePipeline;
-import dev.batchmlops.train.Scoring;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -32,7 +30,7 @@ public final class Curves {
                 least(floor(col(Scoring.SCORE).multiply(BINS)), lit(BINS - 1))
                     .cast("int")
                     .as("bin"))
-            .agg(count(lit(1)), sum(col(FeaturePipeline.LABEL)), sum(col(Scoring.SCORE)))
+            .agg(count(lit(1)), sum(col(Scoring.LABEL)), sum(col(Scoring.SCORE)))
             .collectAsList()) {
       int bin = row.getInt(0);
       counts[bin][0] = row.getLong(1);

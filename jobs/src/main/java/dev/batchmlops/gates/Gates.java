@@ -1,4 +1,4 @@
-package dev.batchmlops.register;
+package dev.batchmlops.gates;
 
 import dev.batchmlops.config.StageConfigs;
 import java.util.ArrayList;
@@ -66,11 +66,14 @@ public final class Gates {
    * @param championOnSameRows whether that metric comes from scoring the same test rows (else it is
    *     the one recorded when the champion was registered, its model being unreadable here)
    * @param candidate NaN when the metric is undefined on the test split (it lacks a class)
+   * @param baseline the metric of the baseline the candidate must beat, named by {@code
+   *     baselineName}
    * @param testPositives how many positive rows the test split holds: the evidence behind it all
    */
   public record Inputs(
       double candidate,
       double baseline,
+      String baselineName,
       long testPositives,
       OptionalDouble champion,
       boolean championOnSameRows,
@@ -126,7 +129,13 @@ public final class Gates {
             "beats_baseline",
             gain,
             settings.minGainOverBaseline(),
-            metric + " " + f(in.candidate()) + " vs baseline " + f(in.baseline())));
+            metric
+                + " "
+                + f(in.candidate())
+                + " vs "
+                + in.baselineName()
+                + " "
+                + f(in.baseline())));
     if (in.champion().isPresent()) {
       double behind = in.champion().getAsDouble() - in.candidate();
       results.add(

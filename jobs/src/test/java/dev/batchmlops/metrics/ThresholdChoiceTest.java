@@ -1,4 +1,4 @@
-package dev.batchmlops.evaluate;
+package dev.batchmlops.metrics;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -6,7 +6,6 @@ import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.StageConfigs.ThresholdRule;
 import dev.batchmlops.support.TestSpark;
 import dev.batchmlops.train.FeaturePipeline;
-import dev.batchmlops.train.Scoring;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;

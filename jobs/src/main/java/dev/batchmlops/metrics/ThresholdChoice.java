@@ -1,11 +1,9 @@
-package dev.batchmlops.evaluate;
+package dev.batchmlops.metrics;
 
 import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.StageConfigs;
-import dev.batchmlops.train.FeaturePipeline;
-import dev.batchmlops.train.Scoring;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -36,7 +34,7 @@ public record ThresholdChoice(double threshold, boolean ruleMet, String descript
     long[] negatives = new long[STEPS + 1];
     Column step =
         least(lit(STEPS), greatest(lit(0), floor(col(Scoring.SCORE).multiply(STEPS)).cast("int")));
-    Column positive = col(FeaturePipeline.LABEL).equalTo(1.0);
+    Column positive = col(Scoring.LABEL).equalTo(1.0);
     for (Row row :
         scored
             .groupBy(step.as("step"))

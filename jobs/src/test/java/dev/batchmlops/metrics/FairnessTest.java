@@ -1,4 +1,4 @@
-package dev.batchmlops.evaluate;
+package dev.batchmlops.metrics;
 
 import static org.junit.jupiter.api.Assertions.*;
 

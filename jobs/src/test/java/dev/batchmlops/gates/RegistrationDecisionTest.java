@@ -1,4 +1,4 @@
-package dev.batchmlops.register;
+package dev.batchmlops.gates;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -14,7 +14,18 @@ class RegistrationDecisionTest {
   /** min metric 0.6, +0.02 over baseline, 0.02 behind champion, segments 0.55, fairness 0.25. */
   private static final StageConfigs.Register SETTINGS =
       new StageConfigs.Register(
-          "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, true, true, 0.0);
+          "batchmlops",
+          "auc",
+          0.6,
+          StageConfigs.Baseline.REFERENCE,
+          0.02,
+          0.02,
+          0.55,
+          0.25,
+          10,
+          true,
+          true,
+          0.0);
 
   /** A good candidate: AUC 0.75, every segment of 200 rows at 0.7, small fairness gaps. */
   private static Gates.Inputs good() {
@@ -38,6 +49,7 @@ class RegistrationDecisionTest {
     return new Gates.Inputs(
         candidate,
         0.5,
+        "reference",
         40,
         champion,
         true,
@@ -58,6 +70,7 @@ class RegistrationDecisionTest {
     return new Gates.Inputs(
         candidate,
         baseline,
+        "reference",
         testPositives,
         OptionalDouble.empty(),
         true,
@@ -143,7 +156,18 @@ class RegistrationDecisionTest {
 
     StageConfigs.Register lowered =
         new StageConfigs.Register(
-            "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 3, true, true, 0.0);
+            "batchmlops",
+            "auc",
+            0.6,
+            StageConfigs.Baseline.REFERENCE,
+            0.02,
+            0.02,
+            0.55,
+            0.25,
+            3,
+            true,
+            true,
+            0.0);
     assertTrue(
         RegistrationDecision.decide(lowered, fewPositives).register(),
         "a user who lowers the minimum knowingly can register");
@@ -174,7 +198,18 @@ class RegistrationDecisionTest {
 
     StageConfigs.Register lenient =
         new StageConfigs.Register(
-            "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, false, true, 0.0);
+            "batchmlops",
+            "auc",
+            0.6,
+            StageConfigs.Baseline.REFERENCE,
+            0.02,
+            0.02,
+            0.55,
+            0.25,
+            10,
+            false,
+            true,
+            0.0);
     RegistrationDecision recorded = RegistrationDecision.decide(lenient, nothingToJudge);
     assertTrue(recorded.register(), recorded.reason());
     assertEquals(2, recorded.gates().stream().filter(g -> !g.passed()).count(), "still recorded");
@@ -210,7 +245,18 @@ class RegistrationDecisionTest {
 
     StageConfigs.Register manual =
         new StageConfigs.Register(
-            "batchmlops", "auc", 0.6, 0.02, 0.02, 0.55, 0.25, 10, true, false, 0.0);
+            "batchmlops",
+            "auc",
+            0.6,
+            StageConfigs.Baseline.REFERENCE,
+            0.02,
+            0.02,
+            0.55,
+            0.25,
+            10,
+            true,
+            false,
+            0.0);
     RegistrationDecision held =
         RegistrationDecision.decide(
             manual, with(0.77, OptionalDouble.of(0.75), segments(0.7, 0.7), 0.05, true));

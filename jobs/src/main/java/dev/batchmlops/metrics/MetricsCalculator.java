@@ -1,9 +1,7 @@
-package dev.batchmlops.evaluate;
+package dev.batchmlops.metrics;
 
 import static org.apache.spark.sql.functions.*;
 
-import dev.batchmlops.train.FeaturePipeline;
-import dev.batchmlops.train.Scoring;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
@@ -47,7 +45,7 @@ public final class MetricsCalculator {
   private static Dataset<Row> confusionCounts(
       org.apache.spark.sql.RelationalGroupedDataset grouped, double threshold) {
     Column predicted = col(Scoring.SCORE).geq(threshold);
-    Column actual = col(FeaturePipeline.LABEL).equalTo(1.0);
+    Column actual = col(Scoring.LABEL).equalTo(1.0);
     return grouped.agg(
         sum(when(predicted.and(actual), 1L).otherwise(0L)).as("tp"),
         sum(when(predicted.and(not(actual)), 1L).otherwise(0L)).as("fp"),
@@ -58,7 +56,7 @@ public final class MetricsCalculator {
                 when(actual, log(greatest(lit(EPSILON), col(Scoring.SCORE))))
                     .otherwise(log(greatest(lit(EPSILON), lit(1.0).minus(col(Scoring.SCORE)))))))
             .as("log_loss"),
-        avg(pow(col(Scoring.SCORE).minus(col(FeaturePipeline.LABEL)), 2)).as("brier"));
+        avg(pow(col(Scoring.SCORE).minus(col(Scoring.LABEL)), 2)).as("brier"));
   }
 
   private static ClassificationMetrics fromCounts(Row row, double auc, double areaUnderPr) {
@@ -94,12 +92,12 @@ public final class MetricsCalculator {
    * classes, since there is no curve to measure.
    */
   private static double areaUnder(Dataset<Row> scored, String curve) {
-    long classes = scored.select(FeaturePipeline.LABEL).distinct().count();
+    long classes = scored.select(Scoring.LABEL).distinct().count();
     if (classes < 2) {
       return Double.NaN;
     }
     return new BinaryClassificationEvaluator()
-        .setLabelCol(FeaturePipeline.LABEL)
+        .setLabelCol(Scoring.LABEL)
         .setRawPredictionCol(Scoring.SCORE)
         .setMetricName(curve)
         .evaluate(scored);

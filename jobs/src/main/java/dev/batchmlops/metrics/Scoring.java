@@ -1,4 +1,4 @@
-package dev.batchmlops.train;
+package dev.batchmlops.metrics;
 
 import static org.apache.spark.sql.functions.*;
 
@@ -13,13 +13,14 @@ import org.apache.spark.sql.Row;
  * one shape every model (candidate or baseline) is evaluated in.
  */
 public final class Scoring {
+  public static final String LABEL = "label";
   public static final String SCORE = "score";
 
   private Scoring() {}
 
   /** Adds {@code label}: 1.0 for the contract's positive class, else 0.0. */
   public static Dataset<Row> withLabel(Dataset<Row> data, DatasetContract contract) {
-    return data.withColumn(FeaturePipeline.LABEL, when(contract.isPositive(), 1.0).otherwise(0.0));
+    return data.withColumn(Scoring.LABEL, when(contract.isPositive(), 1.0).otherwise(0.0));
   }
 
   /** Adds {@code score}, the positive class's probability, with a fitted model or pipeline. */
@@ -36,7 +37,7 @@ public final class Scoring {
 
   /** The positive share of a labelled data set: the prior baseline's whole "model". */
   public static double positiveRate(Dataset<Row> labelled) {
-    Row row = labelled.agg(avg(col(FeaturePipeline.LABEL))).first();
+    Row row = labelled.agg(avg(col(Scoring.LABEL))).first();
     return row.isNullAt(0) ? 0.0 : row.getDouble(0);
   }
 }

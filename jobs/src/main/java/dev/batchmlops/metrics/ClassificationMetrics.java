@@ -1,4 +1,4 @@
-package dev.batchmlops.evaluate;
+package dev.batchmlops.metrics;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
