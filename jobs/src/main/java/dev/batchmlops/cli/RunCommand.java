@@ -64,13 +64,12 @@ final class RunCommand extends PipelineCommand {
 
     var config = context.config();
     System.out.println("pipeline run  " + context.parentRun().runId());
-    System.out.println(
-        "MLflow UI     "
-            + config.tracking().uri()
-            + "/#/experiments/"
-            + context.parentRun().experimentId()
-            + "/runs/"
-            + context.parentRun().runId());
+    // MLflow 3's UI shows an experiment's runs in its model-training view; the parameter also
+    // switches a browser that last showed the GenAI view.
+    String experiment =
+        config.tracking().uri() + "/#/experiments/" + context.parentRun().experimentId();
+    System.out.println("MLflow UI     " + experiment + "/runs?workflowType=machine_learning");
+    System.out.println("this run      " + experiment + "/runs/" + context.parentRun().runId());
     System.out.println("raw table     " + raw);
     System.out.println("split table   " + splits.table());
     System.out.println("validation    " + validation.summary() + " (validation/report.html)");

@@ -22,6 +22,7 @@ import dev.batchmlops.pipeline.PipelineState.TrainedModel;
 import dev.batchmlops.quality.HtmlReport;
 import dev.batchmlops.split.SplitBalance;
 import dev.batchmlops.split.Splits;
+import dev.batchmlops.tracking.DatasetInput;
 import dev.batchmlops.tracking.MetricNames;
 import dev.batchmlops.tracking.ModelRegistry;
 import dev.batchmlops.tracking.TrackedRun;
@@ -80,8 +81,10 @@ public final class EvaluateStage {
             "evaluate",
             run -> {
               Dataset<Row> splitTable = context.tables().read(model.trainedOn());
-              run.logInputs(
-                  Splits.inputs(context, model.trainedOn(), splitTable, List.of(Splits.TEST)));
+              List<DatasetInput> testInput =
+                  Splits.inputs(context, model.trainedOn(), splitTable, List.of(Splits.TEST));
+              run.logInputs(testInput);
+              context.parentRun().logInputs(testInput);
               Dataset<Row> test =
                   Scoring.withLabel(splitTable, config.dataset())
                       .where(col(Splits.COLUMN).equalTo(Splits.TEST));
@@ -131,7 +134,10 @@ public final class EvaluateStage {
               run.logText("evaluation/worst-segments.json", Json.pretty(worst));
               Map<String, Double> headline = new LinkedHashMap<>();
               result.candidate().asMap().forEach((k, v) -> headline.put("test_" + k, v));
-              context.tracker().resumeRun(model.runId()).logMetrics(headline);
+              context
+                  .tracker()
+                  .resumeRun(model.runId())
+                  .logModelMetrics(model.loggedModelId(), headline);
               context.parentRun().logMetrics(headline);
               Map<String, byte[]> plots = plots(result.candidate(), curves, result.segments());
               logPlots(run, plots);

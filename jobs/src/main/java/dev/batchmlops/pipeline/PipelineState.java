@@ -25,6 +25,9 @@ public record PipelineState(
   /**
    * The candidate model a training run produced, and the baseline it must beat.
    *
+   * @param artifactUri where a registered version points: the logged model's artifacts (MLflow 3),
+   *     else the train run's model folder
+   * @param loggedModelId the logged model's id on MLflow 3 servers, else null
    * @param decisionThreshold the score from which a row is predicted positive, chosen on validation
    *     by the configured rule
    * @param thresholdChoice how it was chosen, readable
@@ -35,6 +38,7 @@ public record PipelineState(
       String runId,
       String modelPath,
       String artifactUri,
+      String loggedModelId,
       String baselineRunId,
       double baselinePositiveRate,
       TableVersion trainedOn,

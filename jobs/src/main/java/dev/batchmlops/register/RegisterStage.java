@@ -61,7 +61,8 @@ public final class RegisterStage {
                             "gate." + g.name(),
                             g.passed() ? Double.toString(g.value()) : g.verdict().label()));
             ModelVersion version =
-                registry.createVersion(name, model.artifactUri(), model.runId(), versionTags);
+                registry.createVersion(
+                    name, model.artifactUri(), model.runId(), model.loggedModelId(), versionTags);
             registry.setAlias(name, ModelRegistry.CHALLENGER, version.version());
             if (decision.promote()) {
               registry.setAlias(name, ModelRegistry.CHAMPION, version.version());

@@ -28,13 +28,18 @@ final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public ModelVersion createVersion(
-      String name, String source, String runId, Map<String, String> tags) {
+      String name, String source, String runId, String modelId, Map<String, String> tags) {
     List<Map<String, String>> tagList = new ArrayList<>();
     tags.forEach((k, v) -> tagList.add(Map.of("key", k, "value", v)));
-    JsonNode created =
-        rest.post(
-            API + "/model-versions/create",
-            Map.of("name", name, "source", source, "run_id", runId, "tags", tagList));
+    Map<String, Object> request = new LinkedHashMap<>();
+    request.put("name", name);
+    request.put("source", source);
+    request.put("run_id", runId);
+    request.put("tags", tagList);
+    if (modelId != null) {
+      request.put("model_id", modelId);
+    }
+    JsonNode created = rest.post(API + "/model-versions/create", request);
     return toVersion(created.path("model_version"));
   }
 

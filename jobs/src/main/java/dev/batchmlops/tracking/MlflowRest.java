@@ -50,6 +50,17 @@ final class MlflowRest {
             .orElseThrow());
   }
 
+  JsonNode patch(String path, Object body) {
+    return parse(
+        send(
+                request(path)
+                    .method("PATCH", jsonBody(body))
+                    .header("Content-Type", "application/json"),
+                path,
+                false)
+            .orElseThrow());
+  }
+
   void put(String path, InputStream content) {
     send(request(path).PUT(HttpRequest.BodyPublishers.ofInputStream(() -> content)), path, false);
   }

@@ -1,5 +1,6 @@
 package dev.batchmlops.tracking;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
 import java.io.ByteArrayInputStream;
@@ -9,11 +10,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.api.proto.Service.Param;
 import org.mlflow.api.proto.Service.RunInfo;
@@ -28,14 +31,22 @@ final class MlflowRun implements TrackedRun {
   private static final int MAX_PARAMS_PER_BATCH = 100;
   private static final int MAX_TAGS_PER_BATCH = 100;
 
+  /** MLflow 3's status of a logged model whose files are all uploaded (LOGGED_MODEL_READY). */
+  private static final int LOGGED_MODEL_READY = 2;
+
   private final MlflowClient client;
   private final MlflowRest rest;
   private final RunInfo info;
+  private final boolean loggedModels;
 
-  MlflowRun(MlflowClient client, MlflowRest rest, RunInfo info) {
+  /**
+   * @param loggedModels whether the server keeps logged models (MLflow 3 and later)
+   */
+  MlflowRun(MlflowClient client, MlflowRest rest, RunInfo info, boolean loggedModels) {
     this.client = client;
     this.rest = rest;
     this.info = info;
+    this.loggedModels = loggedModels;
   }
 
   @Override
@@ -130,20 +141,117 @@ final class MlflowRun implements TrackedRun {
 
   @Override
   public void logText(String artifactPath, String content) {
-    upload(artifactPath, new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
+    upload(
+        artifactUri(),
+        artifactPath,
+        new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Override
   public void logDirectory(String artifactPath, Path localDirectory) {
+    uploadDirectory(artifactUri(), artifactPath + "/", localDirectory);
+  }
+
+  /** Uploads every file under a folder to {@code root}/{@code prefix}..., keeping the tree. */
+  private void uploadDirectory(String root, String prefix, Path localDirectory) {
     try (Stream<Path> files = Files.walk(localDirectory)) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
         String relative = localDirectory.relativize(file).toString().replace('\\', '/');
         try (InputStream content = Files.newInputStream(file)) {
-          upload(artifactPath + "/" + relative, content);
+          upload(root, prefix + relative, content);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read artifacts under " + localDirectory, e);
+    }
+  }
+
+  @Override
+  public LoggedModel logModel(
+      String name, String flavor, Map<String, String> params, ModelFiles files) {
+    String modelId = null;
+    String modelArtifacts = null;
+    if (loggedModels) {
+      List<Map<String, String>> paramList = new ArrayList<>();
+      params.forEach((k, v) -> paramList.add(Map.of("key", k, "value", v)));
+      JsonNode created =
+          rest.post(
+                  "/api/2.0/mlflow/logged-models",
+                  Map.of(
+                      "experiment_id",
+                      experimentId(),
+                      "name",
+                      name,
+                      "model_type",
+                      flavor,
+                      "source_run_id",
+                      runId(),
+                      "params",
+                      paramList))
+              .path("model")
+              .path("info");
+      modelId = created.path("model_id").asText();
+      modelArtifacts = created.path("artifact_uri").asText();
+    }
+    Path folder = null;
+    try {
+      folder = Files.createTempDirectory("batchmlops-model-");
+      files.write(folder, modelId);
+      logDirectory(name, folder);
+      if (modelId != null) {
+        uploadDirectory(modelArtifacts, "", folder);
+        logModelOutput(modelId);
+        rest.patch(
+            "/api/2.0/mlflow/logged-models/" + modelId,
+            Map.of("model_id", modelId, "status", LOGGED_MODEL_READY));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the files of model " + name, e);
+    } finally {
+      if (folder != null) {
+        FileUtils.deleteQuietly(folder.toFile());
+      }
+    }
+    Map<String, Object> history = new LinkedHashMap<>();
+    history.put("run_id", runId());
+    history.put("artifact_path", name);
+    history.put("utc_time_created", Instant.now().toString().replace('T', ' ').replace("Z", ""));
+    history.put(
+        "flavors",
+        Map.of(flavor, Map.of(), "python_function", Map.of("loader_module", "mlflow." + flavor)));
+    if (modelId != null) {
+      history.put("model_id", modelId);
+    }
+    setTags(Map.of(MODEL_HISTORY_TAG, Json.compact(List.of(history))));
+    return new LoggedModel(modelId, modelId != null ? modelArtifacts : artifactUri() + "/" + name);
+  }
+
+  /** MLflow's run tag listing the models a run logged: what a 2.x UI's Models column reads. */
+  static final String MODEL_HISTORY_TAG = "mlflow.log-model.history";
+
+  @Override
+  public void logModelOutput(String modelId) {
+    if (modelId != null) {
+      rest.post(
+          "/api/2.0/mlflow/runs/outputs",
+          Map.of("run_id", runId(), "models", List.of(Map.of("model_id", modelId, "step", 0))));
+    }
+  }
+
+  @Override
+  public void logModelMetrics(String modelId, Map<String, Double> metrics) {
+    if (modelId == null) {
+      logMetrics(metrics);
+      return;
+    }
+    long now = System.currentTimeMillis();
+    List<Map<String, Object>> all = new ArrayList<>();
+    metrics.forEach(
+        (k, v) ->
+            all.add(
+                Map.of("key", k, "value", v, "timestamp", now, "step", 0, "model_id", modelId)));
+    for (List<Map<String, Object>> chunk : chunks(all, MAX_METRICS_PER_BATCH)) {
+      rest.post("/api/2.0/mlflow/runs/log-batch", Map.of("run_id", runId(), "metrics", chunk));
     }
   }
 
@@ -157,8 +265,7 @@ final class MlflowRun implements TrackedRun {
   }
 
   /** Uploads through the server's artifact proxy: PUT /api/2.0/mlflow-artifacts/artifacts/... */
-  private void upload(String artifactPath, InputStream content) {
-    String root = artifactUri();
+  private void upload(String root, String artifactPath, InputStream content) {
     if (!root.startsWith(SERVED_ARTIFACTS_SCHEME)) {
       throw new PipelineException(
           "run "

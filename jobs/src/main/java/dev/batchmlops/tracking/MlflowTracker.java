@@ -21,6 +21,7 @@ public final class MlflowTracker implements ExperimentTracker {
 
   private final MlflowClient client;
   private final MlflowRest rest;
+  private Boolean loggedModels;
 
   public MlflowTracker(StageConfigs.Tracking settings) {
     this.client = new MlflowClient(settings.uri());
@@ -58,13 +59,36 @@ public final class MlflowTracker implements ExperimentTracker {
         () ->
             client
                 .getExperimentByName(name)
-                .map(e -> e.getExperimentId())
+                .map(
+                    e -> {
+                      // Experiments made before the tag was set get it too.
+                      if (e.getTagsList().stream()
+                          .noneMatch(t -> t.getKey().equals(EXPERIMENT_KIND))) {
+                        client.setExperimentTag(
+                            e.getExperimentId(), EXPERIMENT_KIND, MODEL_TRAINING);
+                      }
+                      return e.getExperimentId();
+                    })
                 .orElseGet(
                     () -> {
                       String id = client.createExperiment(name);
                       client.setExperimentTag(id, EXPERIMENT_KIND, MODEL_TRAINING);
                       return id;
                     }));
+  }
+
+  /** Whether the server keeps logged models: MLflow 3 and later, by the version it reports. */
+  private synchronized boolean loggedModels() {
+    if (loggedModels == null) {
+      String version = rest.getText("/version").trim();
+      try {
+        loggedModels = Integer.parseInt(version.split("\\.")[0]) >= 3;
+      } catch (NumberFormatException e) {
+        throw new PipelineException(
+            "the MLflow server at " + rest.baseUri() + " reports no version ('" + version + "')");
+      }
+    }
+    return loggedModels;
   }
 
   @Override
@@ -80,13 +104,13 @@ public final class MlflowTracker implements ExperimentTracker {
       request.addTags(RunTag.newBuilder().setKey(PARENT_RUN_TAG).setValue(parentRunId));
     }
     RunInfo info = call(() -> client.createRun(request.build()));
-    return new MlflowRun(client, rest, info);
+    return new MlflowRun(client, rest, info, loggedModels());
   }
 
   @Override
   public TrackedRun resumeRun(String runId) {
     RunInfo info = call(() -> client.getRun(runId).getInfo());
-    return new MlflowRun(client, rest, info);
+    return new MlflowRun(client, rest, info, loggedModels());
   }
 
   /** Runs a client call, turning its failures into one-line pipeline errors. */

@@ -19,7 +19,12 @@ public interface ModelRegistry {
 
   void ensureRegisteredModel(String name, String description);
 
-  ModelVersion createVersion(String name, String source, String runId, Map<String, String> tags);
+  /**
+   * A new version of {@code source}, produced by run {@code runId}; linked to its logged model when
+   * {@code modelId} is not null (MLflow 3).
+   */
+  ModelVersion createVersion(
+      String name, String source, String runId, String modelId, Map<String, String> tags);
 
   Optional<ModelVersion> versionByAlias(String name, String alias);
 

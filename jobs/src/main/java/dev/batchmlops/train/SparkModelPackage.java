@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -16,27 +18,33 @@ public final class SparkModelPackage {
 
   private SparkModelPackage() {}
 
-  /** Writes MLmodel, requirements and environment files into {@code packageDir}. */
-  public static void describe(Path packageDir, String runId, String sparkVersion) {
-    String mlmodel =
-        String.join(
-            "\n",
-            "artifact_path: model",
-            "flavors:",
-            "  spark:",
-            "    pyspark_version: " + sparkVersion,
-            "    model_data: " + MODEL_DATA,
-            "    code: null",
-            "  python_function:",
-            "    loader_module: mlflow.spark",
-            "    data: " + MODEL_DATA,
-            "    env:",
-            "      virtualenv: python_env.yaml",
-            "    python_version: 3.11",
-            "model_uuid: " + UUID.randomUUID().toString().replace("-", ""),
-            "run_id: " + runId,
-            "utc_time_created: '" + Instant.now() + "'",
-            "");
+  /**
+   * Writes MLmodel, requirements and environment files into {@code packageDir}.
+   *
+   * @param modelId the logged model's id (MLflow 3), null when the server keeps none
+   */
+  public static void describe(Path packageDir, String runId, String modelId, String sparkVersion) {
+    List<String> mlmodel =
+        new ArrayList<>(
+            List.of(
+                "artifact_path: model",
+                "flavors:",
+                "  spark:",
+                "    pyspark_version: " + sparkVersion,
+                "    model_data: " + MODEL_DATA,
+                "    code: null",
+                "  python_function:",
+                "    loader_module: mlflow.spark",
+                "    data: " + MODEL_DATA,
+                "    env:",
+                "      virtualenv: python_env.yaml",
+                "    python_version: 3.11",
+                "model_uuid: " + UUID.randomUUID().toString().replace("-", ""),
+                "run_id: " + runId,
+                "utc_time_created: '" + Instant.now() + "'"));
+    if (modelId != null) {
+      mlmodel.add("model_id: " + modelId);
+    }
     String requirements = "mlflow==2.17.2\npyspark==" + sparkVersion + "\n";
     String pythonEnv =
         String.join(
@@ -48,7 +56,7 @@ public final class SparkModelPackage {
             "  - -r requirements.txt",
             "");
     try {
-      Files.writeString(packageDir.resolve("MLmodel"), mlmodel);
+      Files.writeString(packageDir.resolve("MLmodel"), String.join("\n", mlmodel) + "\n");
       Files.writeString(packageDir.resolve("requirements.txt"), requirements);
       Files.writeString(packageDir.resolve("python_env.yaml"), pythonEnv);
     } catch (IOException e) {

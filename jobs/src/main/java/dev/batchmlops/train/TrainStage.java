@@ -20,17 +20,15 @@ import dev.batchmlops.split.SplitBalance;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.DatasetInput;
+import dev.batchmlops.tracking.LoggedModel;
 import dev.batchmlops.tracking.TrackedRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.commons.io.FileUtils;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.param.Params;
@@ -88,7 +86,7 @@ public final class TrainStage {
               run.setTags(dataTags);
               run.logInputs(inputs);
               return new TrainedModel(
-                  null, null, null, run.runId(), rate, splits, threshold, "", null);
+                  null, null, null, null, run.runId(), rate, splits, threshold, "", null);
             });
 
     // The feature stages are fitted once, on train only; every trial learns from their output.
@@ -129,6 +127,7 @@ public final class TrainStage {
               run.setTags(dataTags);
               run.setTags(evidence);
               run.logInputs(inputs);
+              context.parentRun().logInputs(inputs);
               Progress progress = new Progress(trials.size(), settings.selectionMetric());
               List<ModelSearch.TrialResult> results =
                   ModelSearch.run(
@@ -151,14 +150,6 @@ public final class TrainStage {
               params.put("categorical_features", String.join(",", contract.categoricalFeatures()));
               params.put("numeric_features", String.join(",", contract.numericFeatures()));
               run.logParams(params);
-              logMetrics(run, "train_", best.train());
-              logMetrics(run, "validation_", best.validation());
-              LOG.info(
-                  "search chose {} {}: validation {} {}",
-                  best.trial().name(),
-                  best.trial().describe(),
-                  settings.selectionMetric(),
-                  String.format(Locale.ROOT, "%.4f", best.score()));
               // The decision threshold, chosen on validation for the chosen model.
               Dataset<Row> validationScored =
                   Scoring.score(best.model(), validationFeatures).cache();
@@ -167,26 +158,43 @@ public final class TrainStage {
               if (!decision.ruleMet()) {
                 LOG.warn("train: {}", decision.description());
               }
-              run.logParams(
+              Map<String, String> thresholdParams =
                   Map.of(
                       "decision_threshold_rule",
                       ConfigLoader.spelling(config.evaluate().threshold().rule()),
                       "decision_threshold_choice",
-                      decision.description()));
-              run.logMetrics(Map.of("decision_threshold", decision.threshold()));
-              logMetrics(
-                  run,
+                      decision.description());
+              run.logParams(thresholdParams);
+              String modelPath = context.layout().modelDir(run.runId());
+              Map<String, String> modelParams = new LinkedHashMap<>(params);
+              modelParams.putAll(thresholdParams);
+              LoggedModel logged = logModel(context, run, model, modelPath, modelParams);
+              // The pipeline run's row in the UI links the model and its data too.
+              context.parentRun().logModelOutput(logged.modelId());
+              // The model's metrics, on the run and (MLflow 3) on its logged model.
+              Map<String, Double> metrics = new LinkedHashMap<>();
+              named(metrics, "train_", best.train());
+              named(metrics, "validation_", best.validation());
+              metrics.put("decision_threshold", decision.threshold());
+              named(
+                  metrics,
                   "validation_at_threshold_",
                   MetricsCalculator.compute(validationScored, decision.threshold()));
               validationScored.unpersist();
-              String modelPath = context.layout().modelDir(run.runId());
-              logModel(context, run, model, modelPath);
+              run.logModelMetrics(logged.modelId(), metrics);
+              LOG.info(
+                  "search chose {} {}: validation {} {}",
+                  best.trial().name(),
+                  best.trial().describe(),
+                  settings.selectionMetric(),
+                  String.format(Locale.ROOT, "%.4f", best.score()));
               run.logText("config/resolved.json", config.resolvedJson());
               run.logText("features.json", Json.pretty(featureList(contract)));
               return new TrainedModel(
                   run.runId(),
                   modelPath,
-                  run.artifactUri() + "/model",
+                  logged.source(),
+                  logged.modelId(),
                   baseline.baselineRunId(),
                   baseline.baselinePositiveRate(),
                   splits,
@@ -371,9 +379,14 @@ public final class TrainStage {
   }
 
   static void logMetrics(TrackedRun run, String prefix, ClassificationMetrics metrics) {
-    Map<String, Double> named = new LinkedHashMap<>();
-    metrics.asMap().forEach((name, value) -> named.put(prefix + name, value));
-    run.logMetrics(named);
+    run.logMetrics(named(new LinkedHashMap<>(), prefix, metrics));
+  }
+
+  /** Adds the metrics to {@code into} under their logged names: validation_auc. */
+  private static Map<String, Double> named(
+      Map<String, Double> into, String prefix, ClassificationMetrics metrics) {
+    metrics.asMap().forEach((name, value) -> into.put(prefix + name, value));
+    return into;
   }
 
   private static void save(PipelineModel model, String path) {
@@ -384,22 +397,24 @@ public final class TrainStage {
     }
   }
 
-  /** Saves the model next to the tables, then uploads it as the run's {@code model} artifact. */
-  private static void logModel(
-      PipelineContext context, TrackedRun run, PipelineModel model, String modelPath) {
-    Path packageDir = null;
-    try {
-      save(model, modelPath);
-      packageDir = Files.createTempDirectory("batchmlops-model-");
-      context.files().copyToLocal(modelPath, packageDir.resolve(SparkModelPackage.MODEL_DATA));
-      SparkModelPackage.describe(packageDir, run.runId(), context.spark().version());
-      run.logDirectory("model", packageDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the model to " + modelPath, e);
-    } finally {
-      if (packageDir != null) {
-        FileUtils.deleteQuietly(packageDir.toFile());
-      }
-    }
+  /**
+   * Saves the model next to the tables, then logs it: the run's {@code model} artifact in MLflow's
+   * Spark flavour layout and, on MLflow 3, a logged model with its parameters.
+   */
+  private static LoggedModel logModel(
+      PipelineContext context,
+      TrackedRun run,
+      PipelineModel model,
+      String modelPath,
+      Map<String, String> params) {
+    save(model, modelPath);
+    return run.logModel(
+        "model",
+        "spark",
+        params,
+        (folder, modelId) -> {
+          context.files().copyToLocal(modelPath, folder.resolve(SparkModelPackage.MODEL_DATA));
+          SparkModelPackage.describe(folder, run.runId(), modelId, context.spark().version());
+        });
   }
 }

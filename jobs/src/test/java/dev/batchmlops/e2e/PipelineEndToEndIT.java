@@ -185,7 +185,11 @@ class PipelineEndToEndIT {
     }
     assertNotNull(metricOrNull(evaluate, "test_auc.age_band.51plus"));
     assertNotNull(metricOrNull(evaluate, "test_f1.sex.female"));
-    assertEquals(0.5, metric(evaluate, "baseline_test_auc"), 1e-9);
+    // The baseline is the reference model (MLlib's default logistic regression), the prior a floor.
+    assertEquals(0.5, metric(evaluate, "prior_test_auc"), 1e-9);
+    assertTrue(metric(evaluate, "reference_test_auc") > 0.65);
+    assertEquals(metric(evaluate, "reference_test_auc"), metric(evaluate, "baseline_test_auc"));
+    assertEquals("register", tag(evaluate, "batchmlops.gate_decision"));
 
     JsonNode split = children.get("split");
     assertEquals(
@@ -202,6 +206,7 @@ class PipelineEndToEndIT {
     assertTrue(artifacts(parentId, "config").contains("config/resolved.json"));
     assertEquals(
         Set.of(
+            "evaluation/decision.json",
             "evaluation/segments.json",
             "evaluation/fairness.json",
             "evaluation/confident-mistakes.json",
@@ -262,6 +267,26 @@ class PipelineEndToEndIT {
         Double.parseDouble(versionTags.get("decision_threshold")),
         1e-9,
         "the version carries the threshold it decides at");
+
+    // The model as MLflow 3 keeps it: a logged model of the train run, output of the pipeline
+    // run too, that the registered version points at.
+    String modelId =
+        fetched(train).path("outputs").path("model_outputs").path(0).path("model_id").asText();
+    assertTrue(modelId.startsWith("m-"), fetched(train).path("outputs").toString());
+    assertEquals(modelId, champion.path("model_id").asText());
+    assertEquals(
+        modelId,
+        fetched(parent).path("outputs").path("model_outputs").path(0).path("model_id").asText());
+    JsonNode logged = mlflow.get("/api/2.0/mlflow/logged-models/" + modelId).path("model");
+    assertEquals(trainId, logged.path("info").path("source_run_id").asText());
+    List<String> modelMetrics = new ArrayList<>();
+    logged.path("data").path("metrics").forEach(m -> modelMetrics.add(m.path("key").asText()));
+    assertTrue(modelMetrics.contains("test_auc"), "evaluate's test metrics: " + modelMetrics);
+    assertEquals(
+        Map.of(
+            "credit-train", "training", "credit-validation", "validation", "credit-test", "test"),
+        datasets(parent, fingerprint),
+        "the pipeline run's row shows the data too");
   }
 
   @Test

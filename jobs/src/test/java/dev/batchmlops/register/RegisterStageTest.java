@@ -80,7 +80,16 @@ class RegisterStageTest {
         .withSplits(splits)
         .withModel(
             new PipelineState.TrainedModel(
-                modelRunId, "/m", "mlflow-artifacts:/m", "b", 0.13, splits, 0.31, "max F1", "/r"));
+                modelRunId,
+                "/m",
+                "mlflow-artifacts:/m",
+                "m-1",
+                "b",
+                0.13,
+                splits,
+                0.31,
+                "max F1",
+                "/r"));
   }
 
   private static String refusal(Evaluation evaluation, PipelineState state, String champion) {

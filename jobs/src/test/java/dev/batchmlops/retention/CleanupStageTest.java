@@ -62,6 +62,7 @@ class CleanupStageTest {
         model,
         kept.parentRun().artifactUri() + "/model",
         kept.parentRun().runId(),
+        null,
         Map.of("raw_table", trainedOn.toString()));
 
     List<CleanupStage.Vacuumed> done =

@@ -131,7 +131,31 @@ class TrainStageTest {
     assertEquals(params(firstRun), params(againRun), "every fitted parameter is the same");
     assertEquals(scores(context, first), scores(context, again), "the same model, the same scores");
 
+    assertTheLoggedModelHoldsItsRunParamsAndMetrics(first);
     assertPythonLoadsTheModelAndScoresAsJavaDoes(context, first);
+  }
+
+  /** On MLflow 3 the model is a logged model of the train run, ready, with params and metrics. */
+  private void assertTheLoggedModelHoldsItsRunParamsAndMetrics(TrainedModel model) {
+    assertNotNull(model.loggedModelId(), "an MLflow 3 server keeps logged models");
+    JsonNode logged =
+        mlflow.get("/api/2.0/mlflow/logged-models/" + model.loggedModelId()).path("model");
+    assertEquals(model.runId(), logged.path("info").path("source_run_id").asText());
+    assertEquals("LOGGED_MODEL_READY", logged.path("info").path("status").asText());
+    assertEquals(model.artifactUri(), logged.path("info").path("artifact_uri").asText());
+    Map<String, String> params = new HashMap<>();
+    logged
+        .path("data")
+        .path("params")
+        .forEach(p -> params.put(p.path("key").asText(), p.path("value").asText()));
+    assertEquals(value(run(model.runId()), "params", "best_trial"), params.get("best_trial"));
+    List<String> metrics = new java.util.ArrayList<>();
+    logged.path("data").path("metrics").forEach(m -> metrics.add(m.path("key").asText()));
+    assertTrue(
+        metrics.containsAll(List.of("validation_auc", "decision_threshold")), metrics.toString());
+    JsonNode outputs = run(model.runId()).path("outputs").path("model_outputs");
+    assertEquals(
+        model.loggedModelId(), outputs.path(0).path("model_id").asText(), outputs.toString());
   }
 
   private void assertPythonLoadsTheModelAndScoresAsJavaDoes(
@@ -159,7 +183,8 @@ class TrainStageTest {
         new ProcessBuilder(
                 ProjectPaths.venv().resolve("bin/python").toString(),
                 script.toString(),
-                "runs:/" + model.runId() + "/model",
+                // The logged model, as a registered version of it loads (MLflow 3 client).
+                "models:/" + model.loggedModelId(),
                 input.toString())
             .redirectErrorStream(true)
             .redirectOutput(temp.resolve("python.log").toFile());

@@ -1,0 +1,11 @@
+package dev.batchmlops.tracking;
+
+/**
+ * A model a run produced, as the tracking server holds it.
+ *
+ * @param modelId MLflow 3's logged-model id; null on an earlier server, which knows models only as
+ *     run artifacts (and the run's model history)
+ * @param source where a registered version points: the logged model's artifacts, else the run's
+ *     artifact folder
+ */
+public record LoggedModel(String modelId, String source) {}
