@@ -61,6 +61,17 @@ ensure_postgres() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
 
+# Debian's Chromium, for the test that drives the MLflow UI in a headless browser.
+ensure_chromium() {
+  if command -v chromium >/dev/null; then
+    return
+  fi
+  [ "$(id -u)" = 0 ] || die "the tests need Chromium for the MLflow UI test: apt-get install chromium"
+  log "installing Chromium (Debian package chromium)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 # Builds the job jar when it is missing or older than any source or build file.
 ensure_jar() {
   if [ -f "$JOB_JAR" ] && [ -z "$(find "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/jobs/pom.xml" \

@@ -69,7 +69,12 @@ final class RunCommand extends PipelineCommand {
     String experiment =
         config.tracking().uri() + "/#/experiments/" + context.parentRun().experimentId();
     System.out.println("MLflow UI     " + experiment + "/runs?workflowType=machine_learning");
-    System.out.println("this run      " + experiment + "/runs/" + context.parentRun().runId());
+    System.out.println(
+        "this run      "
+            + experiment
+            + "/runs/"
+            + context.parentRun().runId()
+            + "?workflowType=machine_learning");
     System.out.println("raw table     " + raw);
     System.out.println("split table   " + splits.table());
     System.out.println("validation    " + validation.summary() + " (validation/report.html)");

@@ -153,17 +153,21 @@ final class StageCommands {
       name = "evaluate",
       mixinStandardHelpOptions = true,
       description = {
-        "Score the test split with the candidate, the baseline and the current champion.",
-        "Metrics overall and per segment (with intervals), fairness per protected column, the most",
-        "confident mistakes, plots and a model card with the gates' verdicts, at the decision",
-        "threshold train chose.",
+        "Score the test split with the candidate, the reference and prior baselines and the current",
+        "champion. Metrics overall and per segment (with intervals), fairness per protected column,",
+        "the most confident mistakes, plots and a model card, at the decision threshold train chose;",
+        "then judge the registration gates (register.gates) once: the decision register acts on.",
         "Reads: evaluate.*, register.*, dataset.segment-columns, dataset.protected-columns."
       })
   static final class Evaluate extends PipelineCommand {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
+      var evaluation = EvaluateStage.run(context, tracker.registry());
+      System.out.println("test metrics  " + evaluation.candidate().asMap());
       System.out.println(
-          "test metrics " + EvaluateStage.run(context, tracker.registry()).candidate());
+          "gates         "
+              + (evaluation.decision().register() ? "register: " : "do not register: ")
+              + evaluation.decision().reason());
       return 0;
     }
   }
@@ -172,9 +176,11 @@ final class StageCommands {
       name = "register",
       mixinStandardHelpOptions = true,
       description = {
-        "Register the candidate if it passes every gate (register.gates).",
-        "The champion alias moves to it when register.auto-promote is on and it beats the champion.",
-        "Reads: register.*. Exits 3, naming each failed gate, when the candidate is not registered."
+        "Act on the gate decision evaluate made: register the candidate when it passed every gate;",
+        "the champion alias moves to it when register.auto-promote is on and it beats the champion.",
+        "Refuses (exit 1) a missing or stale decision: another model or split, changed register.*",
+        "or evaluate.* settings, or a champion that moved since; run evaluate again.",
+        "Exits 3, naming each failed gate, when the candidate is not registered."
       })
   static final class Register extends PipelineCommand {
     @Override

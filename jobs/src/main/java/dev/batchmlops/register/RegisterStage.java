@@ -90,12 +90,15 @@ public final class RegisterStage {
     String again = ": run `evaluate` again";
     if (evaluation.decision() == null) {
       throw new PipelineException(
-          "the recorded evaluation " + evaluation.runId() + " holds no gate decision" + again);
+          "register: the recorded evaluation "
+              + evaluation.runId()
+              + " holds no gate decision"
+              + again);
     }
     if (!evaluation.candidateRunId().equals(state.requireModel().runId())
         || !evaluation.testedOn().equals(state.requireSplits())) {
       throw new PipelineException(
-          "the gate decision was made for model "
+          "register: the gate decision was made for model "
               + evaluation.candidateRunId()
               + " on "
               + evaluation.testedOn()
@@ -107,14 +110,15 @@ public final class RegisterStage {
     }
     if (!settingsFingerprint.equals(evaluation.settingsFingerprint())) {
       throw new PipelineException(
-          "the register.* or evaluate.* settings changed since the gate decision was made" + again);
+          "register: the register.* or evaluate.* settings changed since the gate decision was made"
+              + again);
     }
     String championThen =
         evaluation.champion() == null ? "none" : "v" + evaluation.champion().version();
     String championCurrent = championNow.map(v -> "v" + v).orElse("none");
     if (!championThen.equals(championCurrent)) {
       throw new PipelineException(
-          "the champion changed since the gate decision was made (then "
+          "register: the champion changed since the gate decision was made (then "
               + championThen
               + ", now "
               + championCurrent

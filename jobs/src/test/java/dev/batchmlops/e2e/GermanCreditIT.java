@@ -57,5 +57,21 @@ class GermanCreditIT {
       }
     }
     assertTrue(auc > 0.7, "a logistic regression reaches ~0.75 AUC on this data, got " + auc);
+
+    // A 2.17 server keeps no logged models: the train run's model history lists the model, and
+    // the version points at the run's model folder.
+    JsonNode train =
+        mlflow
+            .get("/api/2.0/mlflow/runs/get?run_id=" + champion.path("run_id").asText())
+            .path("run");
+    String history = null;
+    for (JsonNode tag : train.path("data").path("tags")) {
+      if (tag.path("key").asText().equals("mlflow.log-model.history")) {
+        history = tag.path("value").asText();
+      }
+    }
+    assertNotNull(history, "the run's model history");
+    assertTrue(history.contains("\"artifact_path\":\"model\""), history);
+    assertTrue(champion.path("source").asText().endsWith("/artifacts/model"), champion.toString());
   }
 }

@@ -3,8 +3,10 @@ package dev.batchmlops.e2e;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.support.HeadlessChromium;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -79,12 +82,7 @@ class PipelineEndToEndIT {
   @Test
   @Order(2)
   void mlflowHoldsTheParentRunWithAChildPerStage() {
-    String experimentId =
-        mlflow
-            .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=batchmlops-credit")
-            .path("experiment")
-            .path("experiment_id")
-            .asText();
+    String experimentId = experimentId();
     JsonNode experiment =
         mlflow
             .get("/api/2.0/mlflow/experiments/get?experiment_id=" + experimentId)
@@ -273,7 +271,8 @@ class PipelineEndToEndIT {
     String modelId =
         fetched(train).path("outputs").path("model_outputs").path(0).path("model_id").asText();
     assertTrue(modelId.startsWith("m-"), fetched(train).path("outputs").toString());
-    assertEquals(modelId, champion.path("model_id").asText());
+    assertTrue(
+        champion.path("source").asText().contains("/models/" + modelId + "/"), champion.toString());
     assertEquals(
         modelId,
         fetched(parent).path("outputs").path("model_outputs").path(0).path("model_id").asText());
@@ -282,11 +281,105 @@ class PipelineEndToEndIT {
     List<String> modelMetrics = new ArrayList<>();
     logged.path("data").path("metrics").forEach(m -> modelMetrics.add(m.path("key").asText()));
     assertTrue(modelMetrics.contains("test_auc"), "evaluate's test metrics: " + modelMetrics);
+    String registrations = "";
+    for (JsonNode tag : logged.path("info").path("tags")) {
+      if (tag.path("key").asText().equals("mlflow.modelVersions")) {
+        registrations = tag.path("value").asText();
+      }
+    }
+    assertTrue(
+        registrations.contains("\"name\": \"" + MODEL + "\", \"version\": 1"),
+        "the logged model knows the version registered from it: " + registrations);
     assertEquals(
         Map.of(
             "credit-train", "training", "credit-validation", "validation", "credit-test", "test"),
         datasets(parent, fingerprint),
         "the pipeline run's row shows the data too");
+  }
+
+  /**
+   * What a user sees in the MLflow 3 UI after the first run, in headless Chromium: the link the run
+   * prints opens the experiment's training runs (not the GenAI overview), the pipeline run and its
+   * train run show their data and model, and the model card renders. Screenshots are kept in
+   * target/ui-screenshots.
+   */
+  @Test
+  @Order(2)
+  void theMlflowUiShowsTheTrainingRunsWithTheirDataAndModelAndTheModelCard() throws Exception {
+    Path shots = ProjectPaths.root().resolve("jobs/target/ui-screenshots");
+    String link =
+        firstRun
+            .stdout()
+            .lines()
+            .filter(l -> l.startsWith("MLflow UI"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(firstRun.stdout()))
+            .substring("MLflow UI".length())
+            .trim();
+    String experimentId = experimentId();
+    String evaluateRunId =
+        mlflow
+            .post(
+                "/api/2.0/mlflow/runs/search",
+                "{\"experiment_ids\": [\""
+                    + experimentId
+                    + "\"], \"filter\": \"attributes.run_name = 'evaluate'\"}")
+            .path("runs")
+            .path(0)
+            .path("info")
+            .path("run_id")
+            .asText();
+    Duration patience = Duration.ofSeconds(90);
+    try (HeadlessChromium browser = HeadlessChromium.start()) {
+      browser.open(link);
+      browser.waitForText(
+          patience, "pipeline-credit", "Dataset", "credit-train", "credit-test", "Models");
+      browser.screenshot(shots.resolve("1-experiment-runs.png"));
+      assertEquals(
+          "Runs - Experiment " + experimentId + " - MLflow",
+          browser.evaluate("document.title").asText(),
+          "the experiment's training runs, not the GenAI overview");
+
+      // The pipeline run's stage runs, under it: train shows its data and its registered model.
+      assertTrue(
+          browser
+              .evaluate(
+                  "(() => { const name = [...document.querySelectorAll('a')]"
+                      + ".find(a => a.innerText.trim() === 'pipeline-credit');"
+                      + " const expander = name && name.closest('[role=gridcell]')"
+                      + ".querySelector('button'); if (expander) expander.click();"
+                      + " return !!expander; })()")
+              .asBoolean(),
+          "the pipeline run's row expands");
+      String rows = browser.waitForText(patience, "baseline-reference", "evaluate", "register");
+      browser.waitForTrue(
+          patience,
+          "!!document.querySelector('[role=gridcell] a[href*=\"models/"
+              + MODEL
+              + "/versions/1\"]')");
+      browser.screenshot(shots.resolve("2-stage-runs.png"));
+      assertTrue(rows.contains("credit-raw"), "validate and split show the raw table: " + rows);
+
+      // The model card, as the evaluate run's artifact view shows it.
+      browser.open(
+          mlflow.uri()
+              + "/#/experiments/"
+              + experimentId
+              + "/runs/"
+              + evaluateRunId
+              + "/artifacts/evaluation/report.html");
+      browser.waitForText(patience, "report.html", "decision.json");
+      String card =
+          browser.waitForFramedDocument(
+              patience, "Model card: " + MODEL, "beats_baseline", "AUC per segment");
+      assertTrue(card.contains("<img"), "the card embeds its plots");
+      browser.screenshot(shots.resolve("3-model-card.png"));
+
+      // The registered version names the run it came from.
+      browser.open(mlflow.uri() + "/#/models/" + MODEL + "/versions/1");
+      browser.waitForText(patience, "Version 1", "Source Run", "train", "champion");
+      browser.screenshot(shots.resolve("4-registered-version.png"));
+    }
   }
 
   @Test
@@ -390,6 +483,15 @@ class PipelineEndToEndIT {
     assertEquals(1, missing.exitCode());
     assertEquals(
         "batchmlops: error: promote: model " + MODEL + " has no version 9", missing.errorLine());
+
+    // The second run's gate decision was made against champion 1: register refuses to act on it.
+    SparkSubmit.Result stale = SparkSubmit.run(work, JobArgs.of("register", work, mlflow.uri()));
+    assertEquals(1, stale.exitCode(), stale.stderr());
+    assertEquals(
+        "batchmlops: error: register: the champion changed since the gate decision was made"
+            + " (then v1, now v2): run `evaluate` again",
+        stale.errorLine());
+    assertEquals(2, versionCount(), "nothing registered");
   }
 
   @Test
@@ -411,6 +513,14 @@ class PipelineEndToEndIT {
     assertTrue(line.contains("min_segment_metric (worst segment "), line);
     assertTrue(line.contains("max_fairness_gap.sex (largest gap between sex groups "), line);
     assertEquals(2, versionCount(), "nothing registered");
+  }
+
+  private String experimentId() {
+    return mlflow
+        .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=batchmlops-credit")
+        .path("experiment")
+        .path("experiment_id")
+        .asText();
   }
 
   /** The run as runs/get returns it, with its inputs. */

@@ -114,7 +114,7 @@ class RegisterStageTest {
   void aMissingOrStaleDecisionIsRefusedSayingWhatChanged() {
     PipelineState current = state("run-1", SPLITS);
     assertEquals(
-        "the recorded evaluation eval-1 holds no gate decision: run `evaluate` again",
+        "register: the recorded evaluation eval-1 holds no gate decision: run `evaluate` again",
         refusal(evaluation(null), current, "4"));
     assertTrue(
         refusal(evaluation(decision()), state("run-2", SPLITS), "4")
@@ -126,7 +126,7 @@ class RegisterStageTest {
                 "4")
             .contains("on /data/credit/splits@v4"));
     assertEquals(
-        "the champion changed since the gate decision was made (then v4, now v5): run `evaluate`"
+        "register: the champion changed since the gate decision was made (then v4, now v5): run `evaluate`"
             + " again",
         refusal(evaluation(decision()), current, "5"));
     assertTrue(refusal(evaluation(decision()), current, null).contains("now none"));
@@ -137,7 +137,7 @@ class RegisterStageTest {
                     RegisterStage.currentDecision(
                         evaluation(decision()), current, "settings-2", Optional.of("4")))
             .getMessage()
-            .startsWith("the register.* or evaluate.* settings changed"));
+            .startsWith("register: the register.* or evaluate.* settings changed"));
   }
 
   @Test

@@ -12,7 +12,6 @@ import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -124,26 +123,21 @@ public final class HeadlessChromium implements AutoCloseable {
     call("Page.navigate", Map.of("url", url));
   }
 
-  /** The page's text and that of every frame in it (an artifact's HTML renders in an iframe). */
+  /** The page's rendered text. */
   public String text() {
-    JsonNode document = call("DOM.getDocument", Map.of("depth", -1, "pierce", true));
-    List<String> texts = new ArrayList<>();
-    collectText(document.path("root"), texts);
-    return String.join("\n", texts);
+    return evaluate("document.body ? document.body.innerText : ''").asText();
   }
 
-  private static void collectText(JsonNode node, List<String> texts) {
-    String name = node.path("nodeName").asText();
-    if (name.equals("SCRIPT") || name.equals("STYLE")) {
-      return;
-    }
-    if (node.path("nodeType").asInt() == 3 && !node.path("nodeValue").asText().isBlank()) {
-      texts.add(node.path("nodeValue").asText().trim());
-    }
-    node.path("children").forEach(child -> collectText(child, texts));
-    if (node.has("contentDocument")) {
-      collectText(node.path("contentDocument"), texts);
-    }
+  /**
+   * What the page's iframes display, fetched from their sources: MLflow shows an HTML artifact in a
+   * sandboxed iframe from a blob URL, whose document the page itself cannot read.
+   */
+  public String framedDocuments() {
+    return evaluate(
+            "Promise.all([...document.querySelectorAll('iframe')].filter(f => f.src)"
+                + ".map(f => fetch(f.src).then(r => r.text()).catch(() => '')))"
+                + ".then(texts => texts.join('\\n'))")
+        .asText();
   }
 
   /** Evaluates JavaScript in the page and returns its value. */
@@ -157,10 +151,27 @@ public final class HeadlessChromium implements AutoCloseable {
 
   /** Waits until the rendered text holds every one of {@code expected}; returns the text. */
   public String waitForText(Duration timeout, String... expected) throws InterruptedException {
+    return waitUntil(this::text, timeout, expected);
+  }
+
+  /** Waits until the page's iframes show every one of {@code expected}; returns what they show. */
+  public String waitForFramedDocument(Duration timeout, String... expected)
+      throws InterruptedException {
+    return waitUntil(this::framedDocuments, timeout, expected);
+  }
+
+  /** Waits until the JavaScript expression is true in the page. */
+  public void waitForTrue(Duration timeout, String expression) throws InterruptedException {
+    waitUntil(() -> Boolean.toString(evaluate(expression).asBoolean()), timeout, "true");
+  }
+
+  private static String waitUntil(
+      java.util.function.Supplier<String> read, Duration timeout, String... expected)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     String text = "";
     while (System.nanoTime() < deadline) {
-      text = text();
+      text = read.get();
       String current = text;
       if (java.util.Arrays.stream(expected).allMatch(current::contains)) {
         return text;
