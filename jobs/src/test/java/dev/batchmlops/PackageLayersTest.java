@@ -38,6 +38,8 @@ class PackageLayersTest {
           "train",
           "evaluate",
           "register",
+          "score",
+          "monitor",
           "retention",
           "cli");
 

@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
       StageCommands.Evaluate.class,
       StageCommands.Register.class,
       StageCommands.Promote.class,
+      StageCommands.Score.class,
+      StageCommands.Monitor.class,
       RunCommand.class,
       TableCommands.History.class,
       TableCommands.Cleanup.class,

@@ -19,6 +19,11 @@ abstract class PipelineCommand implements Callable<Integer> {
     return false;
   }
 
+  /** Whether this command is a stage of a training pipeline run (scoring is not). */
+  boolean inPipelineRun() {
+    return true;
+  }
+
   abstract int execute(PipelineContext context, MlflowTracker tracker);
 
   @Override
@@ -27,7 +32,10 @@ abstract class PipelineCommand implements Callable<Integer> {
     MlflowTracker tracker = new MlflowTracker(config.tracking());
     tracker.checkReachable();
     var spark = SparkSessions.getOrCreate("batchmlops-" + getClass().getSimpleName());
-    PipelineContext context = PipelineContext.open(config, spark, tracker, startsPipelineRun());
+    PipelineContext context =
+        inPipelineRun()
+            ? PipelineContext.open(config, spark, tracker, startsPipelineRun())
+            : PipelineContext.openWithoutPipelineRun(config, spark, tracker);
     boolean succeeded = false;
     try {
       int exitCode = execute(context, tracker);

@@ -25,15 +25,20 @@ final class RawVersionOptions {
 
   /** Records the pinned version in the state, when one was asked for; returns it. */
   Optional<TableVersion> apply(PipelineContext context) {
+    Optional<TableVersion> table = resolve(context);
+    table.ifPresent(t -> context.updateState(s -> s.withRaw(t)));
+    return table;
+  }
+
+  /** The pinned version, when one was asked for, without recording it. */
+  Optional<TableVersion> resolve(PipelineContext context) {
     if (pin == null) {
       return Optional.empty();
     }
     String raw = context.layout().rawTable();
-    TableVersion table =
+    return Optional.of(
         pin.version != null
             ? context.tables().pinned(raw, pin.version)
-            : context.tables().versionAsOf(raw, pin.asOf);
-    context.updateState(s -> s.withRaw(table));
-    return Optional.of(table);
+            : context.tables().versionAsOf(raw, pin.asOf));
   }
 }

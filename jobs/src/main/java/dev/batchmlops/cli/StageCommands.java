@@ -4,10 +4,14 @@ import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
 import dev.batchmlops.leakage.LeakageStage;
+import dev.batchmlops.monitor.MonitorStage;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.register.Promotion;
 import dev.batchmlops.register.RegisterStage;
+import dev.batchmlops.score.ModelReference;
+import dev.batchmlops.score.ScoreStage;
 import dev.batchmlops.split.SplitStage;
+import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.MlflowTracker;
 import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
@@ -186,6 +190,116 @@ final class StageCommands {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       return Reports.registration(RegisterStage.run(context, tracker.registry()));
+    }
+  }
+
+  @Command(
+      name = "score",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Score a batch with a registered model version: the rows of a raw table version (the",
+        "latest by default; ingest a new batch first), with the model copied from the registry",
+        "through the tracking server, at the version's decision threshold. Appends one commit to",
+        "the predictions table (id, score, prediction, threshold, model, input, batch id); the same",
+        "input scored with the same version again writes nothing. Each scoring is an MLflow run",
+        "with rows_scored, wall_seconds, rows_per_second and seconds_per_1000_rows.",
+        "Reads: evaluate.threshold (for versions without a recorded threshold), tracking.*."
+      })
+  static final class Score extends PipelineCommand {
+    @Option(
+        names = "--model",
+        paramLabel = "MODEL",
+        description =
+            "NAME@ALIAS, NAME/VERSION or NAME (its champion); default: the dataset's champion.")
+    String model;
+
+    @Mixin RawVersionOptions raw;
+
+    @Override
+    boolean inPipelineRun() {
+      return false;
+    }
+
+    @Override
+    int execute(PipelineContext context, MlflowTracker tracker) {
+      String rawTable = context.layout().rawTable();
+      if (!context.tables().exists(rawTable)) {
+        throw new dev.batchmlops.PipelineException(
+            "score: no raw table at " + rawTable + ": ingest a batch first");
+      }
+      TableVersion input =
+          raw.resolve(context)
+              .orElseGet(
+                  () -> new TableVersion(rawTable, context.tables().latestVersion(rawTable)));
+      ScoreStage.Result result =
+          ScoreStage.run(
+              context,
+              tracker.registry(),
+              ModelReference.parse(model, context.config().registeredModelName()),
+              input);
+      String model = result.model().name() + " version " + result.model().version();
+      if (result.alreadyScored()) {
+        System.out.println(
+            "already scored: "
+                + input
+                + " with "
+                + model
+                + " is batch "
+                + result.batchId()
+                + " in "
+                + context.layout().predictionsTable()
+                + "; nothing written");
+        return 0;
+      }
+      System.out.println(
+          String.format(
+              java.util.Locale.ROOT,
+              "scored %d rows of %s with %s into %s (batch %s) in %.1f s, %.0f rows/s",
+              result.rows(),
+              input,
+              model,
+              result.written().orElseThrow(),
+              result.batchId(),
+              result.seconds(),
+              result.seconds() == 0 ? 0 : result.rows() / result.seconds()));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "monitor",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Compare a scored batch (the last one by default) with its model's reference, the train",
+        "split the version was trained on: drift per feature (Kolmogorov-Smirnov or chi-square,",
+        "Benjamini-Hochberg over the features, and a PSI floor), drift of the scores, invalid",
+        "scores, and performance when the batch holds labels; then decide whether to retrain.",
+        "Records an MLflow run, monitoring/report.html and .json, and the monitoring table.",
+        "Exit codes: 0 healthy, 4 retrain recommended, 5 a limit passed but no retrain due",
+        "(cooldown, too few new labelled rows, or invalid scores), 1 an error.",
+        "Reads: monitor.*, register.metric."
+      })
+  static final class Monitor extends PipelineCommand {
+    @Option(names = "--batch", paramLabel = "ID", description = "The scored batch to monitor.")
+    String batch;
+
+    @Override
+    boolean inPipelineRun() {
+      return false;
+    }
+
+    @Override
+    int execute(PipelineContext context, MlflowTracker tracker) {
+      MonitorStage.Result result =
+          MonitorStage.run(context, tracker.registry(), Optional.ofNullable(batch));
+      System.out.println("monitor: " + result.summary());
+      System.out.println(
+          "drift report  monitoring/report.html of run "
+              + result.runId()
+              + " ("
+              + context.config().tracking().uri()
+              + ")");
+      return result.decision().exitCode();
     }
   }
 

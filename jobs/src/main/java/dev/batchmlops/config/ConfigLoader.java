@@ -43,9 +43,9 @@ public final class ConfigLoader {
     Path defaults = confDir.resolve("defaults.conf");
     Path env = confDir.resolve("env").resolve(request.environment() + ".conf");
     Path dataset = confDir.resolve("datasets").resolve(request.dataset() + ".conf");
-    Config overrides = ConfigFactory.parseMap(request.overrides(), "command-line --set");
     Config fromEnvironment = ConfigFactory.parseMap(environmentOverrides(environmentVariables));
     try {
+      Config overrides = overrides(request.overrides());
       Config merged =
           overrides
               .withFallback(fromEnvironment)
@@ -93,7 +93,11 @@ public final class ConfigLoader {
             c.getInt("tracking.timeout-seconds")),
         new StageConfigs.Generate(
             c.getLong("generate.rows"),
-            parseEnum(c, "generate.format", StageConfigs.FileFormat.class)),
+            parseEnum(c, "generate.format", StageConfigs.FileFormat.class),
+            c.getInt("generate.batch"),
+            c.getStringList("generate.drift.features"),
+            c.getDouble("generate.drift.shift"),
+            c.getDouble("generate.drift.concept")),
         ingest(c),
         split(c),
         new StageConfigs.Leakage(
@@ -133,8 +137,38 @@ public final class ConfigLoader {
             c.getBoolean("register.gates.block-not-judged"),
             c.getBoolean("register.auto-promote"),
             c.getDouble("register.min-gain-over-champion")),
+        new StageConfigs.Monitor(
+            c.getInt("monitor.bins"),
+            c.getDouble("monitor.drift.false-discovery-rate"),
+            c.getDouble("monitor.drift.min-psi"),
+            c.getDouble("monitor.retrain.max-drifted-share"),
+            c.getDouble("monitor.retrain.max-prediction-psi"),
+            c.getDouble("monitor.retrain.max-metric-drop"),
+            c.getLong("monitor.retrain.cooldown-hours"),
+            c.getLong("monitor.retrain.min-new-labelled-rows")),
         contract(c),
         c.root().render(ConfigRenderOptions.concise().setFormatted(true)));
+  }
+
+  /**
+   * The --set values: text as given, except a value in brackets or braces, read as a HOCON list or
+   * object ({@code generate.drift.features=[income, loan_amount]}).
+   */
+  private static Config overrides(Map<String, String> values) {
+    Config overrides = ConfigFactory.empty("command-line --set");
+    for (Map.Entry<String, String> entry : values.entrySet()) {
+      String value = entry.getValue().trim();
+      Config one =
+          value.startsWith("[") || value.startsWith("{")
+              ? ConfigFactory.parseString(
+                  entry.getKey() + " = " + value,
+                  com.typesafe.config.ConfigParseOptions.defaults()
+                      .setOriginDescription("command-line --set " + entry.getKey()))
+              : ConfigFactory.parseMap(
+                  Map.of(entry.getKey(), entry.getValue()), "command-line --set");
+      overrides = one.withFallback(overrides);
+    }
+    return overrides;
   }
 
   private static StageConfigs.Train train(Config c) {

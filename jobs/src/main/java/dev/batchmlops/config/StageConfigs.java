@@ -30,11 +30,46 @@ public final class StageConfigs {
     }
   }
 
-  /** Synthetic data generation. */
-  public record Generate(long rows, FileFormat format) {
+  /**
+   * Synthetic data generation.
+   *
+   * @param batch which batch: its rows are new applications, numbered from batch x 1,000,000
+   * @param driftFeatures numeric features whose distribution moves by {@code driftShift} standard
+   *     deviations
+   * @param conceptDrift the share (0 to 1) of the label's dependence on its strongest drivers that
+   *     is gone
+   */
+  public record Generate(
+      long rows,
+      FileFormat format,
+      int batch,
+      List<String> driftFeatures,
+      double driftShift,
+      double conceptDrift) {
+    public static final List<String> DRIFTABLE = List.of("age", "income", "loan_amount");
+
     public Generate {
+      driftFeatures = List.copyOf(driftFeatures);
       if (rows <= 0) {
         throw ConfigException.invalid("generate.rows", "must be positive, got " + rows);
+      }
+      if (batch < 0 || batch > 99) {
+        throw ConfigException.invalid("generate.batch", "must be 0 to 99, got " + batch);
+      }
+      if (batch > 0 && rows > 1_000_000) {
+        throw ConfigException.invalid(
+            "generate.rows", "a batch after the first holds at most 1,000,000 rows, got " + rows);
+      }
+      for (String feature : driftFeatures) {
+        if (!DRIFTABLE.contains(feature)) {
+          throw ConfigException.invalid(
+              "generate.drift.features",
+              "'" + feature + "' cannot drift (one of " + DRIFTABLE + ")");
+        }
+      }
+      if (conceptDrift < 0 || conceptDrift > 1) {
+        throw ConfigException.invalid(
+            "generate.drift.concept", "must be 0 to 1, got " + conceptDrift);
       }
     }
   }
@@ -446,5 +481,47 @@ public final class StageConfigs {
   public enum IngestMode {
     SNAPSHOT,
     APPEND
+  }
+
+  /**
+   * How `monitor` judges a scored batch against the model's reference, and when it recommends
+   * retraining.
+   *
+   * @param bins quantile bins of the reference for numeric features and the scores
+   * @param falseDiscoveryRate the Benjamini-Hochberg rate over the features' test p-values
+   * @param minPsi the population stability index a feature must also reach to count as drifted
+   * @param cooldownHours the least time between two retraining recommendations
+   * @param minNewLabelledRows labelled raw rows the model was not trained on, needed to retrain
+   */
+  public record Monitor(
+      int bins,
+      double falseDiscoveryRate,
+      double minPsi,
+      double maxDriftedShare,
+      double maxPredictionPsi,
+      double maxMetricDrop,
+      long cooldownHours,
+      long minNewLabelledRows) {
+    public Monitor {
+      if (bins < 2 || bins > 100) {
+        throw ConfigException.invalid("monitor.bins", "must be 2 to 100, got " + bins);
+      }
+      if (!(falseDiscoveryRate > 0 && falseDiscoveryRate < 1)) {
+        throw ConfigException.invalid(
+            "monitor.drift.false-discovery-rate",
+            "must be between 0 and 1, got " + falseDiscoveryRate);
+      }
+      requireShare("monitor.retrain.max-drifted-share", maxDriftedShare);
+      if (minPsi < 0
+          || maxPredictionPsi < 0
+          || maxMetricDrop < 0
+          || cooldownHours < 0
+          || minNewLabelledRows < 0) {
+        throw ConfigException.invalid(
+            "monitor",
+            "min-psi, max-prediction-psi, max-metric-drop, cooldown-hours and"
+                + " min-new-labelled-rows must not be negative");
+      }
+    }
   }
 }

@@ -533,7 +533,7 @@ public final class EvaluateStage {
    * A registered version's decision threshold; versions from before it was recorded: {@code
    * fallback}.
    */
-  private static double thresholdOf(ModelRegistry.ModelVersion version, double fallback) {
+  public static double thresholdOf(ModelRegistry.ModelVersion version, double fallback) {
     String recorded = version.tags().get(DECISION_THRESHOLD_TAG);
     return recorded == null ? fallback : Double.parseDouble(recorded);
   }

@@ -19,14 +19,54 @@ public final class CreditDataGenerator {
 
   private CreditDataGenerator() {}
 
+  /** The rows of a batch never overlap another's: batch b numbers its rows from b x this. */
+  public static final long BATCH_STRIDE = 1_000_000L;
+
+  /**
+   * How a batch departs from the data the first one was drawn from.
+   *
+   * @param features numeric features ({@code age}, {@code income}, {@code loan_amount}) whose
+   *     distribution moves: covariate shift
+   * @param shift by how many of the feature's standard deviations they move
+   * @param concept how much of the label's dependence on the debt ratio and the credit history is
+   *     gone (0: none, 1: all): concept shift, the same inputs meaning a different risk
+   */
+  public record Drift(java.util.List<String> features, double shift, double concept) {
+    public static final Drift NONE = new Drift(java.util.List.of(), 0, 0);
+
+    public Drift {
+      features = java.util.List.copyOf(features);
+    }
+
+    double shiftOf(String feature) {
+      return features.contains(feature) ? shift : 0;
+    }
+  }
+
   /** {@code rows} applications in the column order of the credit contract. */
   public static Dataset<Row> generate(SparkSession spark, long rows, long seed) {
+    return generate(spark, rows, seed, 0, Drift.NONE);
+  }
+
+  /**
+   * Batch {@code batch} of {@code rows} applications, drawn with {@code drift}; batch 0 without
+   * drift is what {@link #generate(SparkSession, long, long)} gives.
+   */
+  public static Dataset<Row> generate(
+      SparkSession spark, long rows, long seed, int batch, Drift drift) {
     Column age =
-        greatest(lit(18), least(lit(85), round(lit(40).plus(normal(seed, 1).multiply(12)))))
+        greatest(
+                lit(18),
+                least(
+                    lit(85),
+                    round(lit(40).plus(normal(seed, 1).plus(drift.shiftOf("age")).multiply(12)))))
             .cast("int");
     Column income =
         round(
-            exp(lit(10.3).plus(normal(seed, 2).multiply(0.4)).plus(age.minus(40).multiply(0.01))),
+            exp(
+                lit(10.3)
+                    .plus(normal(seed, 2).plus(drift.shiftOf("income")).multiply(0.4))
+                    .plus(age.minus(40).multiply(0.01))),
             2);
     Column employment = round(age.minus(18).multiply(uniform(seed, 3)), 1);
     Column creditHistory =
@@ -49,7 +89,7 @@ public final class CreditDataGenerator {
 
     Dataset<Row> base =
         spark
-            .range(rows)
+            .range(batch * BATCH_STRIDE, batch * BATCH_STRIDE + rows)
             .withColumn("application_id", format_string("APP-%08d", col("id")))
             .withColumn(
                 "application_date",
@@ -58,7 +98,14 @@ public final class CreditDataGenerator {
                     floor(uniform(seed, 7).multiply(730)).cast("int")))
             .withColumn("age", age)
             .withColumn("income", when(uniform(seed, 8).geq(0.04), income))
-            .withColumn("loan_amount", round(exp(lit(8.5).plus(normal(seed, 9).multiply(0.7))), 2))
+            .withColumn(
+                "loan_amount",
+                round(
+                    exp(
+                        lit(8.5)
+                            .plus(
+                                normal(seed, 9).plus(drift.shiftOf("loan_amount")).multiply(0.7))),
+                    2))
             .withColumn(
                 "loan_duration_months",
                 element_at(durations, floor(uniform(seed, 10).multiply(7)).cast("int").plus(1)))
@@ -80,13 +127,14 @@ public final class CreditDataGenerator {
                     0.8));
 
     Column debtRatio = col("loan_amount").divide(coalesce(col("income"), lit(30000.0)));
+    double kept = 1 - drift.concept();
     Column logit =
         lit(-2.2)
-            .plus(debtRatio.multiply(2.5))
+            .plus(debtRatio.multiply(2.5 * kept))
             .plus(col("loan_duration_months").multiply(0.02))
-            .plus(when(col("credit_history").equalTo("critical"), 1.3).otherwise(0))
-            .plus(when(col("credit_history").equalTo("delayed"), 0.6).otherwise(0))
-            .plus(when(col("credit_history").equalTo("paid"), -0.5).otherwise(0))
+            .plus(when(col("credit_history").equalTo("critical"), 1.3 * kept).otherwise(0))
+            .plus(when(col("credit_history").equalTo("delayed"), 0.6 * kept).otherwise(0))
+            .plus(when(col("credit_history").equalTo("paid"), -0.5 * kept).otherwise(0))
             .minus(col("age").minus(40).multiply(0.03))
             .plus(when(col("housing").equalTo("rent"), 0.3).otherwise(0))
             .minus(coalesce(col("employment_years"), lit(5.0)).multiply(0.05))

@@ -20,7 +20,15 @@ public final class GenerateStage {
     var config = context.config();
     List<String> declared = config.dataset().columns().stream().map(ColumnSpec::name).toList();
     Dataset<Row> data =
-        CreditDataGenerator.generate(context.spark(), config.generate().rows(), config.seed());
+        CreditDataGenerator.generate(
+            context.spark(),
+            config.generate().rows(),
+            config.seed(),
+            config.generate().batch(),
+            new CreditDataGenerator.Drift(
+                config.generate().driftFeatures(),
+                config.generate().driftShift(),
+                config.generate().conceptDrift()));
     if (!declared.equals(List.of(data.columns()))) {
       throw new PipelineException(
           "generate makes the built-in credit data, but dataset '"
@@ -48,6 +56,13 @@ public final class GenerateStage {
               Map.of(
                   "rows", Long.toString(config.generate().rows()),
                   "seed", Long.toString(config.seed()),
+                  "batch", Long.toString(config.generate().batch()),
+                  "drift",
+                      config.generate().driftFeatures()
+                          + " x "
+                          + config.generate().driftShift()
+                          + " sd, concept "
+                          + config.generate().conceptDrift(),
                   "format", format.name().toLowerCase(Locale.ROOT)));
           run.setTags(Map.of("batchmlops.output", target, "batchmlops.output_sha256", checksum));
           context.updateState(s -> s.withLandedFile(target));

@@ -76,6 +76,15 @@ public final class PipelineContext {
     return context;
   }
 
+  /**
+   * Opens the context for a command that is not a stage of a training pipeline (scoring): it
+   * neither starts nor resumes a pipeline run, and its runs are runs of their own.
+   */
+  public static PipelineContext openWithoutPipelineRun(
+      PipelineConfig config, SparkSession spark, ExperimentTracker tracker) {
+    return new PipelineContext(config, spark, tracker);
+  }
+
   private void startParentRun() {
     parentRun =
         tracker.startRun(experimentId, "pipeline-" + config.dataset().name(), null, standardTags());
@@ -110,7 +119,7 @@ public final class PipelineContext {
    * when the body throws (the exception goes on to the caller).
    */
   public <T> T inChildRun(String stage, Function<TrackedRun, T> body) {
-    return inNestedRun(parentRun, stage, body);
+    return inNestedRun(parentRun(), stage, body);
   }
 
   /**
@@ -118,18 +127,40 @@ public final class PipelineContext {
    * the trials of a search); ends like {@link #inChildRun}.
    */
   public <T> T inNestedRun(TrackedRun parent, String name, Function<TrackedRun, T> body) {
+    return inRun(parent.runId(), name, Map.of(), body);
+  }
+
+  /**
+   * Runs {@code body} in a top-level run of its own, with {@code tags} besides the standard ones.
+   */
+  public <T> T inOwnRun(String name, Map<String, String> tags, Function<TrackedRun, T> body) {
+    return inRun(null, name, tags, body);
+  }
+
+  /** Every run records its wall time, so a slowdown shows as a trend across runs. */
+  private <T> T inRun(
+      String parentRunId,
+      String name,
+      Map<String, String> extraTags,
+      Function<TrackedRun, T> body) {
     Map<String, String> tags = standardTags();
     tags.put("batchmlops.stage", name);
-    TrackedRun run = tracker.startRun(experimentId, name, parent.runId(), tags);
+    tags.putAll(extraTags);
+    TrackedRun run = tracker.startRun(experimentId, name, parentRunId, tags);
+    long started = System.nanoTime();
     boolean succeeded = false;
     try {
       T result = body.apply(run);
+      run.logMetrics(Map.of(WALL_SECONDS, (System.nanoTime() - started) / 1e9));
       succeeded = true;
       return result;
     } finally {
       run.end(succeeded);
     }
   }
+
+  /** The metric every run records: seconds from its start to its end. */
+  public static final String WALL_SECONDS = "wall_seconds";
 
   public void updateState(UnaryOperator<PipelineState> change) {
     state = change.apply(state);
@@ -138,7 +169,9 @@ public final class PipelineContext {
 
   /** Ends the parent run: finished when every stage so far succeeded. */
   public void endPipelineRun(boolean succeeded) {
-    parentRun.end(succeeded);
+    if (parentRun != null) {
+      parentRun.end(succeeded);
+    }
   }
 
   /**
@@ -225,6 +258,9 @@ public final class PipelineContext {
   }
 
   public TrackedRun parentRun() {
+    if (parentRun == null) {
+      throw new IllegalStateException("this command runs outside a pipeline run");
+    }
     return parentRun;
   }
 

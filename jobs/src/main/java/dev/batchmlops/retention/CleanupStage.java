@@ -78,10 +78,9 @@ public final class CleanupStage {
   }
 
   static TableVersion parse(String value, String model, String version) {
-    int at = value.lastIndexOf("@v");
     try {
-      return new TableVersion(value.substring(0, at), Long.parseLong(value.substring(at + 2)));
-    } catch (RuntimeException e) {
+      return TableVersion.parse(value);
+    } catch (IllegalArgumentException e) {
       throw new PipelineException(
           "model "
               + model

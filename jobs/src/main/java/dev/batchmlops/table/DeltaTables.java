@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -53,6 +54,25 @@ public final class DeltaTables {
         .partitionBy(partitionColumns.toArray(String[]::new))
         .save(path);
     return new TableVersion(path, latestVersion(path));
+  }
+
+  /**
+   * Appends {@code data} as one commit that Delta writes at most once for {@code writeId} (an
+   * idempotent transaction, txnAppId): a second append with the same id, even a concurrent one,
+   * writes nothing. Returns the version written, or empty when the id was written before.
+   */
+  public Optional<TableVersion> appendOnce(
+      Dataset<Row> data, String path, String writeId, Map<String, String> commitInfo) {
+    long before = exists(path) ? latestVersion(path) : -1;
+    data.write()
+        .format("delta")
+        .mode(SaveMode.Append)
+        .option("txnAppId", writeId)
+        .option("txnVersion", 0L)
+        .option("userMetadata", Json.compact(new TreeMap<>(commitInfo)))
+        .save(path);
+    long after = latestVersion(path);
+    return after == before ? Optional.empty() : Optional.of(new TableVersion(path, after));
   }
 
   public boolean exists(String path) {

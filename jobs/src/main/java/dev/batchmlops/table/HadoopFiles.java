@@ -109,6 +109,27 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Copies a local folder to {@code target}, which appears whole or not at all: the copy goes to a
+   * temporary sibling first and is renamed into place.
+   */
+  public void copyFromLocal(java.nio.file.Path localSource, String target) {
+    String staging = target + ".incoming-" + java.util.UUID.randomUUID();
+    try {
+      FileSystem fs = fs(target);
+      fs.mkdirs(new Path(target).getParent());
+      fs.copyFromLocalFile(false, true, new Path(localSource.toUri()), new Path(staging));
+      if (!fs.rename(new Path(staging), new Path(target))) {
+        fs.delete(new Path(staging), true);
+        if (!fs.exists(new Path(target))) {
+          throw new IOException("rename " + staging + " -> " + target + " refused");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy " + localSource + " to " + target, e);
+    }
+  }
+
   private FileSystem fs(String path) throws IOException {
     return new Path(path).getFileSystem(hadoopConf);
   }

@@ -31,6 +31,21 @@ public record StorageLayout(String root, String landing, String dataset) {
     return root + "/" + dataset + "/splits";
   }
 
+  /** What `score` wrote: one row per scored row, appended one batch per commit. */
+  public String predictionsTable() {
+    return root + "/" + dataset + "/predictions";
+  }
+
+  /** What `monitor` found: one row per scored batch and feature, for dashboards and notebooks. */
+  public String monitoringTable() {
+    return root + "/" + dataset + "/monitoring";
+  }
+
+  /** A registered version's model, copied from the registry for the executors to read. */
+  public String modelCache(String registeredModel, String version) {
+    return root + "/" + dataset + "/_registry-cache/" + registeredModel + "/v" + version;
+  }
+
   public String modelDir(String runId) {
     return root + "/" + dataset + "/models/" + runId;
   }

@@ -1,8 +1,13 @@
 package dev.batchmlops.tracking;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.PipelineException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +17,8 @@ import java.util.Optional;
 /** The MLflow Model Registry over its REST API (the Java client has no create or alias calls). */
 final class MlflowModelRegistry implements ModelRegistry {
   private static final String API = "/api/2.0/mlflow";
+  private static final String ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
+  private static final String SERVED_ARTIFACTS = "mlflow-artifacts:";
   private final MlflowRest rest;
 
   MlflowModelRegistry(MlflowRest rest) {
@@ -45,9 +52,7 @@ final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public Optional<ModelVersion> versionByAlias(String name, String alias) {
-    return rest.find(
-            API + "/registered-models/alias?name=" + encode(name) + "&alias=" + encode(alias))
-        .map(answer -> toVersion(answer.path("model_version")));
+    return find("/registered-models/alias?name=" + encode(name) + "&alias=" + encode(alias));
   }
 
   @Override
@@ -83,6 +88,65 @@ final class MlflowModelRegistry implements ModelRegistry {
                 Map.of("name", name, "version", version, "key", key, "value", value)));
   }
 
+  @Override
+  public Optional<ModelVersion> version(String name, String version) {
+    return find("/model-versions/get?name=" + encode(name) + "&version=" + encode(version));
+  }
+
+  /** The version a lookup answers with, when it exists. */
+  private Optional<ModelVersion> find(String query) {
+    return rest.find(API + query).map(answer -> toVersion(answer.path("model_version")));
+  }
+
+  /** Lists and fetches the files through the artifact proxy: /api/2.0/mlflow-artifacts/. */
+  @Override
+  public void download(ModelVersion version, Path folder) {
+    String source = version.source();
+    if (!source.startsWith(SERVED_ARTIFACTS)) {
+      throw new PipelineException(
+          "model "
+              + version.name()
+              + " version "
+              + version.version()
+              + " lives at "
+              + source
+              + ", which the tracking server does not serve (mlflow-artifacts: URIs only)");
+    }
+    String root = source.substring(SERVED_ARTIFACTS.length()).replaceAll("^/+", "");
+    int files = downloadFolder(root, folder);
+    if (files == 0) {
+      throw new PipelineException(
+          "model "
+              + version.name()
+              + " version "
+              + version.version()
+              + " has no files at "
+              + source);
+    }
+  }
+
+  private int downloadFolder(String remote, Path local) {
+    int files = 0;
+    JsonNode listing = rest.get(ARTIFACTS + "?path=" + encode(remote));
+    for (JsonNode entry : listing.path("files")) {
+      String name = entry.path("path").asText();
+      String child = remote + "/" + name;
+      Path target = local.resolve(name);
+      if (entry.path("is_dir").asBoolean()) {
+        files += downloadFolder(child, target);
+      } else {
+        try {
+          Files.createDirectories(target.getParent());
+          Files.write(target, rest.getBytes(ARTIFACTS + "/" + child));
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot write " + target, e);
+        }
+        files++;
+      }
+    }
+    return files;
+  }
+
   private static ModelVersion toVersion(JsonNode node) {
     Map<String, String> tags = new LinkedHashMap<>();
     node.path("tags")
@@ -91,6 +155,7 @@ final class MlflowModelRegistry implements ModelRegistry {
         node.path("name").asText(),
         node.path("version").asText(),
         node.path("run_id").asText(),
+        node.path("source").asText(),
         tags);
   }
 

@@ -22,6 +22,15 @@ final class MlflowRest {
   private final Duration timeout;
   private final HttpClient http;
 
+  static {
+    // MLflow 3's server (uvicorn) closes a connection idle for 5 s; the JDK client would keep it
+    // for
+    // 20 minutes and send the next request into the closed socket. Read once, at the first client.
+    if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+      System.setProperty("jdk.httpclient.keepalive.timeout", "3");
+    }
+  }
+
   MlflowRest(String baseUri, Duration timeout) {
     this.baseUri = baseUri.replaceAll("/+$", "");
     this.timeout = timeout;
@@ -61,8 +70,15 @@ final class MlflowRest {
             .orElseThrow());
   }
 
+  /** Uploads the content whole (read into memory, so a retried request sends it again). */
   void put(String path, InputStream content) {
-    send(request(path).PUT(HttpRequest.BodyPublishers.ofInputStream(() -> content)), path, false);
+    byte[] bytes;
+    try {
+      bytes = content.readAllBytes();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the upload for " + path, e);
+    }
+    send(request(path).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)), path, false);
   }
 
   /** The raw body of a GET, for health checks and artifact downloads. */
@@ -70,20 +86,60 @@ final class MlflowRest {
     return send(request(path).GET(), path, false).orElseThrow();
   }
 
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(timeout);
+  /** The raw bytes of a GET: an artifact file. */
+  byte[] getBytes(String path) {
+    HttpResponse<byte[]> response =
+        exchange(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() / 100 != 2) {
+      throw new PipelineException(
+          "MLflow request "
+              + path
+              + " failed with HTTP "
+              + response.statusCode()
+              + ": "
+              + oneLine(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    return response.body();
   }
 
-  private Optional<String> send(HttpRequest.Builder request, String path, boolean missingIsEmpty) {
-    HttpResponse<String> response;
+  /**
+   * Sends the request; once more when the server closed the pooled connection before answering (no
+   * byte of a response came back, so the request was never handled).
+   */
+  private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> body) {
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      try {
+        return http.send(request, body);
+      } catch (IOException e) {
+        if (!closedBeforeAnswering(e)) {
+          throw e;
+        }
+        return http.send(request, body);
+      }
     } catch (IOException e) {
       throw unreachable(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unreachable(e);
     }
+  }
+
+  private static boolean closedBeforeAnswering(IOException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.io.EOFException
+          || String.valueOf(cause.getMessage()).contains("header parser received no bytes")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(timeout);
+  }
+
+  private Optional<String> send(HttpRequest.Builder request, String path, boolean missingIsEmpty) {
+    HttpResponse<String> response = exchange(request.build(), HttpResponse.BodyHandlers.ofString());
     int status = response.statusCode();
     if (status / 100 == 2) {
       return Optional.of(response.body());

@@ -14,8 +14,12 @@ public interface ModelRegistry {
   /** The alias of the latest version registered. */
   String CHALLENGER = "challenger";
 
-  /** A registered version: its number, the run that produced it and its tags. */
-  record ModelVersion(String name, String version, String runId, Map<String, String> tags) {}
+  /**
+   * A registered version: its number, the run that produced it, where its files are ({@code
+   * source}, an artifact URI) and its tags.
+   */
+  record ModelVersion(
+      String name, String version, String runId, String source, Map<String, String> tags) {}
 
   void ensureRegisteredModel(String name, String description);
 
@@ -27,6 +31,15 @@ public interface ModelRegistry {
       String name, String source, String runId, String modelId, Map<String, String> tags);
 
   Optional<ModelVersion> versionByAlias(String name, String alias);
+
+  /** One version of a registered model, when both exist. */
+  Optional<ModelVersion> version(String name, String version);
+
+  /**
+   * Copies a version's files (its source) into a local folder, through the tracking server: the
+   * machine that scores needs no access to where the model was trained.
+   */
+  void download(ModelVersion version, java.nio.file.Path folder);
 
   /** Every version of a registered model (none when the model does not exist). */
   List<ModelVersion> versions(String name);

@@ -74,6 +74,9 @@ class MainTest {
             "train",
             "evaluate",
             "register",
+            "promote",
+            "score",
+            "monitor",
             "run",
             "history",
             "cleanup",
@@ -82,6 +85,8 @@ class MainTest {
     }
     Outcome trainHelp = execute("train", "--help");
     assertTrue(trainHelp.stdout().contains("train.*"), trainHelp.stdout());
+    Outcome monitorHelp = execute("monitor", "--help");
+    assertTrue(monitorHelp.stdout().contains("4 retrain recommended"), monitorHelp.stdout());
   }
 
   @Test

@@ -40,6 +40,15 @@ class ConfigLoaderTest {
     assertEquals(123, overridden.generate().rows());
     assertEquals("http://127.0.0.1:9", overridden.tracking().uri(), "--set wins over variables");
     assertEquals("/data/tables", overridden.storage().root(), "variables win over files");
+
+    PipelineConfig lists =
+        load(
+            ProjectPaths.confDir(),
+            "test",
+            Map.of("generate.drift.features", "[income, loan_amount]", "generate.drift.shift", "1"),
+            Map.of());
+    assertEquals(List.of("income", "loan_amount"), lists.generate().driftFeatures());
+    assertEquals(1.0, lists.generate().driftShift());
   }
 
   @Test
@@ -84,6 +93,25 @@ class ConfigLoaderTest {
             ConfigException.class,
             () -> load(ProjectPaths.confDir(), "dev", Map.of("generate.rows", "many"), Map.of()));
     assertTrue(type.getMessage().contains("generate.rows"), type.getMessage());
+
+    ConfigException drift =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                load(
+                    ProjectPaths.confDir(),
+                    "dev",
+                    Map.of("generate.drift.features", "[income, sex]"),
+                    Map.of()));
+    assertEquals(
+        "invalid configuration 'generate.drift.features': 'sex' cannot drift (one of [age, income,"
+            + " loan_amount])",
+        drift.getMessage());
+    ConfigException bins =
+        assertThrows(
+            ConfigException.class,
+            () -> load(ProjectPaths.confDir(), "dev", Map.of("monitor.bins", "1"), Map.of()));
+    assertTrue(bins.getMessage().contains("monitor.bins"), bins.getMessage());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.batchmlops.e2e;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -380,6 +383,75 @@ class PipelineEndToEndIT {
       browser.waitForText(patience, "Version 1", "Source Run", "train", "champion");
       browser.screenshot(shots.resolve("4-registered-version.png"));
     }
+  }
+
+  /**
+   * The champion scores the latest raw version from the registry's copy: one commit of predictions
+   * at the version's threshold, an MLflow run with throughput; the same batch again writes nothing,
+   * and an unknown alias fails in one line.
+   */
+  @Test
+  @Order(3)
+  void scoringWithTheChampionWritesEachBatchOnce() {
+    SparkSubmit.Result scored = SparkSubmit.run(work, JobArgs.of("score", work, mlflow.uri()));
+    assertEquals(0, scored.exitCode(), scored.stderr());
+    assertTrue(scored.stdout().contains("scored 3000 rows of "), scored.stdout());
+    SparkSession spark = TestSpark.session();
+    String predictions = work.resolve("delta/credit/predictions").toString();
+    Dataset<Row> table = spark.read().format("delta").load(predictions);
+    assertEquals(3000, table.count());
+    assertEquals(3000, table.select("application_id").distinct().count());
+    Map<String, String> versionTags = new HashMap<>();
+    alias("champion")
+        .path("tags")
+        .forEach(t -> versionTags.put(t.path("key").asText(), t.path("value").asText()));
+    double threshold = Double.parseDouble(versionTags.get("decision_threshold"));
+    Row first = table.first();
+    assertEquals(MODEL, first.getAs("model_name"));
+    assertEquals("1", first.getAs("model_version"));
+    assertEquals(threshold, (double) first.getAs("threshold"), 1e-12);
+    assertEquals(
+        0,
+        table
+            .where(col("prediction").notEqual(when(col("score").geq(threshold), 1).otherwise(0)))
+            .count(),
+        "predicted at the version's threshold");
+    JsonNode run =
+        mlflow
+            .post(
+                "/api/2.0/mlflow/runs/search",
+                "{\"experiment_ids\": [\""
+                    + experimentId()
+                    + "\"], \"filter\": \"attributes.run_name = 'score-credit'\"}")
+            .path("runs")
+            .path(0);
+    assertEquals("1", tag(run, "batchmlops.model_version"));
+    assertNull(tag(run, "mlflow.parentRunId"), "a run of its own");
+    assertEquals(3000.0, metric(run, "rows_scored"), 1e-9);
+    assertTrue(metric(run, "rows_per_second") > 0);
+    assertTrue(metric(run, "seconds_per_1000_rows") > 0);
+    assertTrue(metric(run, "wall_seconds") > 0);
+
+    SparkSubmit.Result again = SparkSubmit.run(work, JobArgs.of("score", work, mlflow.uri()));
+    assertEquals(0, again.exitCode(), again.stderr());
+    assertTrue(again.stdout().contains("already scored: "), again.stdout());
+    assertEquals(0L, latestVersion(predictions), "nothing written the second time");
+
+    SparkSubmit.Result unknown =
+        SparkSubmit.run(
+            work, JobArgs.of("score", work, mlflow.uri(), "--model", MODEL + "@nosuch"));
+    assertEquals(1, unknown.exitCode(), unknown.stderr());
+    assertEquals(
+        "batchmlops: error: score: model " + MODEL + " has no alias 'nosuch' (or does not exist)",
+        unknown.errorLine());
+    assertEquals(0L, latestVersion(predictions));
+  }
+
+  private static long latestVersion(String table) {
+    return io.delta.tables.DeltaTable.forPath(TestSpark.session(), table)
+        .history(1)
+        .first()
+        .getLong(0);
   }
 
   @Test

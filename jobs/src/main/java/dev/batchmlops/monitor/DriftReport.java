@@ -1,0 +1,95 @@
+package dev.batchmlops.monitor;
+
+import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.evaluate.Charts;
+import dev.batchmlops.quality.HtmlReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The monitoring run's HTML report: the decision, every feature's drift, and plots of the drifted.
+ */
+final class DriftReport {
+  private DriftReport() {}
+
+  static String html(
+      PipelineConfig config,
+      MonitorStage.Result result,
+      FeatureBins bins,
+      Map<String, Map<String, Long>> reference,
+      Map<String, Map<String, Long>> current) {
+    var settings = config.monitor();
+    HtmlReport report =
+        new HtmlReport(
+                "Drift report: "
+                    + result.model().name()
+                    + " version "
+                    + result.model().version()
+                    + ", batch "
+                    + result.batchId())
+            .paragraph(
+                result.summary()
+                    + ". A feature has drifted when its test rejects \"same distribution\" at a"
+                    + " false discovery rate of "
+                    + settings.falseDiscoveryRate()
+                    + " over all features (Benjamini-Hochberg) and its PSI reaches "
+                    + settings.minPsi()
+                    + ". Reference: the train split the version was trained on; batch: "
+                    + result.input()
+                    + ", "
+                    + result.rows()
+                    + " rows.");
+    List<List<String>> rows = new ArrayList<>();
+    List<DriftRule.FeatureDrift> all = new ArrayList<>(result.features());
+    all.add(result.prediction());
+    for (DriftRule.FeatureDrift f : all) {
+      rows.add(
+          List.of(
+              f.drifted() ? "drifted" : "stable",
+              f.feature(),
+              format(f.psi()),
+              format(f.statistic()),
+              String.format(Locale.ROOT, "%.2g", f.pValue()),
+              String.join(", ", result.unseenCategories().getOrDefault(f.feature(), List.of()))));
+    }
+    report.table(
+        "Features and scores",
+        List.of("verdict", "feature", "PSI", "KS / JS distance", "p-value", "unseen categories"),
+        rows);
+    for (DriftRule.FeatureDrift f : result.features()) {
+      if (!f.drifted()) {
+        continue;
+      }
+      DriftRule.FeatureCounts counts =
+          bins.compare(f.feature(), reference.get(f.feature()), current.get(f.feature()));
+      report.image(
+          f.feature() + ": share of rows per bin, reference and batch",
+          Charts.lines(
+              f.feature() + " (PSI " + format(f.psi()) + ")",
+              bins.numeric(f.feature()) ? "reference quantile bin" : "category (sorted)",
+              "share of rows",
+              List.of(
+                  new Charts.Series("reference (train split)", shares(counts.reference()), true),
+                  new Charts.Series("batch", shares(counts.current()), false))));
+    }
+    return report.render();
+  }
+
+  private static List<double[]> shares(long[] counts) {
+    double total = 0;
+    for (long c : counts) {
+      total += c;
+    }
+    List<double[]> points = new ArrayList<>();
+    for (int i = 0; i < counts.length; i++) {
+      points.add(new double[] {i, total == 0 ? 0 : counts[i] / total});
+    }
+    return points;
+  }
+
+  private static String format(double value) {
+    return String.format(Locale.ROOT, "%.4f", value);
+  }
+}

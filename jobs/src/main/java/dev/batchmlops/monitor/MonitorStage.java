@@ -1,0 +1,537 @@
+package dev.batchmlops.monitor;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.batchmlops.Json;
+import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.evaluate.EvaluateStage;
+import dev.batchmlops.metrics.ClassificationMetrics;
+import dev.batchmlops.metrics.MetricsCalculator;
+import dev.batchmlops.metrics.Scoring;
+import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.score.RegisteredModels;
+import dev.batchmlops.score.ScoreStage;
+import dev.batchmlops.split.Splits;
+import dev.batchmlops.table.Commit;
+import dev.batchmlops.table.TableVersion;
+import dev.batchmlops.tracking.MetricNames;
+import dev.batchmlops.tracking.ModelRegistry;
+import dev.batchmlops.tracking.ModelRegistry.ModelVersion;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Compares a scored batch with the model's reference, the train split its version was trained on
+ * (found through the version's lineage tags): drift per feature, drift of the scores, the scores'
+ * quality, and performance when the batch holds labels. Decides whether retraining is due, and
+ * records it all: an MLflow run, a JSON and an HTML report, and the monitoring history table.
+ */
+public final class MonitorStage {
+  /** What the scheduler branches on; each has its own exit code. */
+  public enum Decision {
+    /** Nothing moved beyond its limit. */
+    HEALTHY(0),
+    /** A limit was passed and retraining is due: run the pipeline on the new raw version. */
+    RETRAIN(4),
+    /** A limit was passed, but retraining is not due (cooldown, too few new labels, bad scores). */
+    ATTENTION(5);
+
+    private final int exitCode;
+
+    Decision(int exitCode) {
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
+    }
+
+    public String label() {
+      return switch (this) {
+        case HEALTHY -> "healthy";
+        case RETRAIN -> "retrain recommended";
+        case ATTENTION -> "attention, no retrain";
+      };
+    }
+  }
+
+  /** The name the scores' own drift is recorded under, beside the features. */
+  public static final String PREDICTION = "__score__";
+
+  /**
+   * What monitoring found for one batch.
+   *
+   * @param metricDrop how far the batch's metric fell below the version's test value; NaN without
+   *     labels
+   */
+  public record Result(
+      String batchId,
+      ModelVersion model,
+      TableVersion input,
+      long rows,
+      List<DriftRule.FeatureDrift> features,
+      Map<String, List<String>> unseenCategories,
+      DriftRule.FeatureDrift prediction,
+      double referencePositiveShare,
+      double currentPositiveShare,
+      long invalidScores,
+      double metricDrop,
+      Decision decision,
+      List<String> reasons,
+      String runId) {
+    Result withRunId(String id) {
+      return new Result(
+          batchId,
+          model,
+          input,
+          rows,
+          features,
+          unseenCategories,
+          prediction,
+          referencePositiveShare,
+          currentPositiveShare,
+          invalidScores,
+          metricDrop,
+          decision,
+          reasons,
+          id);
+    }
+
+    public long drifted() {
+      return features.stream().filter(DriftRule.FeatureDrift::drifted).count();
+    }
+
+    /** One line for the console and the scheduler's log. */
+    public String summary() {
+      String drifted =
+          features.stream()
+              .filter(DriftRule.FeatureDrift::drifted)
+              .map(DriftRule.FeatureDrift::feature)
+              .toList()
+              .toString();
+      return String.format(
+          Locale.ROOT,
+          "%s: %d of %d features drifted%s, score PSI %.3f%s",
+          decision.label(),
+          drifted(),
+          features.size(),
+          drifted() == 0 ? "" : " " + drifted,
+          prediction.psi(),
+          reasons.isEmpty() ? "" : "; " + String.join("; ", reasons));
+    }
+  }
+
+  private MonitorStage() {}
+
+  public static Result run(
+      PipelineContext context, ModelRegistry registry, Optional<String> requestedBatch) {
+    var config = context.config();
+    StageConfigs.Monitor settings = config.monitor();
+    DatasetContract contract = config.dataset();
+    String predictionsPath = context.layout().predictionsTable();
+    if (!context.tables().exists(predictionsPath)) {
+      throw new PipelineException(
+          "monitor: no predictions at " + predictionsPath + ": run `score` first");
+    }
+    String batchId = requestedBatch.orElseGet(() -> lastBatch(context, predictionsPath));
+    Dataset<Row> batch =
+        context
+            .tables()
+            .read(
+                new TableVersion(predictionsPath, context.tables().latestVersion(predictionsPath)))
+            .where(col(ScoreStage.BATCH_ID).equalTo(batchId))
+            .cache();
+    try {
+      List<Row> first = batch.limit(1).collectAsList();
+      if (first.isEmpty()) {
+        throw new PipelineException("monitor: batch " + batchId + " is not in " + predictionsPath);
+      }
+      Row head = first.get(0);
+      String modelName = head.getAs("model_name");
+      String modelVersion = head.getAs("model_version");
+      ModelVersion version =
+          registry
+              .version(modelName, modelVersion)
+              .orElseThrow(
+                  () ->
+                      new PipelineException(
+                          "monitor: model "
+                              + modelName
+                              + " version "
+                              + modelVersion
+                              + " that scored batch "
+                              + batchId
+                              + " is not in the registry"));
+      TableVersion input =
+          new TableVersion(head.<String>getAs("input_table"), head.<Long>getAs("input_version"));
+      double threshold = head.getAs("threshold");
+      TableVersion splits = lineage(version, "splits_table");
+      Dataset<Row> reference =
+          context.tables().read(splits).where(col(Splits.COLUMN).equalTo(Splits.TRAIN));
+      Dataset<Row> current = ScoreStage.batchRows(context, input);
+
+      // Data drift: every feature, one aggregation per side.
+      FeatureBins bins =
+          FeatureBins.fit(
+              reference,
+              contract.numericFeatures(),
+              contract.categoricalFeatures(),
+              settings.bins());
+      Map<String, Map<String, Long>> referenceCounts = bins.counts(reference);
+      Map<String, Map<String, Long>> currentCounts = bins.counts(current);
+      List<DriftRule.FeatureCounts> compared = new ArrayList<>();
+      Map<String, List<String>> unseen = new LinkedHashMap<>();
+      for (String feature : referenceCounts.keySet()) {
+        compared.add(
+            bins.compare(feature, referenceCounts.get(feature), currentCounts.get(feature)));
+        if (!bins.numeric(feature)) {
+          List<String> fresh =
+              FeatureBins.unseen(referenceCounts.get(feature), currentCounts.get(feature));
+          if (!fresh.isEmpty()) {
+            unseen.put(feature, fresh);
+          }
+        }
+      }
+      DriftRule rule = new DriftRule(settings.falseDiscoveryRate(), settings.minPsi());
+      List<DriftRule.FeatureDrift> features = rule.judge(compared);
+
+      // Prediction drift: the reference scored by the same model, against the batch's scores.
+      PipelineModel model =
+          PipelineModel.load(RegisteredModels.localCopy(context, registry, version));
+      Dataset<Row> referenceScores =
+          Scoring.score(model, reference).select(col(Scoring.SCORE)).cache();
+      FeatureBins scoreBins =
+          FeatureBins.fit(referenceScores, List.of(Scoring.SCORE), List.of(), settings.bins());
+      DriftRule.FeatureDrift prediction =
+          rule.judge(
+                  List.of(
+                      scoreBins.compare(
+                          PREDICTION,
+                          scoreBins.counts(referenceScores).get(Scoring.SCORE),
+                          scoreBins.counts(batch).get(Scoring.SCORE))))
+              .get(0);
+      Row referenceShares =
+          referenceScores
+              .agg(avg(when(col(Scoring.SCORE).geq(threshold), 1.0).otherwise(0.0)))
+              .first();
+      referenceScores.unpersist();
+      Row currentStats =
+          batch
+              .agg(
+                  count(lit(1)),
+                  avg(col(ScoreStage.PREDICTION).cast("double")),
+                  sum(
+                      when(col(Scoring.SCORE).isNull().or(isnan(col(Scoring.SCORE))), 1L)
+                          .otherwise(0L)))
+              .first();
+      long rows = currentStats.getLong(0);
+      double currentShare = currentStats.isNullAt(1) ? 0 : currentStats.getDouble(1);
+      double referenceShare = referenceShares.isNullAt(0) ? 0 : referenceShares.getDouble(0);
+      long invalidScores = currentStats.getLong(2);
+
+      // Performance, when the batch holds labels.
+      String metric = config.register().metric();
+      double metricDrop = Double.NaN;
+      Optional<ClassificationMetrics> performance = performance(context, current, batch, threshold);
+      String recorded = version.tags().get(EvaluateStage.METRIC_TAG_PREFIX + metric);
+      if (performance.isPresent() && recorded != null) {
+        Double value = performance.get().asMap().get(metric);
+        if (value != null) {
+          metricDrop = Double.parseDouble(recorded) - value;
+        }
+      }
+
+      List<String> reasons = new ArrayList<>();
+      long drifted = features.stream().filter(DriftRule.FeatureDrift::drifted).count();
+      double driftedShare = features.isEmpty() ? 0 : (double) drifted / features.size();
+      if (driftedShare > settings.maxDriftedShare()) {
+        reasons.add(
+            String.format(
+                Locale.ROOT,
+                "%d of %d features drifted (more than monitor.retrain.max-drifted-share = %.2f)",
+                drifted,
+                features.size(),
+                settings.maxDriftedShare()));
+      }
+      if (prediction.psi() >= settings.maxPredictionPsi()) {
+        reasons.add(
+            String.format(
+                Locale.ROOT,
+                "score PSI %.3f reaches monitor.retrain.max-prediction-psi = %.2f",
+                prediction.psi(),
+                settings.maxPredictionPsi()));
+      }
+      if (metricDrop > settings.maxMetricDrop()) {
+        reasons.add(
+            String.format(
+                Locale.ROOT,
+                "%s fell %.3f below the version's test value (more than"
+                    + " monitor.retrain.max-metric-drop = %.2f)",
+                metric,
+                metricDrop,
+                settings.maxMetricDrop()));
+      }
+      Decision decision = Decision.HEALTHY;
+      if (invalidScores > 0) {
+        reasons.add(invalidScores + " scores are null or NaN: the scoring is broken, not the data");
+        decision = Decision.ATTENTION;
+      } else if (!reasons.isEmpty()) {
+        Optional<String> heldBack = heldBack(context, settings, version);
+        if (heldBack.isPresent()) {
+          reasons.add("not retraining: " + heldBack.get());
+          decision = Decision.ATTENTION;
+        } else {
+          decision = Decision.RETRAIN;
+        }
+      }
+      Result partial =
+          new Result(
+              batchId,
+              version,
+              input,
+              rows,
+              features,
+              unseen,
+              prediction,
+              referenceShare,
+              currentShare,
+              invalidScores,
+              metricDrop,
+              decision,
+              reasons,
+              null);
+      return record(context, partial, performance, bins, referenceCounts, currentCounts);
+    } finally {
+      batch.unpersist();
+    }
+  }
+
+  /** The batch the last scoring commit wrote. */
+  private static String lastBatch(PipelineContext context, String predictionsPath) {
+    List<Commit> history = context.tables().history(predictionsPath);
+    return history.stream()
+        .filter(c -> c.metadata().containsKey(ScoreStage.BATCH_ID))
+        .max(java.util.Comparator.comparingLong(Commit::version))
+        .map(c -> c.metadata().get(ScoreStage.BATCH_ID))
+        .orElseThrow(
+            () -> new PipelineException("monitor: " + predictionsPath + " holds no scored batch"));
+  }
+
+  private static TableVersion lineage(ModelVersion version, String tag) {
+    String value = version.tags().get(tag);
+    if (value == null) {
+      throw new PipelineException(
+          "monitor: model "
+              + version.name()
+              + " version "
+              + version.version()
+              + " has no "
+              + tag
+              + " tag: its reference data is unknown");
+    }
+    return TableVersion.parse(value);
+  }
+
+  /** The batch's metrics at the threshold, when its input rows hold labels. */
+  private static Optional<ClassificationMetrics> performance(
+      PipelineContext context, Dataset<Row> input, Dataset<Row> batch, double threshold) {
+    DatasetContract contract = context.config().dataset();
+    String label = contract.label();
+    if (!List.of(input.columns()).contains(label)) {
+      return Optional.empty();
+    }
+    Dataset<Row> labelled =
+        Scoring.withLabel(input.where(col(label).isNotNull()), contract)
+            .select(col(contract.idColumn()), col(Scoring.LABEL))
+            .join(batch.select(col(contract.idColumn()), col(Scoring.SCORE)), contract.idColumn());
+    if (labelled.limit(1).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(MetricsCalculator.compute(labelled, threshold));
+  }
+
+  /**
+   * Why retraining is not due although a limit was passed: a recommendation within the cooldown, or
+   * too few labelled raw rows that the model was not trained on.
+   */
+  private static Optional<String> heldBack(
+      PipelineContext context, StageConfigs.Monitor settings, ModelVersion version) {
+    String history = context.layout().monitoringTable();
+    if (context.tables().exists(history)) {
+      Instant since = Instant.now().minus(Duration.ofHours(settings.cooldownHours()));
+      long recent =
+          context
+              .tables()
+              .read(new TableVersion(history, context.tables().latestVersion(history)))
+              .where(
+                  col("decision")
+                      .equalTo(Decision.RETRAIN.label())
+                      .and(col("monitored_at").geq(lit(Timestamp.from(since)))))
+              .limit(1)
+              .count();
+      if (recent > 0) {
+        return Optional.of(
+            "a retrain was recommended less than monitor.retrain.cooldown-hours = "
+                + settings.cooldownHours()
+                + " ago");
+      }
+    }
+    String raw = context.layout().rawTable();
+    String label = context.config().dataset().label();
+    long latest =
+        context
+            .tables()
+            .read(new TableVersion(raw, context.tables().latestVersion(raw)))
+            .where(col(label).isNotNull())
+            .count();
+    long trainedOn =
+        context.tables().read(lineage(version, "raw_table")).where(col(label).isNotNull()).count();
+    long fresh = latest - trainedOn;
+    if (fresh < settings.minNewLabelledRows()) {
+      return Optional.of(
+          "the raw table holds "
+              + Math.max(0, fresh)
+              + " labelled rows the model was not trained on, fewer than"
+              + " monitor.retrain.min-new-labelled-rows = "
+              + settings.minNewLabelledRows());
+    }
+    return Optional.empty();
+  }
+
+  /** The MLflow run, the reports and one history row per feature and for the scores. */
+  private static Result record(
+      PipelineContext context,
+      Result result,
+      Optional<ClassificationMetrics> performance,
+      FeatureBins bins,
+      Map<String, Map<String, Long>> referenceCounts,
+      Map<String, Map<String, Long>> currentCounts) {
+    ModelVersion version = result.model();
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("batchmlops.model_name", version.name());
+    tags.put("batchmlops.model_version", version.version());
+    tags.put("batchmlops.batch_id", result.batchId());
+    tags.put("batchmlops.input_table", result.input().toString());
+    tags.put("batchmlops.monitor_decision", result.decision().label());
+    tags.put("batchmlops.monitor_reasons", String.join("; ", result.reasons()));
+    return context.inOwnRun(
+        "monitor-" + context.config().dataset().name(),
+        tags,
+        run -> {
+          Map<String, Double> metrics = new LinkedHashMap<>();
+          for (DriftRule.FeatureDrift f : result.features()) {
+            String name = MetricNames.safe(f.feature());
+            metrics.put("drift.psi." + name, f.psi());
+            metrics.put("drift.statistic." + name, f.statistic());
+            metrics.put("drift.p_value." + name, f.pValue());
+            metrics.put("drift.drifted." + name, f.drifted() ? 1.0 : 0.0);
+          }
+          metrics.put("drift.drifted_features", (double) result.drifted());
+          metrics.put(
+              "drift.drifted_share",
+              result.features().isEmpty()
+                  ? 0
+                  : (double) result.drifted() / result.features().size());
+          metrics.put("prediction.psi", result.prediction().psi());
+          metrics.put("prediction.ks", result.prediction().statistic());
+          metrics.put("prediction.positive_share", result.currentPositiveShare());
+          metrics.put("prediction.reference_positive_share", result.referencePositiveShare());
+          metrics.put("quality.invalid_scores", (double) result.invalidScores());
+          metrics.put("rows", (double) result.rows());
+          performance.ifPresent(m -> m.asMap().forEach((k, v) -> metrics.put("batch_" + k, v)));
+          if (!Double.isNaN(result.metricDrop())) {
+            metrics.put("metric_drop", result.metricDrop());
+          }
+          run.logMetrics(metrics);
+          Result recorded = result.withRunId(run.runId());
+          Map<String, Object> report = new LinkedHashMap<>();
+          report.put("batch_id", result.batchId());
+          report.put("model", version.name() + "/" + version.version());
+          report.put("input", result.input().toString());
+          report.put("decision", result.decision().label());
+          report.put("reasons", result.reasons());
+          report.put("features", result.features());
+          report.put("unseen_categories", result.unseenCategories());
+          report.put("prediction", result.prediction());
+          report.put("metric_drop", Double.isNaN(result.metricDrop()) ? null : result.metricDrop());
+          run.logText("monitoring/report.json", Json.pretty(report));
+          run.logText(
+              "monitoring/report.html",
+              DriftReport.html(context.config(), recorded, bins, referenceCounts, currentCounts));
+          writeHistory(context, recorded);
+          return recorded;
+        });
+  }
+
+  /** One row per feature and one for the scores, once per batch and model version. */
+  private static void writeHistory(PipelineContext context, Result result) {
+    StructType schema =
+        new StructType()
+            .add("batch_id", DataTypes.StringType)
+            .add("model_name", DataTypes.StringType)
+            .add("model_version", DataTypes.StringType)
+            .add("input_table", DataTypes.StringType)
+            .add("input_version", DataTypes.LongType)
+            .add("feature", DataTypes.StringType)
+            .add("psi", DataTypes.DoubleType)
+            .add("statistic", DataTypes.DoubleType)
+            .add("p_value", DataTypes.DoubleType)
+            .add("drifted", DataTypes.BooleanType)
+            .add("rows", DataTypes.LongType)
+            .add("decision", DataTypes.StringType)
+            .add("reasons", DataTypes.StringType)
+            .add("monitoring_run_id", DataTypes.StringType)
+            .add("monitored_at", DataTypes.TimestampType);
+    Timestamp now = Timestamp.from(Instant.now());
+    List<Row> rows = new ArrayList<>();
+    List<DriftRule.FeatureDrift> all = new ArrayList<>(result.features());
+    all.add(result.prediction());
+    for (DriftRule.FeatureDrift f : all) {
+      rows.add(
+          RowFactory.create(
+              result.batchId(),
+              result.model().name(),
+              result.model().version(),
+              result.input().path(),
+              result.input().version(),
+              f.feature(),
+              f.psi(),
+              f.statistic(),
+              f.pValue(),
+              f.drifted(),
+              result.rows(),
+              result.decision().label(),
+              String.join("; ", result.reasons()),
+              result.runId(),
+              now));
+    }
+    context
+        .tables()
+        .appendOnce(
+            context.spark().createDataFrame(rows, schema),
+            context.layout().monitoringTable(),
+            "monitor-" + result.batchId(),
+            Map.of(
+                "operation",
+                "monitor",
+                ScoreStage.BATCH_ID,
+                result.batchId(),
+                "decision",
+                result.decision().label()));
+  }
+}

@@ -1,0 +1,207 @@
+package dev.batchmlops.score;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import dev.batchmlops.Fingerprints;
+import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.evaluate.EvaluateStage;
+import dev.batchmlops.metrics.Scoring;
+import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.table.TableVersion;
+import dev.batchmlops.tracking.ModelRegistry;
+import dev.batchmlops.tracking.ModelRegistry.ModelVersion;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Scores a batch, the rows of a raw table version, with a registered model version as the registry
+ * holds it (copied through the tracking server, so any machine can score), at the version's
+ * decision threshold. The predictions are appended to the predictions table as one commit, written
+ * at most once per input and model version: a re-run, or a run killed half-way and started again,
+ * never leaves a batch twice or in part.
+ */
+public final class ScoreStage {
+  public static final String BATCH_ID = "batch_id";
+  public static final String SCORE = Scoring.SCORE;
+  public static final String PREDICTION = "prediction";
+
+  /** The run's metric names for throughput, the same in every scoring run. */
+  public static final String ROWS_SCORED = "rows_scored";
+
+  public static final String ROWS_PER_SECOND = "rows_per_second";
+  public static final String SECONDS_PER_1000_ROWS = "seconds_per_1000_rows";
+
+  private ScoreStage() {}
+
+  /**
+   * What a scoring did.
+   *
+   * @param written the predictions table version written; empty when the batch had been scored
+   *     before with this model version
+   * @param runId the scoring run in MLflow; null when nothing was scored
+   */
+  public record Result(
+      String batchId,
+      ModelVersion model,
+      TableVersion input,
+      Optional<TableVersion> written,
+      long rows,
+      double seconds,
+      String runId) {
+    public boolean alreadyScored() {
+      return written.isEmpty();
+    }
+  }
+
+  public static Result run(
+      PipelineContext context,
+      ModelRegistry registry,
+      ModelReference reference,
+      TableVersion input) {
+    ModelVersion version = reference.resolve(registry);
+    DatasetContract contract = context.config().dataset();
+    Dataset<Row> rows = batchRows(context, input);
+    requireColumns(rows, contract, input);
+    String batchId = batchId(input, version);
+    String predictions = context.layout().predictionsTable();
+    if (scoredBefore(context, predictions, batchId)) {
+      return new Result(batchId, version, input, Optional.empty(), 0, 0, null);
+    }
+    double threshold =
+        EvaluateStage.thresholdOf(version, context.config().evaluate().threshold().fixed());
+    String modelPath = RegisteredModels.localCopy(context, registry, version);
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("batchmlops.model_name", version.name());
+    tags.put("batchmlops.model_version", version.version());
+    tags.put("batchmlops.model_run_id", version.runId());
+    tags.put("batchmlops.model_reference", reference.toString());
+    tags.put("batchmlops.batch_id", batchId);
+    tags.put("batchmlops.input_table", input.toString());
+    return context.inOwnRun(
+        "score-" + contract.name(),
+        tags,
+        run -> {
+          long started = System.nanoTime();
+          Dataset<Row> scored =
+              Scoring.score(PipelineModel.load(modelPath), rows)
+                  .select(
+                      col(contract.idColumn()),
+                      col(SCORE),
+                      when(col(SCORE).geq(threshold), 1).otherwise(0).as(PREDICTION),
+                      lit(threshold).as("threshold"),
+                      lit(version.name()).as("model_name"),
+                      lit(version.version()).as("model_version"),
+                      lit(version.runId()).as("model_run_id"),
+                      lit(input.path()).as("input_table"),
+                      lit(input.version()).as("input_version"),
+                      lit(batchId).as(BATCH_ID),
+                      lit(Timestamp.from(Instant.now())).as("scored_at"));
+          Map<String, String> commitInfo = new LinkedHashMap<>();
+          commitInfo.put("operation", "score");
+          commitInfo.put(BATCH_ID, batchId);
+          commitInfo.put("model", version.name() + "/" + version.version());
+          commitInfo.put("input", input.toString());
+          commitInfo.put("scoring_run_id", run.runId());
+          Optional<TableVersion> written =
+              context.tables().appendOnce(scored, predictions, batchId, commitInfo);
+          long count =
+              written.isEmpty()
+                  ? 0
+                  : context
+                      .tables()
+                      .read(written.get())
+                      .where(col(BATCH_ID).equalTo(batchId))
+                      .count();
+          double seconds = (System.nanoTime() - started) / 1e9;
+          run.logInputs(List.of(context.datasetInput("raw", input, rows, "scoring")));
+          run.logParams(
+              Map.of(
+                  "model",
+                  version.name() + "/" + version.version(),
+                  "decision_threshold",
+                  Double.toString(threshold)));
+          run.logMetrics(
+              Map.of(
+                  ROWS_SCORED,
+                  (double) count,
+                  ROWS_PER_SECOND,
+                  seconds == 0 ? 0 : count / seconds,
+                  SECONDS_PER_1000_ROWS,
+                  count == 0 ? 0 : seconds * 1000 / count));
+          written.ifPresent(
+              table ->
+                  run.setTags(
+                      Map.of("batchmlops.predictions_version", Long.toString(table.version()))));
+          return new Result(batchId, version, input, written, count, seconds, run.runId());
+        });
+  }
+
+  /**
+   * The rows a raw version's commit brought: for an ingest in append mode, the rows its version
+   * holds and the one before does not (by id); otherwise all of them.
+   */
+  public static Dataset<Row> batchRows(PipelineContext context, TableVersion input) {
+    Dataset<Row> rows = context.tables().read(input);
+    if (input.version() == 0) {
+      return rows;
+    }
+    boolean appended =
+        context.tables().history(input.path()).stream()
+            .filter(c -> c.version() == input.version())
+            .anyMatch(
+                c ->
+                    c.pipelineOperation().equals("ingest")
+                        && "append".equals(c.metadata().get("mode")));
+    if (!appended) {
+      return rows;
+    }
+    String id = context.config().dataset().idColumn();
+    Dataset<Row> before =
+        context
+            .tables()
+            .read(new TableVersion(input.path(), input.version() - 1))
+            .select(col(id).as("_earlier_id"));
+    return rows.join(before, col(id).equalTo(col("_earlier_id")), "left_anti");
+  }
+
+  /** One id per input version and model version: what makes a second scoring a no-op. */
+  static String batchId(TableVersion input, ModelVersion version) {
+    return Fingerprints.sha256(input + "|" + version.name() + "/" + version.version())
+        .substring(0, 16);
+  }
+
+  /** Every column the model reads must be there; the label need not be. */
+  private static void requireColumns(Dataset<Row> rows, DatasetContract contract, TableVersion in) {
+    List<String> present = List.of(rows.columns());
+    List<String> needed = new java.util.ArrayList<>(List.of(contract.idColumn()));
+    contract.features().forEach(f -> needed.add(f.name()));
+    for (String column : needed) {
+      if (!present.contains(column)) {
+        throw new PipelineException(
+            "score: " + in + " has no column '" + column + "', which the model reads");
+      }
+    }
+  }
+
+  private static boolean scoredBefore(PipelineContext context, String predictions, String batch) {
+    if (!context.tables().exists(predictions)) {
+      return false;
+    }
+    return !context
+        .tables()
+        .read(new TableVersion(predictions, context.tables().latestVersion(predictions)))
+        .where(col(BATCH_ID).equalTo(batch))
+        .limit(1)
+        .isEmpty();
+  }
+}
