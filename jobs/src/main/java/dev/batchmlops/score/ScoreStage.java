@@ -181,7 +181,7 @@ public final class ScoreStage {
   }
 
   /** Every column the model reads must be there; the label need not be. */
-  private static void requireColumns(Dataset<Row> rows, DatasetContract contract, TableVersion in) {
+  static void requireColumns(Dataset<Row> rows, DatasetContract contract, TableVersion in) {
     List<String> present = List.of(rows.columns());
     List<String> needed = new java.util.ArrayList<>(List.of(contract.idColumn()));
     contract.features().forEach(f -> needed.add(f.name()));

@@ -139,6 +139,44 @@ class RetrainingLoopIT {
     assertEquals(0, again.exitCode(), again.stderr());
     assertTrue(again.stdout().contains("already scored: "), again.stdout());
     assertEquals(versions, predictionsVersions(work));
+
+    // A version whose files are not a Spark model: one line, nothing written.
+    String runId =
+        mlflow
+            .get("/api/2.0/mlflow/registered-models/alias?name=" + model + "&alias=challenger")
+            .path("model_version")
+            .path("run_id")
+            .asText();
+    String artifacts =
+        mlflow
+            .get("/api/2.0/mlflow/runs/get?run_id=" + runId)
+            .path("run")
+            .path("info")
+            .path("artifact_uri")
+            .asText();
+    String broken =
+        mlflow
+            .post(
+                "/api/2.0/mlflow/model-versions/create",
+                "{\"name\": \""
+                    + model
+                    + "\", \"source\": \""
+                    + artifacts
+                    + "/config\", \"run_id\": \""
+                    + runId
+                    + "\"}")
+            .path("model_version")
+            .path("version")
+            .asText();
+    SparkSubmit.Result refused = job(work, "score", "--model", model + "/" + broken);
+    assertEquals(1, refused.exitCode(), refused.stderr());
+    assertTrue(
+        refused.errorLine().startsWith("batchmlops: error: model " + model + " version " + broken)
+            && refused
+                .errorLine()
+                .endsWith("holds no sparkml folder: not a Spark model this" + " pipeline logged"),
+        refused.errorLine());
+    assertEquals(versions, predictionsVersions(work));
   }
 
   private static long predictionsVersions(Path work) {
