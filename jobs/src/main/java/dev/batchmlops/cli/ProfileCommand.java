@@ -91,15 +91,14 @@ final class ProfileCommand implements Callable<Integer> {
     if (files.exists(input.replaceAll("/+$", "") + "/_delta_log")) {
       return spark.read().format("delta").load(input);
     }
-    SourceFormat format;
-    try {
-      format = SourceReader.formatOf(input, null);
-    } catch (PipelineException e) {
-      throw new PipelineException(
-          "profile: cannot tell the format of "
-              + input
-              + " (name it .csv, .json, .jsonl or .parquet)");
-    }
+    SourceFormat format =
+        SourceReader.formatFromName(input)
+            .orElseThrow(
+                () ->
+                    new PipelineException(
+                        "profile: cannot tell the format of "
+                            + input
+                            + " (name it .csv, .json, .jsonl or .parquet)"));
     return switch (format) {
       case CSV -> spark.read().option("header", "true").option("inferSchema", "true").csv(input);
       case JSON -> spark.read().json(input);

@@ -8,6 +8,7 @@ import dev.batchmlops.monitor.MonitorStage;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.register.Promotion;
 import dev.batchmlops.register.RegisterStage;
+import dev.batchmlops.score.BatchLanding;
 import dev.batchmlops.score.ModelReference;
 import dev.batchmlops.score.ScoreStage;
 import dev.batchmlops.split.SplitStage;
@@ -197,13 +198,20 @@ final class StageCommands {
       name = "score",
       mixinStandardHelpOptions = true,
       description = {
-        "Score a batch with a registered model version: the rows of a raw table version (the",
-        "latest by default; ingest a new batch first), with the model copied from the registry",
-        "through the tracking server, at the version's decision threshold. Appends one commit to",
-        "the predictions table (id, score, prediction, threshold, model, input, batch id); the same",
-        "input scored with the same version again writes nothing. Each scoring is an MLflow run",
-        "with rows_scored, wall_seconds, rows_per_second and seconds_per_1000_rows.",
-        "Reads: evaluate.threshold (for versions without a recorded threshold), tracking.*."
+        "Score a batch with a registered model version, copied from the registry through the",
+        "tracking server, at the version's decision threshold. The batch is, first that applies:",
+        "the raw table version given by --raw-version or --raw-as-of (the rows that version's",
+        "ingest added); the file or folder given by --input (CSV, JSON lines, Parquet); the",
+        "source in score.source (a file, or a database over JDBC with a watermark); else the",
+        "latest raw version. A file or database batch is parsed like an ingest (the label may be",
+        "missing; rows that do not fit go to the quarantine table with the reason) and lands as",
+        "one version of the scoring-inputs table. Every batch is checked against the contract",
+        "with Deequ first; an error scores nothing. Appends one commit to the predictions table",
+        "(id, score, prediction, threshold, model, input, batch id); the same input scored with",
+        "the same version again writes nothing. Each scoring is an MLflow run with rows_scored,",
+        "rows_processed, wall_seconds, rows_per_second and seconds_per_1000_rows.",
+        "Reads: score.*, dataset.*, evaluate.threshold (for versions without a recorded",
+        "threshold), tracking.*."
       })
   static final class Score extends PipelineCommand {
     @Option(
@@ -212,6 +220,12 @@ final class StageCommands {
         description =
             "NAME@ALIAS, NAME/VERSION or NAME (its champion); default: the dataset's champion.")
     String model;
+
+    @Option(
+        names = "--input",
+        paramLabel = "PATH",
+        description = "A file or folder to score (.csv, .json, .jsonl, .parquet).")
+    String input;
 
     @Mixin RawVersionOptions raw;
 
@@ -222,26 +236,18 @@ final class StageCommands {
 
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      String rawTable = context.layout().rawTable();
-      if (!context.tables().exists(rawTable)) {
-        throw new dev.batchmlops.PipelineException(
-            "score: no raw table at " + rawTable + ": ingest a batch first");
-      }
-      TableVersion input =
-          raw.resolve(context)
-              .orElseGet(
-                  () -> new TableVersion(rawTable, context.tables().latestVersion(rawTable)));
+      ScoreStage.Input batch = batch(context);
       ScoreStage.Result result =
           ScoreStage.run(
               context,
               tracker.registry(),
               ModelReference.parse(model, context.config().registeredModelName()),
-              input);
+              batch);
       String model = result.model().name() + " version " + result.model().version();
       if (result.alreadyScored()) {
         System.out.println(
             "already scored: "
-                + input
+                + result.input()
                 + " with "
                 + model
                 + " is batch "
@@ -256,13 +262,36 @@ final class StageCommands {
               java.util.Locale.ROOT,
               "scored %d rows of %s with %s into %s (batch %s) in %.1f s, %.0f rows/s",
               result.rows(),
-              input,
+              result.input(),
               model,
               result.written().orElseThrow(),
               result.batchId(),
               result.seconds(),
               result.seconds() == 0 ? 0 : result.rows() / result.seconds()));
       return 0;
+    }
+
+    private ScoreStage.Input batch(PipelineContext context) {
+      Optional<TableVersion> pinned = raw.resolve(context);
+      if (pinned.isPresent()) {
+        if (input != null) {
+          throw new dev.batchmlops.PipelineException(
+              "score: give --input or a raw version (--raw-version, --raw-as-of), not both");
+        }
+        return new ScoreStage.Input.Table(pinned.get());
+      }
+      if (input != null || context.config().score().source().configured()) {
+        return new ScoreStage.Input.Source(BatchLanding.read(context, Optional.ofNullable(input)));
+      }
+      String rawTable = context.layout().rawTable();
+      if (!context.tables().exists(rawTable)) {
+        throw new dev.batchmlops.PipelineException(
+            "score: no raw table at "
+                + rawTable
+                + " and no score.source: give --input, or ingest a batch first");
+      }
+      return new ScoreStage.Input.Table(
+          new TableVersion(rawTable, context.tables().latestVersion(rawTable)));
     }
   }
 
@@ -273,7 +302,9 @@ final class StageCommands {
         "Compare a scored batch (the last one by default) with its model's reference, the train",
         "split the version was trained on: drift per feature (Kolmogorov-Smirnov or chi-square,",
         "Benjamini-Hochberg over the features, and a PSI floor), drift of the scores, invalid",
-        "scores, and performance when the batch holds labels; then decide whether to retrain.",
+        "scores, the batch's contract checks, and performance when labels exist (in the batch or",
+        "in --labels), overall and per segment, against the version's test values and their",
+        "standard errors; then decide whether to retrain.",
         "Records an MLflow run, monitoring/report.html and .json, and the monitoring table.",
         "Exit codes: 0 healthy, 4 retrain recommended, 5 a limit passed but no retrain due",
         "(cooldown, too few new labelled rows, or invalid scores), 1 an error.",
@@ -283,6 +314,14 @@ final class StageCommands {
     @Option(names = "--batch", paramLabel = "ID", description = "The scored batch to monitor.")
     String batch;
 
+    @Option(
+        names = "--labels",
+        paramLabel = "PATH",
+        description =
+            "A file of the batch's outcomes (the id and label columns; .csv, .json, .parquet),"
+                + " joined by id; default: the labels the batch's rows hold, if any.")
+    String labels;
+
     @Override
     boolean inPipelineRun() {
       return false;
@@ -291,7 +330,8 @@ final class StageCommands {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       MonitorStage.Result result =
-          MonitorStage.run(context, tracker.registry(), Optional.ofNullable(batch));
+          MonitorStage.run(
+              context, tracker.registry(), Optional.ofNullable(batch), Optional.ofNullable(labels));
       System.out.println("monitor: " + result.summary());
       System.out.println(
           "drift report  monitoring/report.html of run "

@@ -137,6 +137,8 @@ public final class ConfigLoader {
             c.getBoolean("register.gates.block-not-judged"),
             c.getBoolean("register.auto-promote"),
             c.getDouble("register.min-gain-over-champion")),
+        new StageConfigs.Score(
+            source(c, "score.source"), c.getDouble("score.max-quarantine-share")),
         new StageConfigs.Monitor(
             c.getInt("monitor.bins"),
             c.getDouble("monitor.drift.false-discovery-rate"),
@@ -253,29 +255,42 @@ public final class ConfigLoader {
   }
 
   private static StageConfigs.Ingest ingest(Config c) {
-    String format = c.getString("ingest.source.format");
-    String path = c.getString("ingest.source.path");
     return new StageConfigs.Ingest(
         parseEnum(c, "ingest.mode", StageConfigs.IngestMode.class),
+        source(c, "ingest.source"),
+        c.getDouble("ingest.max-quarantine-share"),
+        c.getBoolean("ingest.allow-new-columns"));
+  }
+
+  /** A source block ({@code ingest.source}, {@code score.source}): file or database. */
+  private static StageConfigs.Source source(Config c, String key) {
+    String format = c.getString(key + ".format");
+    String path = c.getString(key + ".path");
+    StageConfigs.Source source =
         new StageConfigs.Source(
             format.isEmpty()
                 ? null
-                : parseEnum(c, "ingest.source.format", StageConfigs.SourceFormat.class),
+                : parseEnum(c, key + ".format", StageConfigs.SourceFormat.class),
             path.isEmpty() ? null : path,
             new StageConfigs.Csv(
-                c.getBoolean("ingest.source.csv.header"),
-                c.getString("ingest.source.csv.delimiter"),
-                c.getString("ingest.source.csv.quote"),
-                c.getString("ingest.source.csv.encoding")),
+                c.getBoolean(key + ".csv.header"),
+                c.getString(key + ".csv.delimiter"),
+                c.getString(key + ".csv.quote"),
+                c.getString(key + ".csv.encoding")),
             new StageConfigs.Jdbc(
-                c.getString("ingest.source.jdbc.url"),
-                c.getString("ingest.source.jdbc.table"),
-                c.getString("ingest.source.jdbc.query"),
-                c.getString("ingest.source.jdbc.user"),
-                c.getString("ingest.source.jdbc.password-variable"),
-                c.getString("ingest.source.jdbc.watermark-column"))),
-        c.getDouble("ingest.max-quarantine-share"),
-        c.getBoolean("ingest.allow-new-columns"));
+                c.getString(key + ".jdbc.url"),
+                c.getString(key + ".jdbc.table"),
+                c.getString(key + ".jdbc.query"),
+                c.getString(key + ".jdbc.user"),
+                c.getString(key + ".jdbc.password-variable"),
+                c.getString(key + ".jdbc.watermark-column")));
+    StageConfigs.Jdbc jdbc = source.jdbc();
+    if (source.format() == StageConfigs.SourceFormat.JDBC
+        && (jdbc.url().isEmpty() || (jdbc.table().isEmpty() && jdbc.query().isEmpty()))) {
+      throw ConfigException.invalid(
+          key + ".jdbc", "a jdbc source needs url and either table or query");
+    }
+    return source;
   }
 
   private static final Set<String> DATASET_KEYS =

@@ -129,6 +129,49 @@ public record DatasetContract(
     return column.get();
   }
 
+  /**
+   * The contract a batch to score must meet: the label may be missing or null, its share is not
+   * bounded, no rule or anomaly watches it, and one row is enough; every other rule holds as
+   * declared.
+   */
+  public DatasetContract forScoring() {
+    List<ColumnSpec> scoringColumns =
+        columns.stream()
+            .map(
+                c ->
+                    !c.name().equals(label)
+                        ? c
+                        : new ColumnSpec(
+                            c.name(),
+                            c.type(),
+                            c.role(),
+                            false,
+                            0.0,
+                            c.min(),
+                            c.max(),
+                            c.allowed(),
+                            c.pattern(),
+                            false,
+                            c.knownAfterOutcome(),
+                            c.observedAt(),
+                            c.severities()))
+            .toList();
+    return new DatasetContract(
+        name,
+        label,
+        positiveLabel,
+        idColumn,
+        entityColumn,
+        eventTimeColumn,
+        segmentColumns,
+        protectedColumns,
+        1,
+        new PositiveShare(0, 1, positiveShare.severity()),
+        segmentCompleteness,
+        scoringColumns,
+        anomalies.stream().filter(a -> !a.column().equals(Optional.of(label))).toList());
+  }
+
   /** The declared column of that name. */
   public ColumnSpec column(String name) {
     return columns.stream()

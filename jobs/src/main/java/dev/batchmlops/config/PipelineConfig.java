@@ -20,6 +20,7 @@ public record PipelineConfig(
     StageConfigs.Train train,
     StageConfigs.Evaluate evaluate,
     StageConfigs.Register register,
+    StageConfigs.Score score,
     StageConfigs.Monitor monitor,
     DatasetContract dataset,
     String resolvedJson) {

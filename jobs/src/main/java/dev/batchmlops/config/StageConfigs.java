@@ -96,11 +96,22 @@ public final class StageConfigs {
    * @param path a file or a folder of files; null to use the file `generate` landed last
    */
   public record Source(SourceFormat format, String path, Csv csv, Jdbc jdbc) {
-    public Source {
-      if (format == SourceFormat.JDBC
-          && (jdbc.url().isEmpty() || (jdbc.table().isEmpty() && jdbc.query().isEmpty()))) {
-        throw ConfigException.invalid(
-            "ingest.source.jdbc", "a jdbc source needs url and either table or query");
+    /** Whether anything says where to read: a format or a path. */
+    public boolean configured() {
+      return format != null || path != null;
+    }
+  }
+
+  /**
+   * Where `score` reads new batches when no raw version or file is named.
+   *
+   * @param source the batches' source; not configured: score the latest raw version
+   * @param maxQuarantineShare scoring fails when a larger share of the batch is quarantined
+   */
+  public record Score(Source source, double maxQuarantineShare) {
+    public Score {
+      if (maxQuarantineShare < 0 || maxQuarantineShare > 1) {
+        throw ConfigException.invalid("score.max-quarantine-share", "must be between 0 and 1");
       }
     }
   }

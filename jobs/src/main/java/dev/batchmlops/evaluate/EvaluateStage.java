@@ -60,6 +60,14 @@ public final class EvaluateStage {
   /** The registered-version tags that keep the test metrics it was registered with: test_auc. */
   public static final String METRIC_TAG_PREFIX = "test_";
 
+  /** The registered-version tag holding the standard error of its test AUC. */
+  public static final String AUC_ERROR_TAG = "test_auc_se";
+
+  /** The registered-version tag holding a segment's test AUC ({@code _se} appended: its error). */
+  public static String segmentAucTag(String column, String value) {
+    return "test_segment_auc." + MetricNames.safe(column) + "." + MetricNames.safe(value);
+  }
+
   private static final int MISTAKES_SHOWN = 20;
 
   /** Metrics that count rows: printed as integers. */
@@ -312,6 +320,7 @@ public final class EvaluateStage {
       Evaluation evaluation, Map<String, Map<String, Double>> representation) {
     Map<String, Double> metrics = new LinkedHashMap<>();
     evaluation.candidate().asMap().forEach((k, v) -> metrics.put("test_" + k, v));
+    metrics.put(PipelineContext.ROWS_PROCESSED, (double) evaluation.candidate().rows());
     evaluation
         .baseline()
         .comparedMetrics()
@@ -547,7 +556,7 @@ public final class EvaluateStage {
   }
 
   /** A segment's result with an AUC interval; a segment under the minimum is too small to score. */
-  private static SegmentResult segmentResult(
+  public static SegmentResult segmentResult(
       String column, String value, ClassificationMetrics m, long minRows) {
     if (m.rows() < minRows) {
       return new SegmentResult(column, value, m.rows(), null, Double.NaN, Double.NaN);

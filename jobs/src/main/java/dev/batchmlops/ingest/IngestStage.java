@@ -12,18 +12,13 @@ import dev.batchmlops.table.DeltaTables;
 import dev.batchmlops.table.DeltaTables.SchemaChange;
 import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.TrackedRun;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Lands a source in the dataset's raw Delta table as exactly one commit.
@@ -72,7 +67,7 @@ public final class IngestStage {
       String path =
           inputOverride.orElseGet(
               () -> source.path() != null ? source.path() : context.state().requireLandedFile());
-      batch = reader.readFile(path, SourceReader.formatOf(path, source.format()), source.csv());
+      batch = reader.readFile(path, reader.formatOf(path, source.format()), source.csv());
     }
 
     Optional<Commit> existing = alreadyIngested(history, batch.checksum(), settings.mode());
@@ -103,19 +98,10 @@ public final class IngestStage {
     var config = context.config();
     StageConfigs.Ingest settings = config.ingest();
     String runId = context.parentRun().runId();
-    Dataset<Row> parsed =
-        RecordParser.parse(batch.text(), config.dataset()).persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Row counts =
-          parsed
-              .agg(
-                  count(lit(1)),
-                  sum(when(col(RecordParser.REASON).isNotNull(), 1L).otherwise(0L)),
-                  first(col(RecordParser.REASON), true))
-              .first();
-      long read = counts.getLong(0);
-      long quarantined = read == 0 ? 0 : counts.getLong(1);
-      long accepted = read - quarantined;
+    try (Screened screened = Screened.screen(context, batch, config.dataset(), runId)) {
+      long read = screened.read();
+      long quarantined = screened.quarantined();
+      long accepted = screened.accepted();
       if (read == 0) {
         if (settings.mode() == IngestMode.APPEND
             && context.tables().exists(context.layout().rawTable())) {
@@ -130,25 +116,8 @@ public final class IngestStage {
         }
         throw new PipelineException("ingest: " + batch.source() + " has no rows");
       }
-      Optional<TableVersion> quarantine =
-          quarantined == 0
-              ? Optional.empty()
-              : Optional.of(quarantine(context, parsed, batch, runId));
-      double share = (double) quarantined / read;
-      if (share > settings.maxQuarantineShare()) {
-        throw new PipelineException(
-            String.format(
-                Locale.ROOT,
-                "ingest: %d of %d rows of %s (%.1f%%) do not fit the contract, above the limit of %.1f%%;"
-                    + " nothing was written to the raw table; see %s (first reason: %s)",
-                quarantined,
-                read,
-                batch.source(),
-                100 * share,
-                100 * settings.maxQuarantineShare(),
-                quarantine.orElseThrow(),
-                counts.getString(2)));
-      }
+      screened.requireQuarantinedShareAtMost(
+          settings.maxQuarantineShare(), "ingest", "the raw table");
 
       Map<String, String> commitInfo = new LinkedHashMap<>();
       commitInfo.put("operation", "ingest");
@@ -162,14 +131,12 @@ public final class IngestStage {
       commitInfo.put("schema_fingerprint", SchemaCheck.fingerprint(config.dataset().schema()));
       commitInfo.put("pipeline_run_id", runId);
       batch.watermark().ifPresent(w -> commitInfo.put("watermark", w));
-      quarantine.ifPresent(q -> commitInfo.put("quarantine", q.toString()));
-      Column[] contractColumns =
-          config.dataset().columns().stream().map(c -> col(c.name())).toArray(Column[]::new);
+      screened.quarantine().ifPresent(q -> commitInfo.put("quarantine", q.toString()));
       TableVersion table =
           context
               .tables()
               .write(
-                  parsed.where(col(RecordParser.REASON).isNull()).select(contractColumns),
+                  screened.acceptedRows(config.dataset()),
                   context.layout().rawTable(),
                   settings.mode() == IngestMode.SNAPSHOT ? SaveMode.Overwrite : SaveMode.Append,
                   commitInfo,
@@ -183,9 +150,14 @@ public final class IngestStage {
               "mode", commitInfo.get("mode")));
       run.logMetrics(
           Map.of(
-              "rows_read", (double) read,
-              "rows_accepted", (double) accepted,
-              "rows_quarantined", (double) quarantined));
+              "rows_read",
+              (double) read,
+              PipelineContext.ROWS_PROCESSED,
+              (double) read,
+              "rows_accepted",
+              (double) accepted,
+              "rows_quarantined",
+              (double) quarantined));
       Map<String, String> tags = new LinkedHashMap<>();
       tags.put("batchmlops.source_checksum", batch.checksum());
       tags.put("batchmlops.schema_fingerprint", commitInfo.get("schema_fingerprint"));
@@ -194,33 +166,7 @@ public final class IngestStage {
       run.setTags(tags);
       recordRaw(context, table);
       return new Result(table, true, read, accepted, quarantined);
-    } finally {
-      parsed.unpersist();
     }
-  }
-
-  /** Appends the rows that do not fit, with their raw record, reason and source. */
-  private static TableVersion quarantine(
-      PipelineContext context, Dataset<Row> parsed, RawBatch batch, String runId) {
-    Dataset<Row> rows =
-        parsed
-            .where(col(RecordParser.REASON).isNotNull())
-            .select(
-                col(RecordParser.RAW_RECORD).as("raw_record"),
-                col(RecordParser.REASON).as("reason"),
-                lit(batch.source()).as("source"),
-                lit(batch.checksum()).as("source_checksum"),
-                lit(runId).as("pipeline_run_id"),
-                lit(java.sql.Timestamp.from(Instant.now())).as("quarantined_at"));
-    return context
-        .tables()
-        .write(
-            rows,
-            context.layout().quarantineTable(),
-            SaveMode.Append,
-            Map.of("operation", "quarantine", "source", batch.source(), "pipeline_run_id", runId),
-            List.of(),
-            SchemaChange.NONE);
   }
 
   /** The schema change this ingest may make; fails naming the columns of an incompatible one. */

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -31,38 +32,69 @@ public final class SourceReader {
   private final SparkSession spark;
   private final HadoopFiles files;
   private final DatasetContract contract;
+  private final Set<String> optional;
+  private final String stage;
 
+  /** Reads sources for ingest: every contract column must be there. */
   public SourceReader(SparkSession spark, HadoopFiles files, DatasetContract contract) {
+    this(spark, files, contract, Set.of(), "ingest");
+  }
+
+  private SourceReader(
+      SparkSession spark,
+      HadoopFiles files,
+      DatasetContract contract,
+      Set<String> optional,
+      String stage) {
     this.spark = spark;
     this.files = files;
     this.contract = contract;
+    this.optional = optional;
+    this.stage = stage;
+  }
+
+  /** Reads batches to score: the label may be missing (read as null); errors name `score`. */
+  public static SourceReader forScoring(
+      SparkSession spark, HadoopFiles files, DatasetContract contract) {
+    return new SourceReader(spark, files, contract, Set.of(contract.label()), "score");
   }
 
   /** The format of a file source, from the setting or else the file name. */
-  public static SourceFormat formatOf(String path, SourceFormat configured) {
+  public SourceFormat formatOf(String path, SourceFormat configured) {
     if (configured != null) {
       return configured;
     }
+    return formatFromName(path)
+        .orElseThrow(
+            () ->
+                new PipelineException(
+                    stage
+                        + ": cannot tell the format of "
+                        + path
+                        + " (name it .csv, .json, .jsonl or .parquet, or set "
+                        + stage
+                        + ".source.format)"));
+  }
+
+  /** The format a file's name says: .csv, .json or .jsonl, .parquet. */
+  public static Optional<SourceFormat> formatFromName(String path) {
     String lower = path.toLowerCase(Locale.ROOT).replaceAll("/+$", "");
     if (lower.endsWith(".csv")) {
-      return SourceFormat.CSV;
+      return Optional.of(SourceFormat.CSV);
     }
     if (lower.endsWith(".json") || lower.endsWith(".jsonl")) {
-      return SourceFormat.JSON;
+      return Optional.of(SourceFormat.JSON);
     }
     if (lower.endsWith(".parquet")) {
-      return SourceFormat.PARQUET;
+      return Optional.of(SourceFormat.PARQUET);
     }
-    throw new PipelineException(
-        "ingest: cannot tell the format of "
-            + path
-            + " (name it .csv, .json, .jsonl or .parquet, or set ingest.source.format)");
+    return Optional.empty();
   }
 
   public RawBatch readFile(String path, SourceFormat format, StageConfigs.Csv csv) {
     if (!files.exists(path)) {
       throw new PipelineException(
-          "ingest: input path " + path + " does not exist or cannot be read");
+          stage + ": input path " + path + " does not exist or cannot be read");
     }
     String checksum = files.sha256(path);
     Dataset<Row> text =
@@ -101,7 +133,7 @@ public final class SourceReader {
     try {
       rows = reader.option("query", query).load().cache();
     } catch (Exception e) { // JDBC drivers' SQLExceptions arrive unannounced through Scala code
-      throw new PipelineException("ingest: cannot read " + source + ": " + firstLine(e), e);
+      throw new PipelineException(stage + ": cannot read " + source + ": " + firstLine(e), e);
     }
     Optional<String> watermark = Optional.empty();
     if (incremental) {
@@ -125,6 +157,7 @@ public final class SourceReader {
             ? Arrays.asList(options.csv(path).columns())
             : contract.columns().stream().map(ColumnSpec::name).toList();
     requireContractColumns(fileColumns, path);
+    List<String> present = fileColumns;
     StructType textSchema = new StructType();
     for (String column : fileColumns) {
       textSchema = textSchema.add(column, DataTypes.StringType);
@@ -137,7 +170,7 @@ public final class SourceReader {
             .option("enforceSchema", "true")
             .option("columnNameOfCorruptRecord", RecordParser.CORRUPT_RECORD)
             .csv(path);
-    return contractColumns(rows, true);
+    return contractColumns(rows, present, true);
   }
 
   private Dataset<Row> readJson(String path) {
@@ -153,20 +186,27 @@ public final class SourceReader {
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", RecordParser.CORRUPT_RECORD)
             .json(path);
-    return contractColumns(rows, true);
+    // A JSON line may leave out any key, so the label counts as present.
+    return contractColumns(rows, Arrays.asList(rows.columns()), true);
   }
 
   /** Typed sources (Parquet, a database) as text, with an always-null corrupt record column. */
   private Dataset<Row> asText(Dataset<Row> typed, String source) {
-    requireContractColumns(Arrays.asList(typed.columns()), source);
+    List<String> present = Arrays.asList(typed.columns());
+    requireContractColumns(present, source);
     return contractColumns(
-        typed.withColumn(RecordParser.CORRUPT_RECORD, lit(null).cast("string")), false);
+        typed.withColumn(RecordParser.CORRUPT_RECORD, lit(null).cast("string")), present, false);
   }
 
-  private Dataset<Row> contractColumns(Dataset<Row> rows, boolean alreadyText) {
+  /** The contract's columns as text; an optional column the source lacks is null. */
+  private Dataset<Row> contractColumns(
+      Dataset<Row> rows, List<String> present, boolean alreadyText) {
     List<Column> columns = new ArrayList<>();
     for (ColumnSpec column : contract.columns()) {
-      Column value = alreadyText ? col(column.name()) : col(column.name()).cast("string");
+      Column value =
+          !present.contains(column.name())
+              ? lit(null).cast("string")
+              : alreadyText ? col(column.name()) : col(column.name()).cast("string");
       columns.add(value.as(column.name()));
     }
     columns.add(col(RecordParser.CORRUPT_RECORD));
@@ -175,10 +215,14 @@ public final class SourceReader {
 
   private void requireContractColumns(List<String> found, String source) {
     List<String> missing =
-        contract.columns().stream().map(ColumnSpec::name).filter(c -> !found.contains(c)).toList();
+        contract.columns().stream()
+            .map(ColumnSpec::name)
+            .filter(c -> !found.contains(c) && !optional.contains(c))
+            .toList();
     if (!missing.isEmpty()) {
       throw new PipelineException(
-          "ingest: "
+          stage
+              + ": "
               + source
               + " lacks the contract's column(s) "
               + missing

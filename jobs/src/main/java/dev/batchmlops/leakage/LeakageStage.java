@@ -65,6 +65,7 @@ public final class LeakageStage {
                         LocalDate.parse(how.get(SplitStage.VALIDATION_FROM)),
                         LocalDate.parse(how.get(SplitStage.TEST_FROM))));
               }
+              long rowsProcessed = splitRows.count();
               splitRows.unpersist();
               QualityReport result =
                   new QualityReport(
@@ -79,6 +80,7 @@ public final class LeakageStage {
                       .map(f -> aucs.getOrDefault(f.name(), 0.5))
                       .max(Double::compare)
                       .orElse(0.5));
+              metrics.put(PipelineContext.ROWS_PROCESSED, (double) rowsProcessed);
               run.logMetrics(metrics);
               run.setTags(
                   Map.of(

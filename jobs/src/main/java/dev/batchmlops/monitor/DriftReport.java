@@ -58,6 +58,8 @@ final class DriftReport {
         "Features and scores",
         List.of("verdict", "feature", "PSI", "KS / JS distance", "p-value", "unseen categories"),
         rows);
+    report.paragraph("Contract checks of the batch when it was scored: " + result.batchQuality());
+    result.performance().ifPresent(p -> performance(report, p));
     for (DriftRule.FeatureDrift f : result.features()) {
       if (!f.drifted()) {
         continue;
@@ -75,6 +77,38 @@ final class DriftReport {
                   new Charts.Series("batch", shares(counts.current()), false))));
     }
     return report.render();
+  }
+
+  /** Overall and per-segment metrics of the labelled rows against the version's test values. */
+  private static void performance(HtmlReport report, Performance p) {
+    report.paragraph(
+        String.format(
+            Locale.ROOT,
+            "Performance on %d labelled rows: %s %s against %s at test. A segment is below when its"
+                + " AUC is more than %.2f standard errors of the difference under its test AUC.",
+            p.batch().rows(),
+            p.metric(),
+            format(p.value()),
+            format(p.testValue()),
+            Performance.Z));
+    List<List<String>> rows = new ArrayList<>();
+    for (Performance.Segment segment : p.segments()) {
+      var batch = segment.batch();
+      rows.add(
+          List.of(
+              batch.label(),
+              Long.toString(batch.rows()),
+              batch.tooSmall() ? "too few rows" : format(batch.metrics().auc()),
+              Double.isNaN(batch.aucLow())
+                  ? ""
+                  : "[" + format(batch.aucLow()) + ", " + format(batch.aucHigh()) + "]",
+              Double.isNaN(segment.testAuc()) ? "not recorded" : format(segment.testAuc()),
+              segment.below() ? "below" : ""));
+    }
+    report.table(
+        "AUC per segment, batch against test",
+        List.of("segment", "labelled rows", "batch AUC", "95% interval", "test AUC", ""),
+        rows);
   }
 
   private static List<double[]> shares(long[] counts) {

@@ -7,7 +7,6 @@ import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.evaluate.EvaluateStage;
-import dev.batchmlops.metrics.ClassificationMetrics;
 import dev.batchmlops.metrics.MetricsCalculator;
 import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.pipeline.PipelineContext;
@@ -29,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -76,8 +76,8 @@ public final class MonitorStage {
   /**
    * What monitoring found for one batch.
    *
-   * @param metricDrop how far the batch's metric fell below the version's test value; NaN without
-   *     labels
+   * @param batchQuality the summary of the batch's contract checks when it was scored
+   * @param performance the batch's metrics against the version's, when labels exist
    */
   public record Result(
       String batchId,
@@ -90,7 +90,8 @@ public final class MonitorStage {
       double referencePositiveShare,
       double currentPositiveShare,
       long invalidScores,
-      double metricDrop,
+      String batchQuality,
+      Optional<Performance> performance,
       Decision decision,
       List<String> reasons,
       String runId) {
@@ -106,7 +107,8 @@ public final class MonitorStage {
           referencePositiveShare,
           currentPositiveShare,
           invalidScores,
-          metricDrop,
+          batchQuality,
+          performance,
           decision,
           reasons,
           id);
@@ -124,22 +126,48 @@ public final class MonitorStage {
               .map(DriftRule.FeatureDrift::feature)
               .toList()
               .toString();
+      String measured =
+          performance
+              .map(
+                  p ->
+                      String.format(
+                          Locale.ROOT,
+                          ", %s %.3f on %d labelled rows (test %.3f)%s",
+                          p.metric(),
+                          p.value(),
+                          p.batch().rows(),
+                          p.testValue(),
+                          p.segmentsBelow().isEmpty()
+                              ? ""
+                              : ", below test in "
+                                  + p.segmentsBelow().stream()
+                                      .map(seg -> seg.batch().label())
+                                      .toList()))
+              .orElse("");
       return String.format(
           Locale.ROOT,
-          "%s: %d of %d features drifted%s, score PSI %.3f%s",
+          "%s: %d of %d features drifted%s, score PSI %.3f%s%s",
           decision.label(),
           drifted(),
           features.size(),
           drifted() == 0 ? "" : " " + drifted,
           prediction.psi(),
+          measured,
           reasons.isEmpty() ? "" : "; " + String.join("; ", reasons));
     }
   }
 
   private MonitorStage() {}
 
+  /**
+   * @param requestedBatch the scored batch; empty: the last one
+   * @param labelsPath a file of ids and labels for the batch; empty: the labels its rows hold
+   */
   public static Result run(
-      PipelineContext context, ModelRegistry registry, Optional<String> requestedBatch) {
+      PipelineContext context,
+      ModelRegistry registry,
+      Optional<String> requestedBatch,
+      Optional<String> labelsPath) {
     var config = context.config();
     StageConfigs.Monitor settings = config.monitor();
     DatasetContract contract = config.dataset();
@@ -148,7 +176,9 @@ public final class MonitorStage {
       throw new PipelineException(
           "monitor: no predictions at " + predictionsPath + ": run `score` first");
     }
-    String batchId = requestedBatch.orElseGet(() -> lastBatch(context, predictionsPath));
+    Commit scoring = scoringCommit(context, predictionsPath, requestedBatch);
+    String batchId = scoring.metadata().get(ScoreStage.BATCH_ID);
+    String batchQuality = scoring.metadata().getOrDefault(ScoreStage.QUALITY, "not checked");
     Dataset<Row> batch =
         context
             .tables()
@@ -244,17 +274,8 @@ public final class MonitorStage {
       double referenceShare = referenceShares.isNullAt(0) ? 0 : referenceShares.getDouble(0);
       long invalidScores = currentStats.getLong(2);
 
-      // Performance, when the batch holds labels.
-      String metric = config.register().metric();
-      double metricDrop = Double.NaN;
-      Optional<ClassificationMetrics> performance = performance(context, current, batch, threshold);
-      String recorded = version.tags().get(EvaluateStage.METRIC_TAG_PREFIX + metric);
-      if (performance.isPresent() && recorded != null) {
-        Double value = performance.get().asMap().get(metric);
-        if (value != null) {
-          metricDrop = Double.parseDouble(recorded) - value;
-        }
-      }
+      Optional<Performance> performance =
+          performance(context, version, current, batch, threshold, labelsPath);
 
       List<String> reasons = new ArrayList<>();
       long drifted = features.stream().filter(DriftRule.FeatureDrift::drifted).count();
@@ -276,14 +297,14 @@ public final class MonitorStage {
                 prediction.psi(),
                 settings.maxPredictionPsi()));
       }
-      if (metricDrop > settings.maxMetricDrop()) {
+      if (performance.isPresent() && performance.get().fell(settings.maxMetricDrop())) {
         reasons.add(
             String.format(
                 Locale.ROOT,
-                "%s fell %.3f below the version's test value (more than"
+                "%s fell %.3f below the version's test value, beyond chance (more than"
                     + " monitor.retrain.max-metric-drop = %.2f)",
-                metric,
-                metricDrop,
+                performance.get().metric(),
+                performance.get().drop(),
                 settings.maxMetricDrop()));
       }
       Decision decision = Decision.HEALTHY;
@@ -311,25 +332,33 @@ public final class MonitorStage {
               referenceShare,
               currentShare,
               invalidScores,
-              metricDrop,
+              batchQuality,
+              performance,
               decision,
               reasons,
               null);
-      return record(context, partial, performance, bins, referenceCounts, currentCounts);
+      return record(context, partial, bins, referenceCounts, currentCounts);
     } finally {
       batch.unpersist();
     }
   }
 
-  /** The batch the last scoring commit wrote. */
-  private static String lastBatch(PipelineContext context, String predictionsPath) {
-    List<Commit> history = context.tables().history(predictionsPath);
-    return history.stream()
+  /** The predictions commit of the requested batch, or of the last one scored. */
+  private static Commit scoringCommit(
+      PipelineContext context, String predictionsPath, Optional<String> requested) {
+    return context.tables().history(predictionsPath).stream()
         .filter(c -> c.metadata().containsKey(ScoreStage.BATCH_ID))
+        .filter(
+            c ->
+                requested.isEmpty()
+                    || requested.get().equals(c.metadata().get(ScoreStage.BATCH_ID)))
         .max(java.util.Comparator.comparingLong(Commit::version))
-        .map(c -> c.metadata().get(ScoreStage.BATCH_ID))
         .orElseThrow(
-            () -> new PipelineException("monitor: " + predictionsPath + " holds no scored batch"));
+            () ->
+                new PipelineException(
+                    requested
+                        .map(b -> "monitor: batch " + b + " is not in " + predictionsPath)
+                        .orElse("monitor: " + predictionsPath + " holds no scored batch")));
   }
 
   private static TableVersion lineage(ModelVersion version, String tag) {
@@ -347,22 +376,111 @@ public final class MonitorStage {
     return TableVersion.parse(value);
   }
 
-  /** The batch's metrics at the threshold, when its input rows hold labels. */
-  private static Optional<ClassificationMetrics> performance(
-      PipelineContext context, Dataset<Row> input, Dataset<Row> batch, double threshold) {
+  /**
+   * The batch's metrics at its threshold, overall and per segment, against the version's test
+   * values: from the labels file when one is given, else from the labels the batch's rows hold.
+   */
+  private static Optional<Performance> performance(
+      PipelineContext context,
+      ModelVersion version,
+      Dataset<Row> input,
+      Dataset<Row> batch,
+      double threshold,
+      Optional<String> labelsPath) {
     DatasetContract contract = context.config().dataset();
+    String id = contract.idColumn();
     String label = contract.label();
-    if (!List.of(input.columns()).contains(label)) {
+    Dataset<Row> labels;
+    if (labelsPath.isPresent()) {
+      labels = readLabels(context, labelsPath.get());
+    } else if (List.of(input.columns()).contains(label)) {
+      labels = input.select(col(id), col(label));
+    } else {
       return Optional.empty();
     }
+    List<Column> segmentColumns = new ArrayList<>(List.of(col(id).cast("string").as(JOIN_ID)));
+    contract.segmentColumns().forEach(c -> segmentColumns.add(col(c)));
     Dataset<Row> labelled =
-        Scoring.withLabel(input.where(col(label).isNotNull()), contract)
-            .select(col(contract.idColumn()), col(Scoring.LABEL))
-            .join(batch.select(col(contract.idColumn()), col(Scoring.SCORE)), contract.idColumn());
-    if (labelled.limit(1).isEmpty()) {
-      return Optional.empty();
+        Scoring.withLabel(labels.where(col(label).isNotNull()), contract)
+            .select(col(id).cast("string").as(JOIN_ID), col(Scoring.LABEL))
+            .join(batch.select(col(id).cast("string").as(JOIN_ID), col(Scoring.SCORE)), JOIN_ID)
+            .join(input.select(segmentColumns.toArray(Column[]::new)), JOIN_ID)
+            .cache();
+    try {
+      if (labelled.limit(1).isEmpty()) {
+        return Optional.empty();
+      }
+      String metric = context.config().register().metric();
+      List<Performance.Segment> segments = new ArrayList<>();
+      for (String column : contract.segmentColumns()) {
+        MetricsCalculator.bySegment(labelled, column, threshold)
+            .forEach(
+                (value, metrics) -> {
+                  String tag = EvaluateStage.segmentAucTag(column, value);
+                  segments.add(
+                      new Performance.Segment(
+                          EvaluateStage.segmentResult(
+                              column, value, metrics, context.config().evaluate().minSegmentRows()),
+                          tagValue(version, tag),
+                          tagValue(version, tag + "_se")));
+                });
+      }
+      return Optional.of(
+          new Performance(
+              metric,
+              MetricsCalculator.compute(labelled, threshold),
+              tagValue(version, EvaluateStage.METRIC_TAG_PREFIX + metric),
+              tagValue(version, EvaluateStage.AUC_ERROR_TAG),
+              segments));
+    } finally {
+      labelled.unpersist();
     }
-    return Optional.of(MetricsCalculator.compute(labelled, threshold));
+  }
+
+  private static final String JOIN_ID = "_batch_id_text";
+
+  private static double tagValue(ModelVersion version, String tag) {
+    String value = version.tags().get(tag);
+    return value == null ? Double.NaN : Double.parseDouble(value);
+  }
+
+  /** A labels file: the id and label columns, each id once. */
+  private static Dataset<Row> readLabels(PipelineContext context, String path) {
+    DatasetContract contract = context.config().dataset();
+    if (!context.files().exists(path)) {
+      throw new PipelineException("monitor: labels file " + path + " does not exist");
+    }
+    var format =
+        dev.batchmlops.ingest.SourceReader.formatFromName(path)
+            .orElseThrow(
+                () ->
+                    new PipelineException(
+                        "monitor: cannot tell the format of labels file "
+                            + path
+                            + " (name it .csv, .json, .jsonl or .parquet)"));
+    var reader = context.spark().read();
+    Dataset<Row> rows =
+        switch (format) {
+          case CSV -> reader.option("header", "true").csv(path);
+          case JSON -> reader.json(path);
+          default -> reader.parquet(path);
+        };
+    for (String column : List.of(contract.idColumn(), contract.label())) {
+      if (!List.of(rows.columns()).contains(column)) {
+        throw new PipelineException(
+            "monitor: labels file " + path + " has no column '" + column + "'");
+      }
+    }
+    Row counts = rows.agg(count(lit(1)), countDistinct(col(contract.idColumn()))).first();
+    if (counts.getLong(0) != counts.getLong(1)) {
+      throw new PipelineException(
+          "monitor: labels file "
+              + path
+              + " has "
+              + (counts.getLong(0) - counts.getLong(1))
+              + " repeated ids; give each id one label");
+    }
+    return rows.select(col(contract.idColumn()), col(contract.label()));
   }
 
   /**
@@ -417,7 +535,6 @@ public final class MonitorStage {
   private static Result record(
       PipelineContext context,
       Result result,
-      Optional<ClassificationMetrics> performance,
       FeatureBins bins,
       Map<String, Map<String, Long>> referenceCounts,
       Map<String, Map<String, Long>> currentCounts) {
@@ -429,6 +546,7 @@ public final class MonitorStage {
     tags.put("batchmlops.input_table", result.input().toString());
     tags.put("batchmlops.monitor_decision", result.decision().label());
     tags.put("batchmlops.monitor_reasons", String.join("; ", result.reasons()));
+    tags.put("batchmlops.batch_quality", result.batchQuality());
     return context.inOwnRun(
         "monitor-" + context.config().dataset().name(),
         tags,
@@ -453,10 +571,27 @@ public final class MonitorStage {
           metrics.put("prediction.reference_positive_share", result.referencePositiveShare());
           metrics.put("quality.invalid_scores", (double) result.invalidScores());
           metrics.put("rows", (double) result.rows());
-          performance.ifPresent(m -> m.asMap().forEach((k, v) -> metrics.put("batch_" + k, v)));
-          if (!Double.isNaN(result.metricDrop())) {
-            metrics.put("metric_drop", result.metricDrop());
-          }
+          metrics.put(PipelineContext.ROWS_PROCESSED, (double) result.rows());
+          result
+              .performance()
+              .ifPresent(
+                  p -> {
+                    p.batch().asMap().forEach((k, v) -> metrics.put("batch_" + k, v));
+                    metrics.put("batch_labelled_rows", (double) p.batch().rows());
+                    if (!Double.isNaN(p.drop())) {
+                      metrics.put("metric_drop", p.drop());
+                    }
+                    for (Performance.Segment segment : p.segments()) {
+                      if (!segment.batch().tooSmall()) {
+                        String name =
+                            MetricNames.safe(segment.batch().column())
+                                + "."
+                                + MetricNames.safe(segment.batch().value());
+                        metrics.put("batch_segment_auc." + name, segment.batch().metrics().auc());
+                      }
+                    }
+                    metrics.put("batch_segments_below_test", (double) p.segmentsBelow().size());
+                  });
           run.logMetrics(metrics);
           Result recorded = result.withRunId(run.runId());
           Map<String, Object> report = new LinkedHashMap<>();
@@ -468,7 +603,8 @@ public final class MonitorStage {
           report.put("features", result.features());
           report.put("unseen_categories", result.unseenCategories());
           report.put("prediction", result.prediction());
-          report.put("metric_drop", Double.isNaN(result.metricDrop()) ? null : result.metricDrop());
+          report.put("batch_quality", result.batchQuality());
+          report.put("performance", result.performance().orElse(null));
           run.logText("monitoring/report.json", Json.pretty(report));
           run.logText(
               "monitoring/report.html",
@@ -493,11 +629,15 @@ public final class MonitorStage {
             .add("p_value", DataTypes.DoubleType)
             .add("drifted", DataTypes.BooleanType)
             .add("rows", DataTypes.LongType)
+            .add("performance_metric", DataTypes.StringType)
+            .add("batch_value", DataTypes.DoubleType)
+            .add("test_value", DataTypes.DoubleType)
             .add("decision", DataTypes.StringType)
             .add("reasons", DataTypes.StringType)
             .add("monitoring_run_id", DataTypes.StringType)
             .add("monitored_at", DataTypes.TimestampType);
     Timestamp now = Timestamp.from(Instant.now());
+    Optional<Performance> performance = result.performance();
     List<Row> rows = new ArrayList<>();
     List<DriftRule.FeatureDrift> all = new ArrayList<>(result.features());
     all.add(result.prediction());
@@ -515,6 +655,9 @@ public final class MonitorStage {
               f.pValue(),
               f.drifted(),
               result.rows(),
+              performance.map(Performance::metric).orElse(null),
+              performance.map(Performance::value).orElse(null),
+              performance.map(Performance::testValue).orElse(null),
               result.decision().label(),
               String.join("; ", result.reasons()),
               result.runId(),

@@ -162,6 +162,9 @@ public final class PipelineContext {
   /** The metric every run records: seconds from its start to its end. */
   public static final String WALL_SECONDS = "wall_seconds";
 
+  /** The metric every stage that reads data records: the rows it worked on, for throughput. */
+  public static final String ROWS_PROCESSED = "rows_processed";
+
   public void updateState(UnaryOperator<PipelineState> change) {
     state = change.apply(state);
     stateStore.save(state);

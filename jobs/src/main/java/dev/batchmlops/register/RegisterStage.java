@@ -167,6 +167,16 @@ public final class RegisterStage {
         .candidate()
         .asMap()
         .forEach((k, v) -> tags.put(EvaluateStage.METRIC_TAG_PREFIX + k, Double.toString(v)));
+    // What `monitor` compares a labelled batch with: the test AUC's error, overall and per segment.
+    tags.put(
+        EvaluateStage.AUC_ERROR_TAG, Double.toString(evaluation.candidate().aucStandardError()));
+    for (var segment : evaluation.segments()) {
+      if (!segment.tooSmall()) {
+        String key = EvaluateStage.segmentAucTag(segment.column(), segment.value());
+        tags.put(key, Double.toString(segment.metrics().auc()));
+        tags.put(key + "_se", Double.toString(segment.metrics().aucStandardError()));
+      }
+    }
     return tags;
   }
 }

@@ -8,11 +8,19 @@ import dev.batchmlops.Fingerprints;
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.evaluate.EvaluateStage;
+import dev.batchmlops.ingest.RawBatch;
+import dev.batchmlops.ingest.Screened;
 import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.quality.HtmlReport;
+import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.quality.ReportArtifacts;
 import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.ModelRegistry;
 import dev.batchmlops.tracking.ModelRegistry.ModelVersion;
+import dev.batchmlops.tracking.TrackedRun;
+import dev.batchmlops.validate.ContractValidator;
+import dev.batchmlops.validate.MetricsHistory;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -41,6 +49,9 @@ public final class ScoreStage {
   public static final String ROWS_PER_SECOND = "rows_per_second";
   public static final String SECONDS_PER_1000_ROWS = "seconds_per_1000_rows";
 
+  /** The predictions commit's note of the batch's contract checks, which `monitor` reports. */
+  public static final String QUALITY = "batch_quality";
+
   private ScoreStage() {}
 
   /**
@@ -63,87 +74,198 @@ public final class ScoreStage {
     }
   }
 
+  /** What to score: a table version already written, or a batch to land first. */
+  public sealed interface Input permits Input.Table, Input.Source {
+    /** The rows a version of the raw (or scoring-inputs) table brought. */
+    record Table(TableVersion version) implements Input {}
+
+    /** A file or database batch, read as text; landed in the scoring-inputs table if it fits. */
+    record Source(RawBatch batch) implements Input {}
+  }
+
   public static Result run(
-      PipelineContext context,
-      ModelRegistry registry,
-      ModelReference reference,
-      TableVersion input) {
+      PipelineContext context, ModelRegistry registry, ModelReference reference, Input input) {
     ModelVersion version = reference.resolve(registry);
-    DatasetContract contract = context.config().dataset();
-    Dataset<Row> rows = batchRows(context, input);
-    requireColumns(rows, contract, input);
-    String batchId = batchId(input, version);
-    String predictions = context.layout().predictionsTable();
-    if (scoredBefore(context, predictions, batchId)) {
-      return new Result(batchId, version, input, Optional.empty(), 0, 0, null);
+    if (input instanceof Input.Source source) {
+      Optional<TableVersion> landed = BatchLanding.landedBefore(context, source.batch().checksum());
+      if (landed.isPresent()) {
+        input = new Input.Table(landed.get());
+      }
     }
-    double threshold =
-        EvaluateStage.thresholdOf(version, context.config().evaluate().threshold().fixed());
-    String modelPath = RegisteredModels.localCopy(context, registry, version);
+    String predictions = context.layout().predictionsTable();
+    Dataset<Row> tableRows = null;
+    if (input instanceof Input.Table table) {
+      tableRows = batchRows(context, table.version());
+      requireColumns(tableRows, context.config().dataset(), table.version());
+      String batchId = batchId(table.version(), version);
+      if (scoredBefore(context, predictions, batchId)) {
+        return new Result(batchId, version, table.version(), Optional.empty(), 0, 0, null);
+      }
+    }
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put("batchmlops.model_name", version.name());
     tags.put("batchmlops.model_version", version.version());
     tags.put("batchmlops.model_run_id", version.runId());
     tags.put("batchmlops.model_reference", reference.toString());
-    tags.put("batchmlops.batch_id", batchId);
-    tags.put("batchmlops.input_table", input.toString());
+    Input chosen = input;
+    Dataset<Row> known = tableRows;
     return context.inOwnRun(
-        "score-" + contract.name(),
+        "score-" + context.config().dataset().name(),
         tags,
         run -> {
           long started = System.nanoTime();
-          Dataset<Row> scored =
-              Scoring.score(PipelineModel.load(modelPath), rows)
-                  .select(
-                      col(contract.idColumn()),
-                      col(SCORE),
-                      when(col(SCORE).geq(threshold), 1).otherwise(0).as(PREDICTION),
-                      lit(threshold).as("threshold"),
-                      lit(version.name()).as("model_name"),
-                      lit(version.version()).as("model_version"),
-                      lit(version.runId()).as("model_run_id"),
-                      lit(input.path()).as("input_table"),
-                      lit(input.version()).as("input_version"),
-                      lit(batchId).as(BATCH_ID),
-                      lit(Timestamp.from(Instant.now())).as("scored_at"));
-          Map<String, String> commitInfo = new LinkedHashMap<>();
-          commitInfo.put("operation", "score");
-          commitInfo.put(BATCH_ID, batchId);
-          commitInfo.put("model", version.name() + "/" + version.version());
-          commitInfo.put("input", input.toString());
-          commitInfo.put("scoring_run_id", run.runId());
-          Optional<TableVersion> written =
-              context.tables().appendOnce(scored, predictions, batchId, commitInfo);
-          long count =
-              written.isEmpty()
-                  ? 0
-                  : context
-                      .tables()
-                      .read(written.get())
-                      .where(col(BATCH_ID).equalTo(batchId))
-                      .count();
-          double seconds = (System.nanoTime() - started) / 1e9;
-          run.logInputs(List.of(context.datasetInput("raw", input, rows, "scoring")));
-          run.logParams(
-              Map.of(
-                  "model",
-                  version.name() + "/" + version.version(),
-                  "decision_threshold",
-                  Double.toString(threshold)));
-          run.logMetrics(
-              Map.of(
-                  ROWS_SCORED,
-                  (double) count,
-                  ROWS_PER_SECOND,
-                  seconds == 0 ? 0 : count / seconds,
-                  SECONDS_PER_1000_ROWS,
-                  count == 0 ? 0 : seconds * 1000 / count));
-          written.ifPresent(
-              table ->
-                  run.setTags(
-                      Map.of("batchmlops.predictions_version", Long.toString(table.version()))));
-          return new Result(batchId, version, input, written, count, seconds, run.runId());
+          Checked checked =
+              chosen instanceof Input.Source source
+                  ? land(context, run, source.batch())
+                  : check(context, run, ((Input.Table) chosen).version(), known);
+          return score(context, registry, version, checked, started, run);
         });
+  }
+
+  /** A batch that met the contract: its table version, its rows, and the checks' summary. */
+  private record Checked(TableVersion input, Dataset<Row> rows, QualityReport quality) {}
+
+  /** Checks a table version's batch against the contract for scoring. */
+  private static Checked check(
+      PipelineContext context, TrackedRun run, TableVersion input, Dataset<Row> rows) {
+    ContractValidator.Outcome outcome = validate(context, run, rows, input.toString());
+    history(context).record(input, run.runId(), true, outcome.computed());
+    return new Checked(input, rows, outcome.report());
+  }
+
+  /**
+   * Screens a source batch (quarantining the rows that do not fit), checks it against the contract,
+   * and only then lands it as the scoring-inputs table's next version.
+   */
+  private static Checked land(PipelineContext context, TrackedRun run, RawBatch batch) {
+    var settings = context.config().score();
+    DatasetContract contract = BatchLanding.contract(context);
+    try (Screened screened = Screened.screen(context, batch, contract, run.runId())) {
+      if (screened.read() == 0) {
+        throw new PipelineException("score: " + batch.source() + " has no rows");
+      }
+      screened.requireQuarantinedShareAtMost(
+          settings.maxQuarantineShare(), "score", "the scoring inputs or the predictions");
+      Dataset<Row> accepted = screened.acceptedRows(contract);
+      ContractValidator.Outcome outcome = validate(context, run, accepted, batch.source());
+      TableVersion landed = BatchLanding.write(context, screened, accepted, run.runId());
+      history(context).record(landed, run.runId(), true, outcome.computed());
+      run.logMetrics(
+          Map.of(
+              "rows_read", (double) screened.read(),
+              "rows_quarantined", (double) screened.quarantined()));
+      run.setTags(Map.of("batchmlops.source_checksum", batch.checksum()));
+      return new Checked(landed, context.tables().read(landed), outcome.report());
+    }
+  }
+
+  /**
+   * Deequ's checks of the contract for scoring (the label may be missing), with the history of
+   * earlier scored batches for the anomaly rules; an error stops the scoring before anything is
+   * written.
+   */
+  private static ContractValidator.Outcome validate(
+      PipelineContext context, TrackedRun run, Dataset<Row> rows, String what) {
+    DatasetContract contract = BatchLanding.contract(context);
+    ContractValidator.Outcome outcome =
+        ContractValidator.validate(rows, contract, history(context), "validation of batch " + what);
+    run.logMetrics(outcome.metrics());
+    ReportArtifacts.log(
+        run,
+        "validation",
+        outcome.report(),
+        Map.of("batch", what),
+        new HtmlReport("Batch validation: " + contract.name())
+            .values("Data metrics", outcome.metrics()));
+    if (!outcome.report().passed()) {
+      throw new PipelineException(
+          "score: the batch "
+              + what
+              + " breaks the contract, nothing scored: "
+              + outcome.report().summary());
+    }
+    return outcome;
+  }
+
+  /** Scored batches' metrics, apart from the training tables' (other sizes, other labels). */
+  private static MetricsHistory history(PipelineContext context) {
+    return MetricsHistory.persisted(
+        context.spark(),
+        context.layout().metricsHistory(),
+        context.config().dataset().name() + "/scoring");
+  }
+
+  private static Result score(
+      PipelineContext context,
+      ModelRegistry registry,
+      ModelVersion version,
+      Checked checked,
+      long started,
+      TrackedRun run) {
+    DatasetContract contract = context.config().dataset();
+    TableVersion input = checked.input();
+    String batchId = batchId(input, version);
+    run.setTags(Map.of("batchmlops.batch_id", batchId, "batchmlops.input_table", input.toString()));
+    double threshold =
+        EvaluateStage.thresholdOf(version, context.config().evaluate().threshold().fixed());
+    String modelPath = RegisteredModels.localCopy(context, registry, version);
+    Dataset<Row> scored =
+        Scoring.score(PipelineModel.load(modelPath), checked.rows())
+            .select(
+                col(contract.idColumn()),
+                col(SCORE),
+                when(col(SCORE).geq(threshold), 1).otherwise(0).as(PREDICTION),
+                lit(threshold).as("threshold"),
+                lit(version.name()).as("model_name"),
+                lit(version.version()).as("model_version"),
+                lit(version.runId()).as("model_run_id"),
+                lit(input.path()).as("input_table"),
+                lit(input.version()).as("input_version"),
+                lit(batchId).as(BATCH_ID),
+                lit(Timestamp.from(Instant.now())).as("scored_at"));
+    Map<String, String> commitInfo = new LinkedHashMap<>();
+    commitInfo.put("operation", "score");
+    commitInfo.put(BATCH_ID, batchId);
+    commitInfo.put("model", version.name() + "/" + version.version());
+    commitInfo.put("input", input.toString());
+    commitInfo.put("scoring_run_id", run.runId());
+    commitInfo.put(QUALITY, checked.quality().summary());
+    Optional<TableVersion> written =
+        context
+            .tables()
+            .appendOnce(scored, context.layout().predictionsTable(), batchId, commitInfo);
+    long count =
+        written.isEmpty()
+            ? 0
+            : context.tables().read(written.get()).where(col(BATCH_ID).equalTo(batchId)).count();
+    double seconds = (System.nanoTime() - started) / 1e9;
+    run.logInputs(
+        List.of(
+            context.datasetInput(
+                input.path().equals(context.layout().rawTable()) ? "raw" : "scoring-inputs",
+                input,
+                checked.rows(),
+                "scoring")));
+    run.logParams(
+        Map.of(
+            "model",
+            version.name() + "/" + version.version(),
+            "decision_threshold",
+            Double.toString(threshold)));
+    run.logMetrics(
+        Map.of(
+            ROWS_SCORED,
+            (double) count,
+            PipelineContext.ROWS_PROCESSED,
+            (double) count,
+            ROWS_PER_SECOND,
+            seconds == 0 ? 0 : count / seconds,
+            SECONDS_PER_1000_ROWS,
+            count == 0 ? 0 : seconds * 1000 / count));
+    written.ifPresent(
+        table ->
+            run.setTags(Map.of("batchmlops.predictions_version", Long.toString(table.version()))));
+    return new Result(batchId, version, input, written, count, seconds, run.runId());
   }
 
   /**

@@ -70,6 +70,12 @@ public final class SplitStage {
           report.warnings().forEach(w -> LOG.warn("split: {}", w));
           run.logParams(recorded);
           run.logMetrics(balance.metrics());
+          run.logMetrics(
+              Map.of(
+                  PipelineContext.ROWS_PROCESSED,
+                  Splits.ALL.stream()
+                      .mapToDouble(s -> balance.metrics().getOrDefault(s + "_rows", 0.0))
+                      .sum()));
           ReportArtifacts.log(
               run,
               "split",

@@ -31,6 +31,11 @@ public record StorageLayout(String root, String landing, String dataset) {
     return root + "/" + dataset + "/splits";
   }
 
+  /** Batches `score` read from files or a database: one version per batch, as it was scored. */
+  public String scoringInputsTable() {
+    return root + "/" + dataset + "/scoring-inputs";
+  }
+
   /** What `score` wrote: one row per scored row, appended one batch per commit. */
   public String predictionsTable() {
     return root + "/" + dataset + "/predictions";

@@ -182,6 +182,10 @@ public final class TrainStage {
                   MetricsCalculator.compute(validationScored, decision.threshold()));
               validationScored.unpersist();
               run.logModelMetrics(logged.modelId(), metrics);
+              run.logMetrics(
+                  Map.of(
+                      PipelineContext.ROWS_PROCESSED,
+                      (double) best.train().rows() + best.validation().rows()));
               LOG.info(
                   "search chose {} {}: validation {} {}",
                   best.trial().name(),

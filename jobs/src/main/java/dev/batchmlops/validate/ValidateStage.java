@@ -36,6 +36,10 @@ public final class ValidateStage {
               history.record(raw, run.runId(), outcome.report().passed(), outcome.computed());
               run.setTags(Map.of("batchmlops.raw_version", Long.toString(raw.version())));
               run.logMetrics(outcome.metrics());
+              run.logMetrics(
+                  Map.of(
+                      PipelineContext.ROWS_PROCESSED,
+                      outcome.metrics().getOrDefault("data.size", 0.0)));
               Map<String, String> facts = new LinkedHashMap<>();
               facts.put("table", raw.toString());
               facts.put("metrics_history", historyPath);
