@@ -131,8 +131,8 @@ public record DatasetContract(
 
   /**
    * The contract a batch to score must meet: the label may be missing or null, its share is not
-   * bounded, no rule or anomaly watches it, and one row is enough; every other rule holds as
-   * declared.
+   * bounded, no rule or anomaly watches it, one row is enough, and no anomaly rule watches the row
+   * count (a batch is as large as what arrived); every other rule holds as declared.
    */
   public DatasetContract forScoring() {
     List<ColumnSpec> scoringColumns =
@@ -169,7 +169,10 @@ public record DatasetContract(
         new PositiveShare(0, 1, positiveShare.severity()),
         segmentCompleteness,
         scoringColumns,
-        anomalies.stream().filter(a -> !a.column().equals(Optional.of(label))).toList());
+        anomalies.stream()
+            .filter(a -> !a.column().equals(Optional.of(label)))
+            .filter(a -> a.metric() != AnomalyRule.Metric.SIZE)
+            .toList());
   }
 
   /** The declared column of that name. */

@@ -1,6 +1,7 @@
 package dev.batchmlops.e2e;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -479,6 +480,87 @@ class PipelineEndToEndIT {
             .collectAsList();
     assertEquals(3, perSplit.size());
     assertEquals(3000, perSplit.stream().mapToLong(r -> r.getLong(1)).sum());
+  }
+
+  /**
+   * A file to score is read like an ingest: without its label, a row that does not parse goes to
+   * quarantine with its reason, the rest land once in the scoring-inputs table and are scored once.
+   * A file that breaks the contract, or lacks a feature, fails in one line and writes nothing.
+   */
+  @Test
+  @Order(4)
+  void scoringAFileChecksItLikeAnIngestAndScoresItOnce() {
+    SparkSession spark = TestSpark.session();
+    Dataset<Row> arrivals =
+        dev.batchmlops.generate.CreditDataGenerator.generate(spark, 500, 77).drop("defaulted");
+    String broken = arrivals.orderBy("application_id").first().getAs("application_id");
+    Path file = work.resolve("arrivals/applications.csv");
+    arrivals
+        .withColumn(
+            "income",
+            when(col("application_id").equalTo(broken), lit("lots"))
+                .otherwise(col("income").cast("string")))
+        .write()
+        .option("header", "true")
+        .csv(file.toString());
+    String predictions = work.resolve("delta/credit/predictions").toString();
+    String inputs = work.resolve("delta/credit/scoring-inputs").toString();
+    long before = latestVersion(predictions);
+
+    SparkSubmit.Result scored =
+        SparkSubmit.run(work, JobArgs.of("score", work, mlflow.uri(), "--input", file.toString()));
+    assertEquals(0, scored.exitCode(), scored.stderr());
+    assertTrue(scored.stdout().contains("scored 499 rows of " + inputs + "@v0"), scored.stdout());
+    assertEquals(before + 1, latestVersion(predictions));
+    Row quarantined =
+        spark
+            .read()
+            .format("delta")
+            .load(work.resolve("delta/credit/quarantine").toString())
+            .where(col("source").equalTo(file.toString()))
+            .first();
+    assertEquals("column 'income': 'lots' is not a double", quarantined.getAs("reason"));
+    assertTrue(quarantined.<String>getAs("raw_record").contains(broken));
+
+    SparkSubmit.Result again =
+        SparkSubmit.run(work, JobArgs.of("score", work, mlflow.uri(), "--input", file.toString()));
+    assertEquals(0, again.exitCode(), again.stderr());
+    assertTrue(again.stdout().contains("already scored: " + inputs + "@v0"), again.stdout());
+    assertEquals(before + 1, latestVersion(predictions));
+    assertEquals(0L, latestVersion(inputs), "landed once");
+
+    Path minors = work.resolve("arrivals/minors.csv");
+    arrivals.withColumn("age", lit(12)).write().option("header", "true").csv(minors.toString());
+    SparkSubmit.Result refused =
+        SparkSubmit.run(
+            work, JobArgs.of("score", work, mlflow.uri(), "--input", minors.toString()));
+    assertEquals(1, refused.exitCode(), refused.stderr());
+    assertTrue(
+        refused
+                .errorLine()
+                .startsWith(
+                    "batchmlops: error: score: the batch "
+                        + minors
+                        + " breaks the contract, nothing scored: ")
+            && refused.errorLine().contains("age: min >= 18.0"),
+        refused.errorLine());
+
+    Path noIncome = work.resolve("arrivals/no-income.csv");
+    arrivals.drop("income").write().option("header", "true").csv(noIncome.toString());
+    SparkSubmit.Result lacking =
+        SparkSubmit.run(
+            work, JobArgs.of("score", work, mlflow.uri(), "--input", noIncome.toString()));
+    assertEquals(1, lacking.exitCode(), lacking.stderr());
+    assertTrue(
+        lacking
+            .errorLine()
+            .startsWith(
+                "batchmlops: error: score: "
+                    + noIncome
+                    + " lacks the contract's column(s) [income]"),
+        lacking.errorLine());
+    assertEquals(before + 1, latestVersion(predictions), "nothing scored");
+    assertEquals(0L, latestVersion(inputs), "nothing landed");
   }
 
   @Test

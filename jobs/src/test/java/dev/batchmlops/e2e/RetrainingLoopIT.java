@@ -3,6 +3,7 @@ package dev.batchmlops.e2e;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.SparkSubmit;
@@ -11,21 +12,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
 /**
  * The loop after registration, through spark-submit against a real MLflow server: train and
- * register on batch 1; score an undrifted batch 2 (monitor: healthy); score a drifted batch 3
- * (monitor names the drifted features and recommends retraining); retrain on the appended data,
- * which registers a gated challenger; scoring batch 3 again writes nothing.
+ * register on batch 1; score an undrifted batch 2 from a file without labels, then monitor it with
+ * its labels from a later file (healthy, measured); score a drifted batch 3 (monitor names the
+ * drifted features and recommends retraining); retrain on the appended data, which registers a
+ * gated challenger; scoring batch 3 again writes nothing; a scoring killed mid-write leaves no
+ * partial batch.
  */
 class RetrainingLoopIT {
-  private static final String MODEL = "batchmlops-credit";
+  private static final long BIG = 400_000;
   private final MlflowTestServer mlflow = MlflowTestServer.shared();
+  private final SparkSession spark = TestSpark.session();
 
   private SparkSubmit.Result job(Path work, String command, String... extra) {
+    return SparkSubmit.run(work, jobArgs(work, command, extra));
+  }
+
+  private List<String> jobArgs(Path work, String command, String... extra) {
     // An experiment and a registered model of its own, apart from the other tests' runs.
     List<String> args =
         new ArrayList<>(
@@ -37,8 +50,7 @@ class RetrainingLoopIT {
                 "--set",
                 "register.model-prefix=loop"));
     args.addAll(List.of(extra));
-    return SparkSubmit.run(
-        work, JobArgs.of(command, work, mlflow.uri(), args.toArray(String[]::new)));
+    return JobArgs.of(command, work, mlflow.uri(), args.toArray(String[]::new));
   }
 
   /** Lands batch {@code batch} (with {@code drift} settings) and ingests it as an append. */
@@ -62,16 +74,36 @@ class RetrainingLoopIT {
     assertEquals(0, first.exitCode(), first.stderr());
     assertTrue(first.stdout().contains("registered model " + model + " version 1"), first.stdout());
 
-    // Batch 2, drawn like batch 1: healthy.
+    // Batch 2, drawn like batch 1, arrives without its outcomes: scored from a file; its
+    // outcomes come later in a file of their own, joined by id: healthy, and measured.
     landBatch(work, 1);
-    SparkSubmit.Result scored = job(work, "score");
+    Dataset<Row> arrived =
+        spark
+            .read()
+            .option("header", "true")
+            .csv(work.resolve("landing/credit/credit.csv").toString());
+    Path unlabelled = work.resolve("arrivals/batch-2.csv");
+    arrived.drop("defaulted").write().option("header", "true").csv(unlabelled.toString());
+    Path outcomes = work.resolve("arrivals/batch-2-labels.parquet");
+    arrived.select("application_id", "defaulted").write().parquet(outcomes.toString());
+    SparkSubmit.Result scored = job(work, "score", "--input", unlabelled.toString());
     assertEquals(0, scored.exitCode(), scored.stderr());
     assertTrue(
-        scored.stdout().contains("scored 3000 rows of "),
-        "only the new batch's rows: " + scored.stdout());
-    SparkSubmit.Result healthy = job(work, "monitor");
+        scored
+            .stdout()
+            .contains("scored 3000 rows of " + work.resolve("delta/credit/scoring-inputs") + "@v0"),
+        scored.stdout());
+    SparkSubmit.Result healthy = job(work, "monitor", "--labels", outcomes.toString());
     assertEquals(0, healthy.exitCode(), healthy.stdout() + healthy.stderr());
     assertTrue(healthy.stdout().contains("monitor: healthy: 0 of "), healthy.stdout());
+    assertTrue(healthy.stdout().contains(" on 3000 labelled rows (test "), healthy.stdout());
+    JsonNode measured = lastRun("monitor-credit");
+    double batchAuc = metric(measured, "batch_auc");
+    assertTrue(batchAuc > 0.65 && batchAuc < 0.9, "the batch's AUC, like the test's: " + batchAuc);
+    assertTrue(metric(measured, "batch_segment_auc.sex.female") > 0.5);
+    assertEquals(0.0, metric(measured, "batch_segments_below_test"), 1e-9);
+    assertEquals(3000.0, metric(measured, "rows_processed"), 1e-9);
+    assertTrue(tag(measured, "batchmlops.batch_quality").contains(" 0 errors"));
 
     // Batch 3: income and loan amounts moved by a standard deviation, and the risk means less.
     landBatch(
@@ -87,8 +119,12 @@ class RetrainingLoopIT {
     String line =
         drifted.stdout().lines().filter(l -> l.startsWith("monitor: ")).findFirst().orElseThrow();
     assertTrue(line.startsWith("monitor: retrain recommended: "), line);
-    assertTrue(line.contains("income") && line.contains("loan_amount"), line);
-    assertFalse(line.contains("age,") || line.contains("[age"), "age did not move: " + line);
+    assertTrue(
+        line.contains(" features drifted [income, loan_amount], "),
+        "those two moved, age and the rest did not: " + line);
+    assertTrue(
+        line.contains("auc fell ") && line.contains("beyond chance"),
+        "the concept shift shows as a fall of the batch's AUC: " + line);
 
     // The monitoring history holds one row per feature and one for the scores, per batch.
     Dataset<Row> history =
@@ -105,16 +141,13 @@ class RetrainingLoopIT {
             .orderBy("feature")
             .as(org.apache.spark.sql.Encoders.STRING())
             .collectAsList());
-    JsonNode monitorRun =
-        mlflow
-            .post(
-                "/api/2.0/mlflow/runs/search",
-                "{\"experiment_ids\": [\""
-                    + experimentId()
-                    + "\"], \"filter\": \"attributes.run_name = 'monitor-credit'\","
-                    + " \"order_by\": [\"attributes.start_time DESC\"]}")
-            .path("runs")
-            .path(0);
+    assertEquals(
+        history
+            .where("feature = '__score__' and performance_metric = 'auc' and batch_value > 0.5")
+            .count(),
+        2,
+        "batch 2's outcomes (from the labels file) and batch 3's (in its rows) are measured");
+    JsonNode monitorRun = lastRun("monitor-credit");
     assertEquals("retrain recommended", tag(monitorRun, "batchmlops.monitor_decision"));
     assertEquals(1.0, metric(monitorRun, "drift.drifted.income"), 1e-9);
     assertEquals(0.0, metric(monitorRun, "drift.drifted.age"), 1e-9);
@@ -177,6 +210,84 @@ class RetrainingLoopIT {
                 .endsWith("holds no sparkml folder: not a Spark model this" + " pipeline logged"),
         refused.errorLine());
     assertEquals(versions, predictionsVersions(work));
+
+    killedScoringLeavesNoPartialBatch(work);
+  }
+
+  /**
+   * A scoring killed (SIGKILL) while it writes predictions leaves no part of the batch; run again,
+   * it writes the batch once.
+   */
+  private void killedScoringLeavesNoPartialBatch(Path work) throws Exception {
+    Path big = work.resolve("arrivals/big.csv");
+    CreditDataGenerator.generate(spark, BIG, 9)
+        .drop("defaulted")
+        .write()
+        .option("header", "true")
+        .csv(big.toString());
+    Path predictions = work.resolve("delta/credit/predictions");
+    long before = predictionsVersions(work);
+    Set<Path> files = dataFiles(predictions);
+    SparkSubmit.Started killed =
+        SparkSubmit.start(work, jobArgs(work, "score", "--input", big.toString()));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (dataFiles(predictions).equals(files)) {
+      assertTrue(
+          killed.process().isAlive(),
+          () -> "the scoring ended before it was killed: " + killed.result().stdout());
+      assertTrue(System.nanoTime() < deadline, "no prediction file within 5 minutes");
+      Thread.sleep(20);
+    }
+    killed.process().descendants().forEach(ProcessHandle::destroyForcibly);
+    killed.process().destroyForcibly();
+    killed.process().waitFor();
+    assertTrue(dataFiles(predictions).size() > files.size(), "killed while writing predictions");
+    assertEquals(before, predictionsVersions(work), "no commit: no partial batch");
+
+    SparkSubmit.Result rerun = job(work, "score", "--input", big.toString());
+    assertEquals(0, rerun.exitCode(), rerun.stderr());
+    assertTrue(rerun.stdout().contains("scored " + BIG + " rows of "), rerun.stdout());
+    assertEquals(before + 1, predictionsVersions(work));
+    Dataset<Row> table = spark.read().format("delta").load(predictions.toString());
+    String batch =
+        table
+            .orderBy(org.apache.spark.sql.functions.col("scored_at").desc())
+            .first()
+            .getAs("batch_id");
+    assertEquals(
+        BIG, table.where(org.apache.spark.sql.functions.col("batch_id").equalTo(batch)).count());
+    assertEquals(
+        BIG,
+        table
+            .where(org.apache.spark.sql.functions.col("batch_id").equalTo(batch))
+            .select("application_id")
+            .distinct()
+            .count(),
+        "each row once");
+  }
+
+  private static Set<Path> dataFiles(Path table) throws java.io.IOException {
+    if (!Files.isDirectory(table)) {
+      return Set.of();
+    }
+    try (Stream<Path> files = Files.list(table)) {
+      return files
+          .filter(f -> f.getFileName().toString().endsWith(".parquet"))
+          .collect(Collectors.toSet());
+    }
+  }
+
+  private JsonNode lastRun(String name) {
+    return mlflow
+        .post(
+            "/api/2.0/mlflow/runs/search",
+            "{\"experiment_ids\": [\""
+                + experimentId()
+                + "\"], \"filter\": \"attributes.run_name = '"
+                + name
+                + "'\", \"order_by\": [\"attributes.start_time DESC\"]}")
+        .path("runs")
+        .path(0);
   }
 
   private static long predictionsVersions(Path work) {

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.AnomalyRule;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.ingest.RawBatch;
@@ -76,6 +77,21 @@ class BatchLandingTest {
             .getMessage()
             .startsWith("ingest: " + file + " lacks the contract's column(s) [defaulted]"),
         refused.getMessage());
+  }
+
+  @Test
+  void theScoringContractKeepsTheFeaturesAnomalyRulesButNotTheRowCount() {
+    DatasetContract contract = contract();
+    assertTrue(
+        contract.anomalies().stream().anyMatch(a -> a.metric() == AnomalyRule.Metric.SIZE),
+        "the training table's growth is watched");
+    assertEquals(
+        contract.anomalies().stream()
+            .filter(a -> a.metric() != AnomalyRule.Metric.SIZE)
+            .filter(a -> !a.column().equals(java.util.Optional.of(contract.label())))
+            .toList(),
+        contract.forScoring().anomalies());
+    assertFalse(contract.forScoring().anomalies().isEmpty(), "income's completeness still is");
   }
 
   @Test
