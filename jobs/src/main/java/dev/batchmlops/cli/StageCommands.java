@@ -244,6 +244,17 @@ final class StageCommands {
               ModelReference.parse(model, context.config().registeredModelName()),
               batch);
       String model = result.model().name() + " version " + result.model().version();
+      if (result.noRows()) {
+        System.out.println(
+            "nothing to score: "
+                + ((ScoreStage.Input.Source) batch).batch().source()
+                + " has no rows"
+                + (input == null
+                        && !context.config().score().source().jdbc().watermarkColumn().isEmpty()
+                    ? " past the last watermark"
+                    : ""));
+        return 0;
+      }
       if (result.alreadyScored()) {
         System.out.println(
             "already scored: "

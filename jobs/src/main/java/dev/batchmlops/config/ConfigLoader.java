@@ -283,7 +283,8 @@ public final class ConfigLoader {
                 c.getString(key + ".jdbc.query"),
                 c.getString(key + ".jdbc.user"),
                 c.getString(key + ".jdbc.password-variable"),
-                c.getString(key + ".jdbc.watermark-column")));
+                c.getString(key + ".jdbc.watermark-column"),
+                c.getString(key + ".jdbc.driver")));
     StageConfigs.Jdbc jdbc = source.jdbc();
     if (source.format() == StageConfigs.SourceFormat.JDBC
         && (jdbc.url().isEmpty() || (jdbc.table().isEmpty() && jdbc.query().isEmpty()))) {

@@ -125,6 +125,8 @@ public final class StageConfigs {
    * @param query a SELECT to read instead of the whole table; empty to read {@code table}
    * @param passwordVariable the environment variable holding the password (never the password)
    * @param watermarkColumn for incremental loads: only rows above the last ingested maximum
+   * @param driver the JDBC driver class; empty: PostgreSQL's for a jdbc:postgresql URL (it ships in
+   *     the job jar), else whatever driver the class path registers for the URL
    */
   public record Jdbc(
       String url,
@@ -132,7 +134,18 @@ public final class StageConfigs {
       String query,
       String user,
       String passwordVariable,
-      String watermarkColumn) {}
+      String watermarkColumn,
+      String driver) {
+    /** The driver class to name to Spark, which cannot find one in a jar given to spark-submit. */
+    public java.util.Optional<String> driverClass() {
+      if (!driver.isEmpty()) {
+        return java.util.Optional.of(driver);
+      }
+      return url.startsWith("jdbc:postgresql:")
+          ? java.util.Optional.of("org.postgresql.Driver")
+          : java.util.Optional.empty();
+    }
+  }
 
   /** The formats a source can have. */
   public enum SourceFormat {

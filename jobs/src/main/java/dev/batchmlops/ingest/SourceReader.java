@@ -110,6 +110,9 @@ public final class SourceReader {
   public RawBatch readJdbc(StageConfigs.Jdbc jdbc, Optional<String> lastWatermark) {
     DataFrameReader reader =
         spark.read().format("jdbc").option("url", jdbc.url()).option("fetchsize", "1000");
+    if (jdbc.driverClass().isPresent()) {
+      reader = reader.option("driver", jdbc.driverClass().get());
+    }
     if (!jdbc.user().isEmpty()) {
       reader = reader.option("user", jdbc.user());
     }

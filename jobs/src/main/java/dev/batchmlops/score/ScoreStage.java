@@ -57,8 +57,10 @@ public final class ScoreStage {
   /**
    * What a scoring did.
    *
+   * @param batchId null when the source had no rows
+   * @param input the table version scored; null when the source had no rows
    * @param written the predictions table version written; empty when the batch had been scored
-   *     before with this model version
+   *     before with this model version, or the source had no rows
    * @param runId the scoring run in MLflow; null when nothing was scored
    */
   public record Result(
@@ -69,8 +71,17 @@ public final class ScoreStage {
       long rows,
       double seconds,
       String runId) {
+    /** Nothing to do: a file without rows, or a database with none past the watermark. */
+    static Result noRows(ModelVersion model) {
+      return new Result(null, model, null, Optional.empty(), 0, 0, null);
+    }
+
+    public boolean noRows() {
+      return input == null;
+    }
+
     public boolean alreadyScored() {
-      return written.isEmpty();
+      return input != null && written.isEmpty();
     }
   }
 
@@ -90,6 +101,8 @@ public final class ScoreStage {
       Optional<TableVersion> landed = BatchLanding.landedBefore(context, source.batch().checksum());
       if (landed.isPresent()) {
         input = new Input.Table(landed.get());
+      } else if (source.batch().text().isEmpty()) {
+        return Result.noRows(version);
       }
     }
     String predictions = context.layout().predictionsTable();
@@ -141,9 +154,6 @@ public final class ScoreStage {
     var settings = context.config().score();
     DatasetContract contract = BatchLanding.contract(context);
     try (Screened screened = Screened.screen(context, batch, contract, run.runId())) {
-      if (screened.read() == 0) {
-        throw new PipelineException("score: " + batch.source() + " has no rows");
-      }
       screened.requireQuarantinedShareAtMost(
           settings.maxQuarantineShare(), "score", "the scoring inputs or the predictions");
       Dataset<Row> accepted = screened.acceptedRows(contract);

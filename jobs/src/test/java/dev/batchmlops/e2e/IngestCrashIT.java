@@ -1,5 +1,6 @@
 package dev.batchmlops.e2e;
 
+import static dev.batchmlops.support.DeltaFiles.dataFiles;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.generate.CreditDataGenerator;
@@ -8,14 +9,10 @@ import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import io.delta.tables.DeltaTable;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -61,18 +58,8 @@ class IngestCrashIT {
     Path raw = work.resolve("delta/credit/raw");
     Set<Path> before = dataFiles(raw);
 
-    SparkSubmit.Started killed = SparkSubmit.start(work, ingest(work, big));
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (dataFiles(raw).equals(before)) {
-      assertTrue(
-          killed.process().isAlive(),
-          () -> "the ingest ended before it was killed: " + killed.result().stderr());
-      assertTrue(System.nanoTime() < deadline, "the ingest wrote no data file within 5 minutes");
-      Thread.sleep(20);
-    }
-    killed.process().descendants().forEach(ProcessHandle::destroyForcibly);
-    killed.process().destroyForcibly();
-    killed.process().waitFor();
+    SparkSubmit.start(work, ingest(work, big))
+        .killWhen(() -> !dataFiles(raw).equals(before), "it wrote a data file");
 
     assertTrue(
         dataFiles(raw).size() > before.size(), "the kill came while data files were written");
@@ -92,16 +79,5 @@ class IngestCrashIT {
 
   private long latestVersion(Path table) {
     return DeltaTable.forPath(spark, table.toString()).history(1).first().getLong(0);
-  }
-
-  private static Set<Path> dataFiles(Path table) throws IOException {
-    if (!Files.isDirectory(table)) {
-      return Set.of();
-    }
-    try (Stream<Path> files = Files.list(table)) {
-      return files
-          .filter(f -> f.getFileName().toString().endsWith(".parquet"))
-          .collect(Collectors.toSet());
-    }
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchmlops.support.HeadlessChromium;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.PostgresTestServer;
 import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -561,6 +563,67 @@ class PipelineEndToEndIT {
         lacking.errorLine());
     assertEquals(before + 1, latestVersion(predictions), "nothing scored");
     assertEquals(0L, latestVersion(inputs), "nothing landed");
+  }
+
+  /**
+   * A database source, read incrementally: each scoring takes only the rows past the largest
+   * watermark scored so far; with none new, it says so and exits 0.
+   */
+  @Test
+  @Order(5)
+  void scoringFromADatabaseTakesOnlyTheRowsPastTheWatermark() {
+    SparkSession spark = TestSpark.session();
+    PostgresTestServer postgres = PostgresTestServer.shared();
+    String table = "arrivals_e2e";
+    Dataset<Row> all =
+        dev.batchmlops.generate.CreditDataGenerator.generate(spark, 600, 78)
+            .drop("defaulted")
+            .cache();
+    Dataset<Row> early = all.where(col("application_date").lt("2025-01-01"));
+    Dataset<Row> late = all.where(col("application_date").geq("2025-01-01"));
+    java.util.Properties user = new java.util.Properties();
+    user.put("user", PostgresTestServer.USER);
+    early.write().mode(SaveMode.Overwrite).jdbc(postgres.jdbcUrl(), table, user);
+    String[] source = {
+      "--set", "score.source.format=jdbc",
+      "--set", "score.source.jdbc.url=" + postgres.jdbcUrl(),
+      "--set", "score.source.jdbc.user=" + PostgresTestServer.USER,
+      "--set", "score.source.jdbc.table=" + table,
+      "--set", "score.source.jdbc.watermark-column=application_date"
+    };
+    String inputs = work.resolve("delta/credit/scoring-inputs").toString();
+
+    SparkSubmit.Result first =
+        SparkSubmit.run(work, JobArgs.of("score", work, mlflow.uri(), source));
+    assertEquals(0, first.exitCode(), first.stderr());
+    assertTrue(
+        first.stdout().contains("scored " + early.count() + " rows of " + inputs), first.stdout());
+
+    late.write().mode(SaveMode.Append).jdbc(postgres.jdbcUrl(), table, user);
+    SparkSubmit.Result second =
+        SparkSubmit.run(work, JobArgs.of("score", work, mlflow.uri(), source));
+    assertEquals(0, second.exitCode(), second.stderr());
+    assertTrue(
+        second.stdout().contains("scored " + late.count() + " rows of " + inputs), second.stdout());
+    assertEquals(
+        600,
+        spark
+            .read()
+            .format("delta")
+            .load(work.resolve("delta/credit/predictions").toString())
+            .where(col("input_table").equalTo(inputs).and(col("input_version").geq(1)))
+            .join(all.select("application_id"), "application_id")
+            .count(),
+        "every row scored once (the file before it was version 0)");
+
+    SparkSubmit.Result none =
+        SparkSubmit.run(work, JobArgs.of("score", work, mlflow.uri(), source));
+    assertEquals(0, none.exitCode(), none.stderr());
+    assertTrue(
+        none.stdout().contains("nothing to score: ")
+            && none.stdout().contains(" past the last watermark"),
+        none.stdout());
+    all.unpersist();
   }
 
   @Test

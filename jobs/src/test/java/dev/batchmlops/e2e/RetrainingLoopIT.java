@@ -1,5 +1,6 @@
 package dev.batchmlops.e2e;
 
+import static dev.batchmlops.support.DeltaFiles.dataFiles;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,9 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -228,19 +226,8 @@ class RetrainingLoopIT {
     Path predictions = work.resolve("delta/credit/predictions");
     long before = predictionsVersions(work);
     Set<Path> files = dataFiles(predictions);
-    SparkSubmit.Started killed =
-        SparkSubmit.start(work, jobArgs(work, "score", "--input", big.toString()));
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (dataFiles(predictions).equals(files)) {
-      assertTrue(
-          killed.process().isAlive(),
-          () -> "the scoring ended before it was killed: " + killed.result().stdout());
-      assertTrue(System.nanoTime() < deadline, "no prediction file within 5 minutes");
-      Thread.sleep(20);
-    }
-    killed.process().descendants().forEach(ProcessHandle::destroyForcibly);
-    killed.process().destroyForcibly();
-    killed.process().waitFor();
+    SparkSubmit.start(work, jobArgs(work, "score", "--input", big.toString()))
+        .killWhen(() -> !dataFiles(predictions).equals(files), "it wrote a prediction file");
     assertTrue(dataFiles(predictions).size() > files.size(), "killed while writing predictions");
     assertEquals(before, predictionsVersions(work), "no commit: no partial batch");
 
@@ -264,17 +251,6 @@ class RetrainingLoopIT {
             .distinct()
             .count(),
         "each row once");
-  }
-
-  private static Set<Path> dataFiles(Path table) throws java.io.IOException {
-    if (!Files.isDirectory(table)) {
-      return Set.of();
-    }
-    try (Stream<Path> files = Files.list(table)) {
-      return files
-          .filter(f -> f.getFileName().toString().endsWith(".parquet"))
-          .collect(Collectors.toSet());
-    }
   }
 
   private JsonNode lastRun(String name) {

@@ -44,6 +44,28 @@ public final class SparkSubmit {
 
   /** A job started in the background, with the files its output goes to. */
   public record Started(Process process, Path out, Path err) {
+    /**
+     * Kills the job (SIGKILL, its children too) as soon as {@code moment} holds; fails the test
+     * when the job ends first or the moment does not come within five minutes.
+     */
+    public void killWhen(java.util.function.BooleanSupplier moment, String what)
+        throws InterruptedException {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+      while (!moment.getAsBoolean()) {
+        if (!process.isAlive()) {
+          throw new AssertionError(
+              "the job ended before " + what + ": " + result().stdout() + result().stderr());
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("not " + what + " within 5 minutes");
+        }
+        Thread.sleep(20);
+      }
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      process.waitFor();
+    }
+
     public Result result() {
       try {
         return new Result(
