@@ -110,4 +110,15 @@ ensure_mlflow_server() {
   done
   die "the MLflow server did not answer within 120 s; see $store/server.log"
 }
+# Runs a pipeline command through spark-submit: `submit_job COMMAND [OPTIONS...]`. The Spark
+# settings come from the environment: SPARK_SUBMIT (default: the venv's), MLOPS_SPARK_MASTER
+# (local[2]), MLOPS_DRIVER_MEMORY (2g).
+submit_job() {
+  "${SPARK_SUBMIT:-$VENV/bin/spark-submit}" --master "${MLOPS_SPARK_MASTER:-local[2]}" \
+    --driver-memory "${MLOPS_DRIVER_MEMORY:-2g}" \
+    --conf spark.sql.shuffle.partitions=4 \
+    --driver-java-options "-Dlog4j2.configurationFile=file:$PROJECT_ROOT/conf/log4j2.properties" \
+    --class dev.batchmlops.cli.Main "$JOB_JAR" "$@"
+}
+
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"  # keep Spark on loopback

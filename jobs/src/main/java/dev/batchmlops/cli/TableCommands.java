@@ -22,7 +22,10 @@ final class TableCommands {
   enum Table {
     raw,
     quarantine,
-    splits
+    splits,
+    scoring_inputs,
+    predictions,
+    monitoring
   }
 
   @Command(
@@ -39,20 +42,28 @@ final class TableCommands {
     @Option(
         names = "--table",
         defaultValue = "raw",
-        description = "raw (default), quarantine or splits.")
-    Table table;
+        description =
+            "raw (default), quarantine, splits, scoring-inputs, predictions or monitoring.")
+    String table;
 
     @Override
     public Integer call() {
       PipelineConfig config = options.load();
       StorageLayout layout = StorageLayout.of(config);
       String path =
-          switch (table) {
+          switch (parse(table)) {
             case raw -> layout.rawTable();
             case quarantine -> layout.quarantineTable();
             case splits -> layout.splitTable();
+            case scoring_inputs -> layout.scoringInputsTable();
+            case predictions -> layout.predictionsTable();
+            case monitoring -> layout.monitoringTable();
           };
       DeltaTables tables = new DeltaTables(SparkSessions.getOrCreate("batchmlops-history"));
+      if (!tables.exists(path)) {
+        throw new dev.batchmlops.PipelineException(
+            "history: no " + table + " table at " + path + " yet");
+      }
       System.out.println(path);
       System.out.printf("%-8s %-24s %-10s %s%n", "version", "committed", "operation", "details");
       for (Commit commit : tables.history(path)) {
@@ -66,6 +77,17 @@ final class TableCommands {
       return 0;
     }
 
+    private static Table parse(String name) {
+      try {
+        return Table.valueOf(name.replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        throw new dev.batchmlops.PipelineException(
+            "history: no table '"
+                + name
+                + "'; choose raw, quarantine, splits, scoring-inputs, predictions or monitoring");
+      }
+    }
+
     private static String details(Map<String, String> metadata) {
       StringBuilder line = new StringBuilder();
       for (String key :
@@ -77,6 +99,10 @@ final class TableCommands {
               "rows_quarantined",
               "source_checksum",
               "watermark",
+              "batch_id",
+              "model",
+              "input",
+              "decision",
               "ratios",
               "seed",
               "pipeline_run_id")) {

@@ -174,6 +174,22 @@ class MainTest {
         lines.get(3).startsWith("0 ") && lines.get(3).contains("rows_accepted=600"),
         shown.stdout());
 
+    history.addAll(List.of("--table", "scoring-inputs"));
+    Outcome none = execute(history.toArray(String[]::new));
+    assertEquals(1, none.exitCode());
+    assertTrue(
+        none.stderr()
+            .contains(
+                "batchmlops: error: history: no scoring-inputs table at "
+                    + temp.resolve("delta/credit/scoring-inputs")
+                    + " yet"),
+        none.stderr());
+    history.set(history.size() - 1, "nosuch");
+    Outcome unknown = execute(history.toArray(String[]::new));
+    assertEquals(1, unknown.exitCode());
+    assertTrue(
+        unknown.stderr().contains("history: no table 'nosuch'; choose raw,"), unknown.stderr());
+
     List<String> validate = common(MlflowTestServer.shared().uri());
     validate.addAll(0, List.of("validate", "--raw-version", "0"));
     Outcome pinned = execute(validate.toArray(String[]::new));
