@@ -244,10 +244,7 @@ public final class ScoreStage {
         context
             .tables()
             .appendOnce(scored, context.layout().predictionsTable(), batchId, commitInfo);
-    long count =
-        written.isEmpty()
-            ? 0
-            : context.tables().read(written.get()).where(col(BATCH_ID).equalTo(batchId)).count();
+    long count = written.map(context.tables()::rowsWritten).orElse(0L);
     double seconds = (System.nanoTime() - started) / 1e9;
     run.logInputs(
         List.of(

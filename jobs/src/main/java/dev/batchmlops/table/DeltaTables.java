@@ -104,6 +104,17 @@ public final class DeltaTables {
     return commits;
   }
 
+  /** The rows a version's commit wrote, from Delta's own count (no scan of the data). */
+  public long rowsWritten(TableVersion version) {
+    Row row =
+        DeltaTable.forPath(spark, version.path())
+            .history()
+            .where(functions.col("version").equalTo(version.version()))
+            .select(functions.col("operationMetrics").getItem("numOutputRows"))
+            .first();
+    return row.isNullAt(0) ? 0 : Long.parseLong(row.getString(0));
+  }
+
   /** The latest version committed at or before {@code timestamp}. */
   public TableVersion versionAsOf(String path, Instant timestamp) {
     return history(path).stream()
