@@ -38,9 +38,14 @@ ensure_python_env() {
 # The project-local virtual environment with the MLflow server and spark-submit (pyspark).
 ensure_venv() {
   ensure_python_env "$VENV" "$PROJECT_ROOT/scripts/requirements.txt"
-  # spark-submit finds Spark through SPARK_HOME; pyspark's launcher would otherwise ask the
-  # python3 on PATH, which does not have pyspark.
-  SPARK_HOME="$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
+  use_venv_spark
+}
+
+# spark-submit finds Spark through SPARK_HOME; pyspark's launcher would otherwise ask the python3 on
+# PATH, which does not have pyspark (cron's PATH least of all).
+use_venv_spark() {
+  SPARK_HOME="$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" ||
+    die "no pyspark in $VENV; run scripts/demo once to install it"
   PYSPARK_PYTHON="$VENV/bin/python"
   export SPARK_HOME PYSPARK_PYTHON
 }

@@ -6,7 +6,6 @@ import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
-import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
@@ -37,7 +36,9 @@ class ScheduledRunIT {
         new ProcessBuilder(command)
             .directory(ProjectPaths.root().toFile())
             .redirectErrorStream(true);
-    SparkSubmit.sparkEnvironment(builder);
+    // As cron starts it: no Spark settings in the environment.
+    builder.environment().remove("SPARK_HOME");
+    builder.environment().remove("PYSPARK_PYTHON");
     builder.environment().remove("MLFLOW_TRACKING_URI");
     builder.environment().remove("MLOPS_STORAGE_ROOT");
     builder.environment().put("MLOPS_LOG_DIR", work.resolve("logs").toString());
