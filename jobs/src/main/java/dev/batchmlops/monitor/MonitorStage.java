@@ -14,6 +14,7 @@ import dev.batchmlops.score.RegisteredModels;
 import dev.batchmlops.score.ScoreStage;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.table.Commit;
+import dev.batchmlops.table.DeltaTables;
 import dev.batchmlops.table.TableVersion;
 import dev.batchmlops.tracking.MetricNames;
 import dev.batchmlops.tracking.ModelRegistry;
@@ -675,6 +676,8 @@ public final class MonitorStage {
                 ScoreStage.BATCH_ID,
                 result.batchId(),
                 "decision",
-                result.decision().label()));
+                result.decision().label()),
+            // A history table written by an earlier release gains the columns added since.
+            DeltaTables.SchemaChange.ADD_COLUMNS);
   }
 }

@@ -63,10 +63,21 @@ public final class DeltaTables {
    */
   public Optional<TableVersion> appendOnce(
       Dataset<Row> data, String path, String writeId, Map<String, String> commitInfo) {
+    return appendOnce(data, path, writeId, commitInfo, SchemaChange.NONE);
+  }
+
+  /** As {@link #appendOnce(Dataset, String, String, Map)}, adding columns when allowed. */
+  public Optional<TableVersion> appendOnce(
+      Dataset<Row> data,
+      String path,
+      String writeId,
+      Map<String, String> commitInfo,
+      SchemaChange schemaChange) {
     long before = exists(path) ? latestVersion(path) : -1;
     data.write()
         .format("delta")
         .mode(SaveMode.Append)
+        .option("mergeSchema", schemaChange == SchemaChange.ADD_COLUMNS)
         .option("txnAppId", writeId)
         .option("txnVersion", 0L)
         .option("userMetadata", Json.compact(new TreeMap<>(commitInfo)))

@@ -32,5 +32,16 @@ class DeltaTablesTest {
         tables.appendOnce(spark.range(7).toDF(), path, "batch-b", Map.of("operation", "score"));
     assertEquals(7, tables.rowsWritten(second.orElseThrow()));
     assertEquals(127, spark.read().format("delta").load(path).count());
+
+    Optional<TableVersion> wider =
+        tables.appendOnce(
+            spark.range(3).toDF().withColumn("note", org.apache.spark.sql.functions.lit("new")),
+            path,
+            "batch-c",
+            Map.of("operation", "score"),
+            DeltaTables.SchemaChange.ADD_COLUMNS);
+    assertEquals(3, tables.rowsWritten(wider.orElseThrow()));
+    assertEquals(
+        127, spark.read().format("delta").load(path).where("note is null").count(), "kept");
   }
 }
