@@ -219,7 +219,8 @@ public final class IngestStage {
         .findFirst();
   }
 
-  private static Optional<String> lastWatermark(List<Commit> history) {
+  /** The largest watermark a table's commits recorded: where an incremental read resumes. */
+  public static Optional<String> lastWatermark(List<Commit> history) {
     return history.stream()
         .map(c -> c.metadata().get("watermark"))
         .filter(w -> w != null)

@@ -1,11 +1,11 @@
 package dev.batchmlops.score;
 
 import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.ingest.IngestStage;
 import dev.batchmlops.ingest.RawBatch;
 import dev.batchmlops.ingest.Screened;
 import dev.batchmlops.ingest.SourceReader;
 import dev.batchmlops.pipeline.PipelineContext;
-import dev.batchmlops.table.Commit;
 import dev.batchmlops.table.DeltaTables.SchemaChange;
 import dev.batchmlops.table.TableVersion;
 import java.util.LinkedHashMap;
@@ -85,13 +85,8 @@ public final class BatchLanding {
 
   private static Optional<String> lastWatermark(PipelineContext context) {
     String table = context.layout().scoringInputsTable();
-    if (!context.tables().exists(table)) {
-      return Optional.empty();
-    }
-    return context.tables().history(table).stream()
-        .map(Commit::metadata)
-        .map(m -> m.get("watermark"))
-        .filter(w -> w != null)
-        .findFirst();
+    return context.tables().exists(table)
+        ? IngestStage.lastWatermark(context.tables().history(table))
+        : Optional.empty();
   }
 }
