@@ -20,13 +20,14 @@ require_tools() {
   fi
 }
 
-# A virtual environment at $1 holding the requirements file $2, made (or brought up to date) once.
+# A virtual environment at $1 holding the requirements file $2 (whose command $3 it must have), made
+# (or brought up to date) once.
 ensure_python_env() {
-  local dir="$1" requirements="$2"
+  local dir="$1" requirements="$2" command="$3"
   local stamp="$dir/.requirements.sha256"
   local want
   want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-  if ! [ -x "$dir/bin/mlflow" ] || ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  if ! [ -x "$dir/bin/$command" ] || ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     log "setting up the Python environment in $(basename "$dir") ($(basename "$requirements"))"
     python3 -m venv "$dir"
     "$dir/bin/pip" install --quiet --upgrade pip
@@ -37,7 +38,7 @@ ensure_python_env() {
 
 # The project-local virtual environment with the MLflow server and spark-submit (pyspark).
 ensure_venv() {
-  ensure_python_env "$VENV" "$PROJECT_ROOT/scripts/requirements.txt"
+  ensure_python_env "$VENV" "$PROJECT_ROOT/scripts/requirements.txt" mlflow
   use_venv_spark
 }
 
@@ -52,7 +53,12 @@ use_venv_spark() {
 
 # An MLflow 2.17 server, for the tests that keep the pipeline working against the previous line.
 ensure_legacy_mlflow() {
-  ensure_python_env "$PROJECT_ROOT/.venv-mlflow2" "$PROJECT_ROOT/scripts/requirements-mlflow2.txt"
+  ensure_python_env "$PROJECT_ROOT/.venv-mlflow2" "$PROJECT_ROOT/scripts/requirements-mlflow2.txt" mlflow
+}
+
+# Airflow 3, for the DAGs in scripts/airflow/dags and their tests.
+ensure_airflow() {
+  ensure_python_env "$PROJECT_ROOT/.venv-airflow" "$PROJECT_ROOT/scripts/airflow/requirements.txt" airflow
 }
 
 # PostgreSQL's server binaries, for the JDBC ingestion tests (each test run starts its own cluster).

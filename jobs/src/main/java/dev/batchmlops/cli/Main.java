@@ -1,6 +1,7 @@
 package dev.batchmlops.cli;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.ServiceUnavailableException;
 import dev.batchmlops.pipeline.BuildInfo;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -47,20 +48,32 @@ public final class Main implements Runnable {
     System.exit(exitCode);
   }
 
-  /** Runs a command and returns its exit code: 0 ok, 1 error, 2 usage, 3 model not registered. */
+  /** An error this code did not foresee (a bug, or Spark failing underneath): EX_SOFTWARE. */
+  static final int UNEXPECTED_ERROR = 70;
+
+  /**
+   * Runs a command and returns its exit code: 0 ok, 1 error, 2 usage, 3 model not registered, 4 and
+   * 5 monitor decisions, 70 unexpected error, 75 a service did not answer (worth retrying).
+   */
   public static int execute(String... args) {
     CommandLine commandLine = new CommandLine(new Main());
     commandLine.setExecutionExceptionHandler(
         (error, cmd, parsed) -> {
           PrintWriter err = cmd.getErr();
-          if (error instanceof PipelineException) {
+          int exitCode;
+          if (error instanceof ServiceUnavailableException) {
+            err.println("batchmlops: error: " + error.getMessage() + " (transient: retry later)");
+            exitCode = ServiceUnavailableException.EXIT_CODE;
+          } else if (error instanceof PipelineException) {
             err.println("batchmlops: error: " + error.getMessage());
+            exitCode = 1;
           } else {
             err.println("batchmlops: unexpected error: " + error);
             error.printStackTrace(err);
+            exitCode = UNEXPECTED_ERROR;
           }
           err.flush();
-          return 1;
+          return exitCode;
         });
     commandLine.setParameterExceptionHandler(
         (error, parsedArgs) -> {

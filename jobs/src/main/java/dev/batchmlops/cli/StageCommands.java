@@ -54,13 +54,17 @@ final class StageCommands {
         "Sources: a CSV, JSON lines or Parquet file or folder, or a JDBC table or query. Rows that",
         "do not fit the contract go to the quarantine table.",
         "The same content twice is written once. Reads: ingest.*, storage.root, the contract's columns;",
-        "the input defaults to ingest.source.path, else the file `generate` landed last."
+        "the input defaults to ingest.source.path, else the file `generate` landed last.",
+        "With --raw-version or --raw-as-of, reads nothing: starts a pipeline run on that version of",
+        "the raw table, ingested earlier (a retrain on the data a monitor judged)."
       })
   static final class Ingest extends PipelineCommand {
     @Option(
         names = "--input",
         description = "A file or folder to ingest (.csv, .json, .jsonl or .parquet).")
     String input;
+
+    @Mixin RawVersionOptions rawVersion;
 
     @Override
     boolean startsPipelineRun() {
@@ -69,6 +73,16 @@ final class StageCommands {
 
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
+      Optional<TableVersion> pinned = rawVersion.resolve(context);
+      if (pinned.isPresent()) {
+        if (input != null) {
+          throw new dev.batchmlops.PipelineException(
+              "ingest: give --input or a raw version (--raw-version, --raw-as-of), not both");
+        }
+        rawVersion.apply(context);
+        System.out.println("pinned " + pinned.get() + ": ingested earlier; nothing read");
+        return 0;
+      }
       IngestStage.Result result = IngestStage.run(context, Optional.ofNullable(input));
       System.out.println(Reports.ingest(result));
       return 0;
@@ -344,6 +358,13 @@ final class StageCommands {
           MonitorStage.run(
               context, tracker.registry(), Optional.ofNullable(batch), Optional.ofNullable(labels));
       System.out.println("monitor: " + result.summary());
+      if (result.decision() == MonitorStage.Decision.RETRAIN) {
+        // The data to retrain on: the raw table as the monitor found it, for a scheduler to pass
+        // on.
+        String raw = context.layout().rawTable();
+        System.out.println(
+            "retrain with  run --raw-version " + context.tables().latestVersion(raw));
+      }
       System.out.println(
           "drift report  monitoring/report.html of run "
               + result.runId()

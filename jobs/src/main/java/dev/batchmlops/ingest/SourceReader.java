@@ -3,6 +3,7 @@ package dev.batchmlops.ingest;
 import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.ServiceUnavailableException;
 import dev.batchmlops.config.ColumnSpec;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.StageConfigs;
@@ -136,7 +137,10 @@ public final class SourceReader {
     try {
       rows = reader.option("query", query).load().cache();
     } catch (Exception e) { // JDBC drivers' SQLExceptions arrive unannounced through Scala code
-      throw new PipelineException(stage + ": cannot read " + source + ": " + firstLine(e), e);
+      String message = stage + ": cannot read " + source + ": " + firstLine(e);
+      throw ServiceUnavailableException.isTransient(e)
+          ? new ServiceUnavailableException(message, e)
+          : new PipelineException(message, e);
     }
     Optional<String> watermark = Optional.empty();
     if (incremental) {

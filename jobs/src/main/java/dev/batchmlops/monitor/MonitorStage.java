@@ -512,19 +512,20 @@ public final class MonitorStage {
     }
     String raw = context.layout().rawTable();
     String label = context.config().dataset().label();
-    long latest =
+    String id = context.config().dataset().idColumn();
+    // By id, not by row counts: a snapshot ingest replaces the table, an append grows it.
+    long fresh =
         context
             .tables()
             .read(new TableVersion(raw, context.tables().latestVersion(raw)))
             .where(col(label).isNotNull())
+            .select(id)
+            .join(context.tables().read(lineage(version, "raw_table")).select(id), id, "left_anti")
             .count();
-    long trainedOn =
-        context.tables().read(lineage(version, "raw_table")).where(col(label).isNotNull()).count();
-    long fresh = latest - trainedOn;
     if (fresh < settings.minNewLabelledRows()) {
       return Optional.of(
           "the raw table holds "
-              + Math.max(0, fresh)
+              + fresh
               + " labelled rows the model was not trained on, fewer than"
               + " monitor.retrain.min-new-labelled-rows = "
               + settings.minNewLabelledRows());

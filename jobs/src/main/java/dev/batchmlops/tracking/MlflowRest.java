@@ -3,6 +3,7 @@ package dev.batchmlops.tracking;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.ServiceUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -91,13 +92,10 @@ final class MlflowRest {
     HttpResponse<byte[]> response =
         exchange(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() / 100 != 2) {
-      throw new PipelineException(
-          "MLflow request "
-              + path
-              + " failed with HTTP "
-              + response.statusCode()
-              + ": "
-              + oneLine(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+      throw failed(
+          path,
+          response.statusCode(),
+          new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
     }
     return response.body();
   }
@@ -147,8 +145,19 @@ final class MlflowRest {
     if (missingIsEmpty && isMissing(status, response.body())) {
       return Optional.empty();
     }
-    throw new PipelineException(
-        "MLflow request " + path + " failed with HTTP " + status + ": " + oneLine(response.body()));
+    throw failed(path, status, response.body());
+  }
+
+  /**
+   * A request the server answered with an error. A gateway or an overloaded server saying so (502,
+   * 503, 504) is transient; any other status is an answer, which asking again would not change.
+   */
+  private static PipelineException failed(String path, int status, String body) {
+    String message =
+        "MLflow request " + path + " failed with HTTP " + status + ": " + oneLine(body);
+    return status == 502 || status == 503 || status == 504
+        ? new ServiceUnavailableException(message, null)
+        : new PipelineException(message);
   }
 
   /** MLflow says "absent" as 404, as RESOURCE_DOES_NOT_EXIST, or (aliases) as a 400 "not found". */
@@ -158,10 +167,10 @@ final class MlflowRest {
         || (status == 400 && body.contains("not found"));
   }
 
-  PipelineException unreachable(Exception cause) {
+  private ServiceUnavailableException unreachable(Exception cause) {
     String reason =
         cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    return new PipelineException(
+    return new ServiceUnavailableException(
         "MLflow tracking server at " + baseUri + " did not answer: " + oneLine(reason), cause);
   }
 

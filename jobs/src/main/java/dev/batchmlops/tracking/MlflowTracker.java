@@ -1,6 +1,7 @@
 package dev.batchmlops.tracking;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.ServiceUnavailableException;
 import dev.batchmlops.config.StageConfigs;
 import java.time.Duration;
 import java.util.Map;
@@ -119,8 +120,10 @@ public final class MlflowTracker implements ExperimentTracker {
       return action.get();
     } catch (MlflowClientException e) {
       String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      throw new PipelineException(
-          "MLflow call failed: " + message.replaceAll("\\s+", " ").trim(), e);
+      String line = "MLflow call failed: " + message.replaceAll("\\s+", " ").trim();
+      throw ServiceUnavailableException.isTransient(e)
+          ? new ServiceUnavailableException(line, e)
+          : new PipelineException(line, e);
     }
   }
 }

@@ -121,13 +121,14 @@ class MainTest {
     List<String> args = common("http://127.0.0.1:" + MlflowTestServer.freePort());
     args.add(0, "run");
     Outcome outcome = execute(args.toArray(String[]::new));
-    assertEquals(1, outcome.exitCode());
+    assertEquals(75, outcome.exitCode(), "transient, so schedulers retry: " + outcome.stderr());
     assertTrue(
         outcome
             .stderr()
             .startsWith("batchmlops: error: MLflow tracking server at http://127.0.0.1:"),
         outcome.stderr());
     assertTrue(outcome.stderr().contains("did not answer"), outcome.stderr());
+    assertTrue(outcome.stderr().strip().endsWith("(transient: retry later)"), outcome.stderr());
     assertEquals(1, outcome.stderr().strip().lines().count(), outcome.stderr());
     assertFalse(Files.exists(temp.resolve("delta")), "no table may be written");
     assertFalse(Files.exists(temp.resolve("landing")), "no file may be written");

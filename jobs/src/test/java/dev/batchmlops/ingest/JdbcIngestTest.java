@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.ServiceUnavailableException;
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.pipeline.PipelineContext;
@@ -109,5 +110,23 @@ class JdbcIngestTest {
             .getMessage()
             .startsWith("ingest: cannot read " + postgres.jdbcUrl() + " no_such_table"),
         missing.getMessage());
+    assertFalse(
+        missing instanceof ServiceUnavailableException, "a missing table is no reason to retry");
+  }
+
+  @Test
+  void aDatabaseThatDoesNotAnswerIsATransientFailure() throws java.io.IOException {
+    String silent = "jdbc:postgresql://127.0.0.1:" + MlflowTestServer.freePort() + "/postgres";
+    PipelineException error =
+        assertThrows(
+            PipelineException.class,
+            () ->
+                IngestStage.run(
+                    open(
+                        Map.of(
+                            "ingest.source.jdbc.url", silent, "ingest.source.jdbc.table", table)),
+                    Optional.empty()));
+    assertInstanceOf(ServiceUnavailableException.class, error, error.getMessage());
+    assertTrue(error.getMessage().startsWith("ingest: cannot read " + silent), error.getMessage());
   }
 }
