@@ -25,6 +25,11 @@ public final class ProjectPaths {
     return existing("batchmlops.python.legacy-mlflow-venv");
   }
 
+  /** The environment with Airflow (scripts/airflow/requirements.txt). */
+  public static Path airflowVenv() {
+    return existing("batchmlops.python.airflow-venv");
+  }
+
   public static Path jobJar() {
     return existing("batchmlops.job.jar");
   }
