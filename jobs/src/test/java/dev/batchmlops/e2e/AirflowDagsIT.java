@@ -7,6 +7,7 @@ import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.support.AirflowTestHome;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import java.io.IOException;
@@ -33,13 +34,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  * real MLflow server): they import with their tasks in order; the training DAG registers a model;
  * the scoring DAG branches on the monitor's decision and triggers a retrain on the raw version it
  * judged; a validation error fails the validate task once, without retries, and registers nothing;
- * an MLflow server that does not answer is retried.
+ * a task past its timeout stops its job; an MLflow server that does not answer is retried.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AirflowDagsIT {
   private static final List<String> TRAINING_STAGES =
       List.of("ingest", "validate", "split", "leakage", "train", "evaluate", "register");
 
+  private static final String TIMEOUT_DAG = "jobs/src/test/python/timeout_dag";
   private static final SparkSession spark = TestSpark.session();
   private static final MlflowTestServer mlflow = MlflowTestServer.shared();
   private static Path work;
@@ -84,6 +86,10 @@ class AirflowDagsIT {
   }
 
   private static JsonNode lastRun(String dagId) throws IOException {
+    return lastRun(airflow, dagId);
+  }
+
+  private static JsonNode lastRun(AirflowTestHome airflow, String dagId) throws IOException {
     JsonNode runs = airflow.runs(dagId);
     assertTrue(runs.size() > 0, "no run of " + dagId);
     return runs.get(runs.size() - 1);
@@ -130,7 +136,7 @@ class AirflowDagsIT {
   }
 
   @Test
-  @Order(1)
+  @Order(2)
   void datasetsCanHaveDagsOfTheirOwnThatRunOnlyThatDataset() throws IOException {
     AirflowTestHome perDataset = airflow.with("BATCHMLOPS_DATASETS", "credit,german-credit");
     JsonNode found = perDataset.dags();
@@ -160,7 +166,38 @@ class AirflowDagsIT {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
+  void aTaskThatRunsPastItsTimeoutStopsItsDriver() throws IOException, InterruptedException {
+    // A stand-in checkout whose scripts/submit starts a long-running child, as spark-submit does.
+    Path fake = work.resolve("slow-checkout");
+    Path submit = fake.resolve("scripts/submit");
+    Files.createDirectories(submit.getParent());
+    Files.writeString(
+        submit,
+        "#!/usr/bin/env bash\nsleep 300 &\necho $! > \"$(dirname \"$0\")/child.pid\"\nwait\n");
+    submit.toFile().setExecutable(true);
+    AirflowTestHome slow =
+        airflow
+            .with("AIRFLOW__CORE__DAGS_FOLDER", ProjectPaths.root().resolve(TIMEOUT_DAG).toString())
+            .with(
+                "BATCHMLOPS_DAG_FOLDER",
+                ProjectPaths.root().resolve(AirflowTestHome.DAG_FOLDER).toString())
+            .with("BATCHMLOPS_HOME", fake.toString());
+    AirflowTestHome.Finished run = slow.dagsTest("timeout_check", Map.of());
+    assertNotEquals(0, run.exitCode(), run.output());
+    assertTrue(run.output().contains("AirflowTaskTimeout"), run.output());
+    assertEquals(
+        "failed",
+        lastRun(slow, "timeout_check").path("tasks").path("train").path("state").asText());
+    long child = Long.parseLong(Files.readString(fake.resolve("scripts/child.pid")).strip());
+    Thread.sleep(1000);
+    assertFalse(
+        ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false),
+        "the job's process group is stopped with the task");
+  }
+
+  @Test
+  @Order(4)
   void theTrainingDagRegistersAModel() throws IOException {
     AirflowTestHome.Finished run =
         airflow.dagsTest(
@@ -197,7 +234,7 @@ class AirflowDagsIT {
   }
 
   @Test
-  @Order(3)
+  @Order(5)
   void theScoringDagTriggersARetrainOnTheRawVersionItsMonitorJudged() throws IOException {
     // A new batch of applications, incomes and loans moved by a standard deviation, lands in raw
     // (a snapshot ingest: version 1 replaces version 0) with its outcomes.
@@ -245,7 +282,7 @@ class AirflowDagsIT {
   }
 
   @Test
-  @Order(4)
+  @Order(6)
   void aValidationErrorFailsTheValidateTaskOnceAndRegistersNothing() throws IOException {
     // The contract's positive share: at least 90% defaults, which this data is far from.
     AirflowTestHome.Finished run =
@@ -277,7 +314,7 @@ class AirflowDagsIT {
   }
 
   @Test
-  @Order(5)
+  @Order(7)
   void aTrackingServerThatDoesNotAnswerIsRetried() throws IOException {
     String silent = "http://127.0.0.1:" + MlflowTestServer.freePort();
     AirflowTestHome.Finished run =
