@@ -7,6 +7,9 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkSessions {
   private SparkSessions() {}
 
+  private static final String DELTA_SNAPSHOT_PARTITIONS =
+      "spark.databricks.delta.snapshotPartitions";
+
   /**
    * Returns the session of this JVM. Under spark-submit the master and any --conf come from the
    * launcher; run elsewhere (tests, an IDE) it falls back to local[2].
@@ -27,9 +30,13 @@ public final class SparkSessions {
     if (!launcherConf.contains("spark.master")) {
       builder.master("local[2]");
     }
-    if (!launcherConf.contains("spark.sql.shuffle.partitions")) {
-      // Adaptive execution coalesces further; 200 default partitions are wasteful on small data.
-      builder.config("spark.sql.shuffle.partitions", "8");
+    String shufflePartitions = launcherConf.get("spark.sql.shuffle.partitions", "8");
+    // Adaptive execution coalesces further; 200 default partitions are wasteful on small data.
+    builder.config("spark.sql.shuffle.partitions", shufflePartitions);
+    if (!launcherConf.contains(DELTA_SNAPSHOT_PARTITIONS)) {
+      // Delta rebuilds a table's state from its log in 50 tasks, however short the log, and a
+      // stage reading pinned versions does so several times: a fifth of a small stage's time.
+      builder.config(DELTA_SNAPSHOT_PARTITIONS, shufflePartitions);
     }
     if (!launcherConf.contains("spark.ui.enabled")) {
       builder.config("spark.ui.enabled", "false");
