@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
       "MLlib training, MLflow tracking and registry.",
       "Run with: spark-submit --class dev.batchmlops.cli.Main JAR COMMAND"
     },
+    footer = {
+      "Exit codes: 0 ok, 1 error (a retry gives the same answer), 2 usage error, 3 model not",
+      "registered (gates), 4 and 5 monitor's decisions, 70 unexpected error, 75 a service (MLflow,",
+      "a source database) did not answer: retry later."
+    },
     subcommands = {
       StageCommands.Generate.class,
       StageCommands.Ingest.class,

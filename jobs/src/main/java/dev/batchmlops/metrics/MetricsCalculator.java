@@ -16,8 +16,7 @@ public final class MetricsCalculator {
   private MetricsCalculator() {}
 
   public static ClassificationMetrics compute(Dataset<Row> scored, double threshold) {
-    Row counts = confusionCounts(scored, threshold).first();
-    return fromCounts(counts, areaUnder(scored, "areaUnderROC"), areaUnder(scored, "areaUnderPR"));
+    return withAreas(confusionCounts(scored, threshold).first(), scored);
   }
 
   /** The same metrics for every value of {@code segmentColumn} (nulls as "(null)"). */
@@ -29,11 +28,7 @@ public final class MetricsCalculator {
     for (Row counts :
         confusionCounts(keyed.groupBy("segment"), threshold).orderBy("segment").collectAsList()) {
       String segment = counts.getString(0);
-      Dataset<Row> inSegment = keyed.where(col("segment").equalTo(segment));
-      result.put(
-          segment,
-          fromCounts(
-              counts, areaUnder(inSegment, "areaUnderROC"), areaUnder(inSegment, "areaUnderPR")));
+      result.put(segment, withAreas(counts, keyed.where(col("segment").equalTo(segment))));
     }
     return result;
   }
@@ -57,6 +52,23 @@ public final class MetricsCalculator {
                     .otherwise(log(greatest(lit(EPSILON), lit(1.0).minus(col(Scoring.SCORE)))))))
             .as("log_loss"),
         avg(pow(col(Scoring.SCORE).minus(col(Scoring.LABEL)), 2)).as("brier"));
+  }
+
+  /**
+   * The metrics of {@code counts} with the areas under ROC and PR of {@code rows}; NaN (undefined,
+   * and never reported) when the rows do not hold both classes, since there is no curve to measure.
+   * The counts tell that, so no Spark job is spent on asking.
+   */
+  private static ClassificationMetrics withAreas(Row counts, Dataset<Row> rows) {
+    long tp = counts.getAs("tp");
+    long fn = counts.getAs("fn");
+    long fp = counts.getAs("fp");
+    long tn = counts.getAs("tn");
+    boolean bothClasses = tp + fn > 0 && fp + tn > 0;
+    return fromCounts(
+        counts,
+        bothClasses ? areaUnder(rows, "areaUnderROC") : Double.NaN,
+        bothClasses ? areaUnder(rows, "areaUnderPR") : Double.NaN);
   }
 
   private static ClassificationMetrics fromCounts(Row row, double auc, double areaUnderPr) {
@@ -87,15 +99,7 @@ public final class MetricsCalculator {
         f1);
   }
 
-  /**
-   * Area under ROC or PR; NaN (undefined, and never reported) when the rows do not hold both
-   * classes, since there is no curve to measure.
-   */
   private static double areaUnder(Dataset<Row> scored, String curve) {
-    long classes = scored.select(Scoring.LABEL).distinct().count();
-    if (classes < 2) {
-      return Double.NaN;
-    }
     return new BinaryClassificationEvaluator()
         .setLabelCol(Scoring.LABEL)
         .setRawPredictionCol(Scoring.SCORE)
