@@ -73,13 +73,12 @@ final class StageCommands {
 
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      Optional<TableVersion> pinned = rawVersion.resolve(context);
+      if (rawVersion.pin != null && input != null) {
+        throw new dev.batchmlops.PipelineException(
+            "ingest: give --input or a raw version (--raw-version, --raw-as-of), not both");
+      }
+      Optional<TableVersion> pinned = rawVersion.apply(context);
       if (pinned.isPresent()) {
-        if (input != null) {
-          throw new dev.batchmlops.PipelineException(
-              "ingest: give --input or a raw version (--raw-version, --raw-as-of), not both");
-        }
-        rawVersion.apply(context);
         System.out.println("pinned " + pinned.get() + ": ingested earlier; nothing read");
         return 0;
       }
