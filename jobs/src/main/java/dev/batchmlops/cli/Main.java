@@ -42,6 +42,12 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(
+      names = "--verbose",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "On an unexpected error, print its stack trace too.")
+  boolean verbose;
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
@@ -65,16 +71,27 @@ public final class Main implements Runnable {
     commandLine.setExecutionExceptionHandler(
         (error, cmd, parsed) -> {
           PrintWriter err = cmd.getErr();
+          String run =
+              cmd.getCommand() instanceof PipelineCommand command
+                  ? command.failedRunUrl.map(url -> " [pipeline run " + url + "]").orElse("")
+                  : "";
           int exitCode;
           if (error instanceof ServiceUnavailableException) {
-            err.println("batchmlops: error: " + error.getMessage() + " (transient: retry later)");
+            err.println(
+                "batchmlops: error: " + error.getMessage() + " (transient: retry later)" + run);
             exitCode = ServiceUnavailableException.EXIT_CODE;
           } else if (error instanceof PipelineException) {
-            err.println("batchmlops: error: " + error.getMessage());
+            err.println("batchmlops: error: " + error.getMessage() + run);
             exitCode = 1;
           } else {
-            err.println("batchmlops: unexpected error: " + error);
-            error.printStackTrace(err);
+            err.println(
+                "batchmlops: unexpected error: "
+                    + String.valueOf(error).lines().findFirst().orElse("")
+                    + (verbose(args) ? "" : " (run with --verbose for the stack trace)")
+                    + run);
+            if (verbose(args)) {
+              error.printStackTrace(err);
+            }
             exitCode = UNEXPECTED_ERROR;
           }
           err.flush();
@@ -93,6 +110,10 @@ public final class Main implements Runnable {
           return 2;
         });
     return commandLine.execute(args);
+  }
+
+  private static boolean verbose(String[] args) {
+    return java.util.Arrays.asList(args).contains("--verbose");
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -26,6 +26,12 @@ abstract class PipelineCommand implements Callable<Integer> {
 
   abstract int execute(PipelineContext context, MlflowTracker tracker);
 
+  /**
+   * The MLflow page of the pipeline run a failed command had opened, for its one-line error: where
+   * the evidence is (stage runs, their reports, the failed gates).
+   */
+  java.util.Optional<String> failedRunUrl = java.util.Optional.empty();
+
   @Override
   public Integer call() {
     PipelineConfig config = options.load();
@@ -40,7 +46,15 @@ abstract class PipelineCommand implements Callable<Integer> {
     try {
       int exitCode = execute(context, tracker);
       succeeded = exitCode == 0;
+      if (!succeeded) {
+        context
+            .pipelineRunUrl()
+            .ifPresent(url -> System.err.println("batchmlops: pipeline run " + url));
+      }
       return exitCode;
+    } catch (RuntimeException e) {
+      failedRunUrl = context.pipelineRunUrl();
+      throw e;
     } finally {
       context.endPipelineRun(succeeded);
     }

@@ -4,23 +4,33 @@ import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.table.TableVersion;
 import java.time.Instant;
 import java.util.Optional;
-import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Pins the raw table version a command reads, to replay a run on exactly the data it saw. */
 final class RawVersionOptions {
-  @ArgGroup(exclusive = true)
-  Pin pin;
+  // Plain options, not an exclusive @ArgGroup: picocli lists a mixed-in group's options twice.
+  @Option(names = "--raw-version", description = "Read this version of the raw table.")
+  Long version;
 
-  static final class Pin {
-    @Option(names = "--raw-version", description = "Read this version of the raw table.")
-    Long version;
+  @Option(
+      names = "--raw-as-of",
+      description =
+          "Read the raw table as of this time (ISO-8601, for example 2026-11-29T12:00:00Z).")
+  Instant asOf;
 
-    @Option(
-        names = "--raw-as-of",
-        description =
-            "Read the raw table as of this time (ISO-8601, for example 2026-11-29T12:00:00Z).")
-    Instant asOf;
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
+
+  /** Whether a version was pinned; refuses both options at once as a usage error. */
+  boolean pinned() {
+    if (version != null && asOf != null) {
+      throw new ParameterException(
+          command.commandLine(), "give --raw-version or --raw-as-of, not both");
+    }
+    return version != null || asOf != null;
   }
 
   /** Records the pinned version in the state, when one was asked for; returns it. */
@@ -32,13 +42,13 @@ final class RawVersionOptions {
 
   /** The pinned version, when one was asked for, without recording it. */
   Optional<TableVersion> resolve(PipelineContext context) {
-    if (pin == null) {
+    if (!pinned()) {
       return Optional.empty();
     }
     String raw = context.layout().rawTable();
     return Optional.of(
-        pin.version != null
-            ? context.tables().pinned(raw, pin.version)
-            : context.tables().versionAsOf(raw, pin.asOf));
+        version != null
+            ? context.tables().pinned(raw, version)
+            : context.tables().versionAsOf(raw, asOf));
   }
 }

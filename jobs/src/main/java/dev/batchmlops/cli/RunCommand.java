@@ -64,22 +64,17 @@ final class RunCommand extends PipelineCommand {
 
     var config = context.config();
     System.out.println("pipeline run  " + context.parentRun().runId());
-    // MLflow 3's UI shows an experiment's runs in its model-training view; the parameter also
-    // switches a browser that last showed the GenAI view.
     String experiment =
         config.tracking().uri() + "/#/experiments/" + context.parentRun().experimentId();
     System.out.println("MLflow UI     " + experiment + "/runs?workflowType=machine_learning");
-    System.out.println(
-        "this run      "
-            + experiment
-            + "/runs/"
-            + context.parentRun().runId()
-            + "?workflowType=machine_learning");
+    System.out.println("this run      " + context.pipelineRunUrl().orElseThrow());
     System.out.println("raw table     " + raw);
     System.out.println("split table   " + splits.table());
-    System.out.println("validation    " + validation.summary() + " (validation/report.html)");
-    System.out.println("split         " + splits.report().summary() + " (split/report.html)");
-    System.out.println("leakage       " + leakage.summary() + " (leakage/report.html)");
+    System.out.println(
+        "validation    " + Reports.withWarnings(validation, " (validation/report.html)"));
+    System.out.println(
+        "split         " + Reports.withWarnings(splits.report(), " (split/report.html)"));
+    System.out.println("leakage       " + Reports.withWarnings(leakage, " (leakage/report.html)"));
     System.out.println("state file    " + context.stateFile());
     return Reports.registration(outcome);
   }

@@ -73,7 +73,7 @@ final class StageCommands {
 
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      if (rawVersion.pin != null && input != null) {
+      if (rawVersion.pinned() && input != null) {
         throw new dev.batchmlops.PipelineException(
             "ingest: give --input or a raw version (--raw-version, --raw-as-of), not both");
       }
@@ -105,7 +105,7 @@ final class StageCommands {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       rawVersion.apply(context);
-      System.out.println("validation: " + ValidateStage.run(context).summary());
+      System.out.println("validation: " + Reports.withWarnings(ValidateStage.run(context)));
       return 0;
     }
   }
@@ -125,7 +125,7 @@ final class StageCommands {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       SplitStage.Result split = SplitStage.run(context);
-      System.out.println("split " + split.table() + ": " + split.report().summary());
+      System.out.println("split " + split.table() + ": " + Reports.withWarnings(split.report()));
       return 0;
     }
   }
@@ -143,7 +143,7 @@ final class StageCommands {
   static final class Leakage extends PipelineCommand {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      System.out.println("leakage: " + LeakageStage.run(context).summary());
+      System.out.println("leakage: " + Reports.withWarnings(LeakageStage.run(context)));
       return 0;
     }
   }

@@ -19,6 +19,11 @@ import java.util.OptionalDouble;
  * @param observedAt the date column that says when this column's value was observed, if any; it
  *     must not be later than the dataset's event time
  * @param severities the severity of each rule kind that is not an error
+ * @param source the column's name in the source (file header, JSON key, database column), when it
+ *     differs from {@code name}: a name with dots, spaces or other punctuation is stored under a
+ *     plain name
+ * @param missingValues values that mean "missing" here (a sentinel such as {@code ?}, {@code NA},
+ *     {@code -999}); ingest stores them as null
  */
 public record ColumnSpec(
     String name,
@@ -33,11 +38,29 @@ public record ColumnSpec(
     boolean unique,
     boolean knownAfterOutcome,
     Optional<String> observedAt,
-    Map<RuleKind, Severity> severities) {
+    Map<RuleKind, Severity> severities,
+    String source,
+    List<String> missingValues) {
+
+  /**
+   * What a stored column name may hold: letters, digits and underscores. Spark resolves a dot as a
+   * struct field, Delta refuses spaces and punctuation, and SQL text built by libraries (Deequ's
+   * profiler) does not quote names; a plain name works everywhere.
+   */
+  public static final java.util.regex.Pattern PLAIN_NAME =
+      java.util.regex.Pattern.compile("[\\p{L}\\p{N}_]+");
 
   public ColumnSpec {
     allowed = List.copyOf(allowed);
     severities = Map.copyOf(severities);
+    missingValues = List.copyOf(missingValues);
+  }
+
+  /** A plain name for a source name: each run of other characters becomes one underscore. */
+  public static String plainName(String sourceName) {
+    String plain = sourceName.strip().replaceAll("[^\\p{L}\\p{N}_]+", "_");
+    plain = plain.replaceAll("^_+(?=.)", "").replaceAll("(?<=.)_+$", "");
+    return plain.isEmpty() ? "_" : plain;
   }
 
   public Severity severity(RuleKind kind) {

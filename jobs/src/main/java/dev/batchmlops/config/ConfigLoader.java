@@ -46,13 +46,15 @@ public final class ConfigLoader {
     Config fromEnvironment = ConfigFactory.parseMap(environmentOverrides(environmentVariables));
     try {
       Config overrides = overrides(request.overrides());
+      Config defaultValues = parseFile(defaults, "defaults");
       Config merged =
           overrides
               .withFallback(fromEnvironment)
-              .withFallback(parseFile(dataset, "dataset"))
+              .withFallback(parseDataset(dataset, request.dataset()))
               .withFallback(parseFile(env, "environment"))
-              .withFallback(parseFile(defaults, "defaults"))
+              .withFallback(defaultValues)
               .resolve();
+      requireKnownSettings(merged, defaultValues.resolve());
       return build(merged, request.environment());
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException("invalid configuration: " + oneLine(e.getMessage()));
@@ -69,6 +71,62 @@ public final class ConfigLoader {
           }
         });
     return values;
+  }
+
+  /** A dataset that has no contract is refused with the names of those that have one. */
+  private static Config parseDataset(Path file, String dataset) {
+    if (!Files.isReadable(file)) {
+      throw new ConfigException(
+          "no dataset '"
+              + dataset
+              + "': there is no "
+              + file
+              + " (datasets: "
+              + String.join(", ", datasetsIn(file.getParent()))
+              + ")");
+    }
+    return parseFile(file, "dataset");
+  }
+
+  private static List<String> datasetsIn(Path folder) {
+    try (var files = Files.list(folder)) {
+      return files
+          .map(file -> file.getFileName().toString())
+          .filter(name -> name.endsWith(".conf"))
+          .map(name -> name.substring(0, name.length() - ".conf".length()))
+          .sorted()
+          .toList();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * Every setting must be one that defaults.conf declares, whichever layer set it: a misspelt key
+   * would otherwise be ignored and its default used without a word. Two parts are open and checked
+   * where they are read: the dataset contract's own keys and the hyperparameters of train.models.
+   */
+  private static void requireKnownSettings(Config merged, Config defaults) {
+    Set<String> known = new TreeSet<>();
+    defaults.entrySet().forEach(entry -> known.add(entry.getKey()));
+    for (Map.Entry<String, com.typesafe.config.ConfigValue> entry : merged.entrySet()) {
+      String path = entry.getKey();
+      List<String> parts = com.typesafe.config.ConfigUtil.splitPath(path);
+      boolean checkedElsewhere =
+          (parts.get(0).equals("dataset") && parts.size() == 2)
+              || (parts.size() > 2
+                  && parts.get(0).equals("train")
+                  && parts.get(1).equals("models"));
+      if (!checkedElsewhere && !known.contains(path)) {
+        throw ConfigException.invalid(
+            path,
+            "unknown setting (set in "
+                + entry.getValue().origin().description()
+                + "); did you mean '"
+                + Spelling.nearest(path, known)
+                + "'?");
+      }
+    }
   }
 
   private static Config parseFile(Path file, String layer) {
@@ -307,6 +365,8 @@ public final class ConfigLoader {
           "min-rows",
           "positive-share",
           "segment-completeness",
+          "missing-values",
+          "id-from-content",
           "columns",
           "anomalies");
   private static final Set<String> COLUMN_KEYS =
@@ -323,7 +383,9 @@ public final class ConfigLoader {
           "unique",
           "known-after-outcome",
           "observed-at",
-          "severity");
+          "severity",
+          "source",
+          "missing-values");
   private static final Set<String> ANOMALY_KEYS =
       Set.of(
           "metric", "column", "strategy", "max-decrease", "max-increase", "deviations", "severity");
@@ -331,10 +393,16 @@ public final class ConfigLoader {
   private static DatasetContract contract(Config c) {
     Config dataset = c.getConfig("dataset");
     requireKnownKeys(dataset, "dataset", DATASET_KEYS);
+    List<String> missingValues = c.getStringList("dataset.missing-values");
+    boolean idFromContent = c.getBoolean("dataset.id-from-content");
+    String idColumn = c.getString("dataset.id-column");
     List<? extends Config> columnConfigs = c.getConfigList("dataset.columns");
     List<ColumnSpec> columns = new ArrayList<>();
     for (int i = 0; i < columnConfigs.size(); i++) {
-      columns.add(column(columnConfigs.get(i), "dataset.columns[" + i + "]"));
+      columns.add(column(columnConfigs.get(i), "dataset.columns[" + i + "]", missingValues));
+    }
+    if (idFromContent && columns.stream().noneMatch(column -> column.name().equals(idColumn))) {
+      columns.add(0, DatasetContract.contentIdColumn(idColumn));
     }
     List<AnomalyRule> anomalies = new ArrayList<>();
     List<? extends Config> anomalyConfigs = c.getConfigList("dataset.anomalies");
@@ -345,7 +413,7 @@ public final class ConfigLoader {
         c.getString("dataset.name"),
         c.getString("dataset.label"),
         c.getString("dataset.positive-label"),
-        c.getString("dataset.id-column"),
+        idColumn,
         optionalString(c, "dataset.entity-column"),
         optionalString(c, "dataset.event-time-column"),
         c.getStringList("dataset.segment-columns"),
@@ -362,16 +430,25 @@ public final class ConfigLoader {
             c.getBoolean("dataset.segment-completeness.enabled"),
             c.getLong("dataset.segment-completeness.min-rows")),
         columns,
-        anomalies);
+        anomalies,
+        idFromContent);
   }
 
-  private static ColumnSpec column(Config c, String key) {
+  private static ColumnSpec column(Config c, String key, List<String> datasetMissingValues) {
     if (!c.hasPath("name")) {
       throw ConfigException.invalid(key + ".name", "missing");
     }
     String name = c.getString("name");
     String columnKey = key + " (" + name + ")";
     requireKnownKeys(c, columnKey, COLUMN_KEYS);
+    if (!ColumnSpec.PLAIN_NAME.matcher(name).matches()) {
+      throw ConfigException.invalid(
+          columnKey + ".name",
+          "use letters, digits and underscores, and name the source column with `source`: name = "
+              + quote(ColumnSpec.plainName(name))
+              + ", source = "
+              + quote(name));
+    }
     double completeness = c.hasPath("completeness") ? c.getDouble("completeness") : 0.0;
     if (completeness < 0 || completeness > 1) {
       throw ConfigException.invalid(columnKey + ".completeness", "must be between 0 and 1");
@@ -405,7 +482,9 @@ public final class ConfigLoader {
         c.hasPath("unique") && c.getBoolean("unique"),
         c.hasPath("known-after-outcome") && c.getBoolean("known-after-outcome"),
         optionalString(c, "observed-at"),
-        severities(c, columnKey + ".severity"));
+        severities(c, columnKey + ".severity"),
+        c.hasPath("source") ? c.getString("source") : name,
+        c.hasPath("missing-values") ? c.getStringList("missing-values") : datasetMissingValues);
   }
 
   /**
@@ -459,7 +538,11 @@ public final class ConfigLoader {
       if (!known.contains(name)) {
         throw ConfigException.invalid(
             key + "." + name,
-            "unknown key (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+            "unknown key; did you mean '"
+                + Spelling.nearest(name, known)
+                + "'? (known: "
+                + String.join(", ", new TreeSet<>(known))
+                + ")");
       }
     }
   }
@@ -501,6 +584,10 @@ public final class ConfigLoader {
               .collect(java.util.stream.Collectors.joining(", "));
       throw ConfigException.invalid(key, "unknown value '" + value + "' (" + known + ")");
     }
+  }
+
+  private static String quote(String text) {
+    return com.typesafe.config.ConfigUtil.quoteString(text);
   }
 
   private static String oneLine(String message) {

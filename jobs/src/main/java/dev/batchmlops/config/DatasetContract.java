@@ -18,6 +18,8 @@ import org.apache.spark.sql.types.StructType;
  * @param protectedColumns segment columns whose groups the model must treat alike (fairness)
  * @param segmentCompleteness whether completeness rules also hold within every value of every
  *     segment column that lists its allowed values, and from how many rows a group is judged
+ * @param idFromContent whether ingest derives the id from each row's content (a hash of its other
+ *     columns) rather than reading it from the source
  */
 public record DatasetContract(
     String name,
@@ -32,7 +34,8 @@ public record DatasetContract(
     PositiveShare positiveShare,
     SegmentCompleteness segmentCompleteness,
     List<ColumnSpec> columns,
-    List<AnomalyRule> anomalies) {
+    List<AnomalyRule> anomalies,
+    boolean idFromContent) {
 
   /** Bounds on the share of rows whose label is the positive class. */
   public record PositiveShare(double min, double max, Severity severity) {
@@ -69,7 +72,17 @@ public record DatasetContract(
     columns = List.copyOf(columns);
     anomalies = List.copyOf(anomalies);
     List<ColumnSpec> declared = columns;
-    requireColumn("dataset.label", label, ColumnRole.LABEL, columns);
+    ColumnSpec labelColumn = requireColumn("dataset.label", label, ColumnRole.LABEL, columns);
+    // A value outside this list would otherwise be read as a negative, silently.
+    if (!labelColumn.allowed().contains(positiveLabel) || labelColumn.allowed().size() < 2) {
+      throw ConfigException.invalid(
+          "dataset.columns (" + label + ").allowed",
+          "declare the label's values, the positive label '"
+              + positiveLabel
+              + "' and the negative one(s), for example allowed = [\"0\", \"1\"] (found "
+              + labelColumn.allowed()
+              + ")");
+    }
     requireColumn("dataset.id-column", idColumn, null, columns);
     for (String segment : segmentColumns) {
       requireColumn("dataset.segment-columns", segment, null, columns);
@@ -154,7 +167,9 @@ public record DatasetContract(
                             false,
                             c.knownAfterOutcome(),
                             c.observedAt(),
-                            c.severities()))
+                            c.severities(),
+                            c.source(),
+                            c.missingValues()))
             .toList();
     return new DatasetContract(
         name,
@@ -172,7 +187,36 @@ public record DatasetContract(
         anomalies.stream()
             .filter(a -> !a.column().equals(Optional.of(label)))
             .filter(a -> a.metric() != AnomalyRule.Metric.SIZE)
-            .toList());
+            .toList(),
+        idFromContent);
+  }
+
+  /** The id column that {@code id-from-content} declares when the contract does not. */
+  static ColumnSpec contentIdColumn(String name) {
+    return new ColumnSpec(
+        name,
+        ColumnType.STRING,
+        ColumnRole.ID,
+        true,
+        1.0,
+        java.util.OptionalDouble.empty(),
+        java.util.OptionalDouble.empty(),
+        List.of(),
+        Optional.empty(),
+        true,
+        false,
+        Optional.empty(),
+        java.util.Map.of(),
+        name,
+        List.of());
+  }
+
+  /**
+   * The label's values: the positive label and the negative one(s), as its column's {@code allowed}
+   * list declares them.
+   */
+  public List<String> labelValues() {
+    return column(label).allowed();
   }
 
   /** The declared column of that name. */

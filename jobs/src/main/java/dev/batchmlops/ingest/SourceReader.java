@@ -8,6 +8,7 @@ import dev.batchmlops.config.ColumnSpec;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.StageConfigs.SourceFormat;
+import dev.batchmlops.spark.ColumnNames;
 import dev.batchmlops.table.HadoopFiles;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +40,15 @@ public final class SourceReader {
   /** Reads sources for ingest: every contract column must be there. */
   public SourceReader(SparkSession spark, HadoopFiles files, DatasetContract contract) {
     this(spark, files, contract, Set.of(), "ingest");
+  }
+
+  /** Columns the source need not hold: those optional for the stage, and a derived id. */
+  private boolean isOptional(ColumnSpec column) {
+    return optional.contains(column.name()) || isDerived(column);
+  }
+
+  private boolean isDerived(ColumnSpec column) {
+    return contract.idFromContent() && column.name().equals(contract.idColumn());
   }
 
   private SourceReader(
@@ -161,9 +171,12 @@ public final class SourceReader {
             .option("encoding", csv.encoding());
     List<String> fileColumns =
         csv.header()
-            ? Arrays.asList(options.csv(path).columns())
-            : contract.columns().stream().map(ColumnSpec::name).toList();
-    requireContractColumns(fileColumns, path);
+            ? headerOf(options.csv(path).columns(), path)
+            : contract.columns().stream()
+                .filter(column -> !isDerived(column))
+                .map(ColumnSpec::source)
+                .toList();
+    requireContractColumns(fileColumns, path, csv);
     List<String> present = fileColumns;
     StructType textSchema = new StructType();
     for (String column : fileColumns) {
@@ -183,7 +196,9 @@ public final class SourceReader {
   private Dataset<Row> readJson(String path) {
     StructType textSchema = new StructType();
     for (ColumnSpec column : contract.columns()) {
-      textSchema = textSchema.add(column.name(), DataTypes.StringType);
+      if (!isDerived(column)) {
+        textSchema = textSchema.add(column.source(), DataTypes.StringType);
+      }
     }
     textSchema = textSchema.add(RecordParser.CORRUPT_RECORD, DataTypes.StringType);
     Dataset<Row> rows =
@@ -200,31 +215,40 @@ public final class SourceReader {
   /** Typed sources (Parquet, a database) as text, with an always-null corrupt record column. */
   private Dataset<Row> asText(Dataset<Row> typed, String source) {
     List<String> present = Arrays.asList(typed.columns());
-    requireContractColumns(present, source);
+    requireContractColumns(present, source, null);
     return contractColumns(
         typed.withColumn(RecordParser.CORRUPT_RECORD, lit(null).cast("string")), present, false);
   }
 
-  /** The contract's columns as text; an optional column the source lacks is null. */
+  /**
+   * The contract's columns as text, under their contract names; an optional column the source lacks
+   * (and a derived id) is null.
+   */
   private Dataset<Row> contractColumns(
       Dataset<Row> rows, List<String> present, boolean alreadyText) {
     List<Column> columns = new ArrayList<>();
     for (ColumnSpec column : contract.columns()) {
+      Column read = ColumnNames.exact(column.source());
       Column value =
-          !present.contains(column.name())
+          isDerived(column) || !present.contains(column.source())
               ? lit(null).cast("string")
-              : alreadyText ? col(column.name()) : col(column.name()).cast("string");
+              : alreadyText ? read : read.cast("string");
       columns.add(value.as(column.name()));
     }
     columns.add(col(RecordParser.CORRUPT_RECORD));
     return rows.select(columns.toArray(Column[]::new));
   }
 
-  private void requireContractColumns(List<String> found, String source) {
+  /**
+   * Every column the stage needs must be in the source, under its source name. {@code csv} is the
+   * CSV settings the file was read with, or null for other sources.
+   */
+  private void requireContractColumns(List<String> found, String source, StageConfigs.Csv csv) {
     List<String> missing =
         contract.columns().stream()
-            .map(ColumnSpec::name)
-            .filter(c -> !found.contains(c) && !optional.contains(c))
+            .filter(c -> !isOptional(c))
+            .map(ColumnSpec::source)
+            .filter(name -> !found.contains(name))
             .toList();
     if (!missing.isEmpty()) {
       throw new PipelineException(
@@ -235,8 +259,52 @@ public final class SourceReader {
               + missing
               + " (found "
               + found
-              + ")");
+              + ")"
+              + (csv == null ? "" : delimiterHint(found, csv)));
     }
+  }
+
+  /**
+   * The header's names. A byte-order mark is not part of the first name; a file without even a
+   * header line is refused here, and so is a name used twice (Spark would number the copies).
+   */
+  private List<String> headerOf(String[] names, String path) {
+    List<String> header = new ArrayList<>(Arrays.asList(names));
+    if (header.isEmpty() || (header.size() == 1 && header.get(0).isBlank())) {
+      throw new PipelineException(stage + ": " + path + " is empty: not even a header line");
+    }
+    header.set(0, header.get(0).replace("\uFEFF", ""));
+    // Spark reads a repeated name as the name followed by each copy's position: income0, income5.
+    for (ColumnSpec column : contract.columns()) {
+      java.util.regex.Pattern copy =
+          java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(column.source()) + "\\d+");
+      if (!header.contains(column.source())
+          && header.stream().filter(name -> copy.matcher(name).matches()).count() >= 2) {
+        throw new PipelineException(
+            stage + ": " + path + " names the column '" + column.source() + "' more than once");
+      }
+    }
+    return header;
+  }
+
+  /** A header read as one column that holds another delimiter: the file uses that delimiter. */
+  private String delimiterHint(List<String> found, StageConfigs.Csv csv) {
+    if (found.size() != 1) {
+      return "";
+    }
+    for (String delimiter : List.of(";", "\t", "|", ",")) {
+      if (!delimiter.equals(csv.delimiter()) && found.get(0).contains(delimiter)) {
+        String setting = delimiter.equals("\t") ? "\\t" : delimiter;
+        return "; its header looks delimited by '"
+            + setting
+            + "': set "
+            + stage
+            + ".source.csv.delimiter=\""
+            + setting
+            + "\"";
+      }
+    }
+    return "";
   }
 
   /** An order-independent fingerprint of rows: their count and the sum of their hashes. */

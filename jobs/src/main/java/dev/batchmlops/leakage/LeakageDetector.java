@@ -106,8 +106,7 @@ public final class LeakageDetector {
       StageConfigs.Leakage settings,
       Map<String, Double> aucs) {
     List<Finding> findings = new ArrayList<>();
-    String check =
-        what + " < " + settings.warningAuc() + " (error from " + settings.errorAuc() + ")";
+    String check = what + " below the warning limit " + settings.warningAuc();
     scores.forEach(
         (name, score) -> {
           if (!score.scored()) {
@@ -122,17 +121,27 @@ public final class LeakageDetector {
             return;
           }
           aucs.put(name, score.auc());
-          String evidence = String.format(Locale.ROOT, "AUC %.3f on its own", score.auc());
+          String evidence = String.format(Locale.ROOT, "%s %.3f", what, score.auc());
           if (score.auc() >= settings.errorAuc()) {
             findings.add(
-                Finding.fail(name, check, Severity.ERROR, evidence + ": it encodes the label"));
+                Finding.fail(
+                    name,
+                    check,
+                    Severity.ERROR,
+                    evidence
+                        + " >= error limit "
+                        + settings.errorAuc()
+                        + ": it encodes the label"));
           } else if (score.auc() >= settings.warningAuc()) {
             findings.add(
                 Finding.fail(
                     name,
                     check,
                     Severity.WARNING,
-                    evidence + ": strong; check it is known in time"));
+                    evidence
+                        + " >= warning limit "
+                        + settings.warningAuc()
+                        + ": strong; check it is known in time"));
           } else {
             findings.add(Finding.pass(name, check, Severity.ERROR, evidence));
           }

@@ -12,6 +12,7 @@ import dev.batchmlops.tracking.ExperimentTracker;
 import dev.batchmlops.tracking.TrackedRun;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
@@ -69,7 +70,14 @@ public final class PipelineContext {
       boolean newPipelineRun) {
     PipelineContext context = new PipelineContext(config, spark, tracker);
     if (newPipelineRun || context.state.parentRunId() == null) {
-      context.startParentRun();
+      try {
+        context.startParentRun();
+      } catch (RuntimeException e) {
+        // The run exists by now (an unwritable state file fails after it started): never leave it
+        // RUNNING.
+        context.endPipelineRun(false);
+        throw e;
+      }
     } else {
       context.parentRun = tracker.resumeRun(context.state.parentRunId());
     }
@@ -265,6 +273,22 @@ public final class PipelineContext {
       throw new IllegalStateException("this command runs outside a pipeline run");
     }
     return parentRun;
+  }
+
+  /** The pipeline run's page in the MLflow UI, once a pipeline run is open. */
+  public Optional<String> pipelineRunUrl() {
+    if (parentRun == null) {
+      return Optional.empty();
+    }
+    // MLflow 3's UI shows an experiment's runs in its model-training view; the parameter also
+    // switches a browser that last showed the GenAI view.
+    return Optional.of(
+        config.tracking().uri()
+            + "/#/experiments/"
+            + parentRun.experimentId()
+            + "/runs/"
+            + parentRun.runId()
+            + "?workflowType=machine_learning");
   }
 
   public String stateFile() {

@@ -1,5 +1,7 @@
 package dev.batchmlops.profile;
 
+import static org.apache.spark.sql.functions.*;
+
 import com.amazon.deequ.metrics.Distribution;
 import com.amazon.deequ.metrics.DistributionValue;
 import com.amazon.deequ.profiles.ColumnProfile;
@@ -8,13 +10,18 @@ import com.amazon.deequ.suggestions.ConstraintSuggestion;
 import com.amazon.deequ.suggestions.ConstraintSuggestionResult;
 import com.amazon.deequ.suggestions.ConstraintSuggestionRunner;
 import com.amazon.deequ.suggestions.Rules;
+import dev.batchmlops.config.ColumnSpec;
+import dev.batchmlops.spark.ColumnNames;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
@@ -50,17 +57,44 @@ public final class ContractDraft {
   /** The draft contract as HOCON text, and how many rows were profiled. */
   public record Draft(String text, long rows) {}
 
-  public static Draft draft(Dataset<Row> data, Options options) {
+  /** Texts that stand for a missing value in many public datasets. */
+  static final List<String> SENTINEL_TEXTS = List.of("?", "NA", "N/A", "n/a", "null", "NULL", "-");
+
+  /** Numbers that stand for a missing value when they are a column's minimum. */
+  static final List<Double> SENTINEL_NUMBERS = List.of(-999.0, -9999.0, -99999.0);
+
+  /** The id column drafted when the data has none: derived from each row's content. */
+  static final String CONTENT_ID = "row_id";
+
+  /** What the draft says about one column beyond Deequ's profile. */
+  private record Facts(
+      String name,
+      String source,
+      String type,
+      String role,
+      boolean unique,
+      List<String> missingValues,
+      java.util.OptionalDouble completeness,
+      List<String> notes) {}
+
+  public static Draft draft(Dataset<Row> source, Options options) {
     for (Optional<String> named : List.of(options.label(), options.idColumn())) {
-      if (named.isPresent() && !List.of(data.columns()).contains(named.get())) {
+      if (named.isPresent() && !List.of(source.columns()).contains(named.get())) {
         throw new IllegalArgumentException(
             "column '"
                 + named.get()
                 + "' is not in the table (columns: "
-                + String.join(", ", data.columns())
+                + String.join(", ", source.columns())
                 + ")");
       }
     }
+    // Profiled under the plain names the contract will store them as (Deequ's SQL does not quote).
+    Map<String, String> sourceOf = plainNames(source.columns());
+    Dataset<Row> data = source.toDF(sourceOf.keySet().toArray(String[]::new));
+    Map<String, String> plainOf = new java.util.HashMap<>();
+    sourceOf.forEach((plain, original) -> plainOf.put(original, plain));
+    Optional<String> label = options.label().map(plainOf::get);
+
     ConstraintSuggestionResult result =
         new ConstraintSuggestionRunner().onData(data).addConstraintRules(Rules.EXTENDED()).run();
     Map<String, ColumnProfile> profiles = JavaConverters.mapAsJavaMap(result.columnProfiles());
@@ -68,39 +102,101 @@ public final class ContractDraft {
         JavaConverters.mapAsJavaMap(result.constraintSuggestions());
     long rows = result.numRecordsUsedForProfiling();
 
+    Map<String, Facts> facts = new LinkedHashMap<>();
+    for (StructField field : data.schema().fields()) {
+      String name = field.name();
+      boolean uniqueInSample = suggested(suggestionsByColumn, name, "Unique");
+      facts.put(
+          name, facts(data, field, sourceOf.get(name), label, uniqueInSample, profiles.get(name)));
+    }
     Optional<String> id =
         options
             .idColumn()
+            .map(plainOf::get)
             .or(
                 () ->
-                    List.of(data.schema().fields()).stream()
-                        .map(StructField::name)
-                        .filter(c -> !options.label().equals(Optional.of(c)))
-                        .filter(c -> suggested(suggestionsByColumn, c, "Unique"))
+                    facts.values().stream()
+                        .filter(f -> f.unique() && !label.equals(Optional.of(f.name())))
+                        .filter(f -> f.type().equals("string") || looksLikeAnId(f.name()))
+                        .map(Facts::name)
                         .findFirst());
+
+    List<String> findings = new ArrayList<>();
+    Optional<String> positive = options.positiveLabel();
+    List<String> labelValues = List.of();
+    if (label.isPresent()) {
+      List<Row> counts =
+          data.groupBy(ColumnNames.exact(label.get()).cast("string").as("value"))
+              .count()
+              .where(col("value").isNotNull())
+              .orderBy(col("count"), col("value"))
+              .limit(50)
+              .collectAsList();
+      labelValues = counts.stream().map(r -> r.getString(0)).sorted().toList();
+      if (counts.size() != 2) {
+        findings.add(
+            "the label "
+                + label.get()
+                + " has "
+                + counts.size()
+                + " values "
+                + labelValues
+                + ": a binary label needs two (map the others before ingesting)");
+      }
+      if (positive.isEmpty() && !counts.isEmpty()) {
+        positive = Optional.of(counts.get(0).getString(0));
+        findings.add(
+            "took '"
+                + positive.get()
+                + "' as the positive class (the rarer label value, "
+                + counts.get(0).getLong(1)
+                + " of "
+                + rows
+                + " rows): set positive-label if the event to predict is another");
+      }
+      if (sortedBy(data, label.get(), counts.size())) {
+        findings.add(
+            "the rows are sorted by the label: an id numbered in file order would encode it"
+                + " (the leakage check stops such a run); no column here must be one");
+      }
+    }
+    if (id.isEmpty()) {
+      findings.add(
+          "no column identifies a row: id-from-content derives "
+              + CONTENT_ID
+              + " from each row's values");
+    } else if (options.idColumn().isEmpty()) {
+      findings.add("took " + id.get() + " as the id (unique in every profiled row)");
+    }
+    facts.values().stream()
+        .filter(f -> !f.missingValues().isEmpty())
+        .forEach(
+            f ->
+                findings.add(
+                    f.name() + ": " + f.missingValues() + " read as missing (a likely sentinel)"));
 
     StringBuilder text = new StringBuilder();
     text.append("# Draft contract written by `batchmlops profile` from ")
         .append(rows)
         .append(" rows.\n")
         .append("# Review before use: the roles, the label and its positive value, the segment\n")
-        .append("# columns, the ranges (observed values are in the comments) and the severities.\n")
-        .append("dataset {\n")
+        .append(
+            "# columns, the ranges (observed values are in the comments) and the severities.\n");
+    findings.forEach(f -> text.append("# - ").append(f).append('\n'));
+    text.append("dataset {\n")
         .append("  name = ")
         .append(quote(options.name()))
         .append('\n')
         .append("  label = ")
-        .append(quote(options.label().orElse("")))
-        .append(options.label().isEmpty() ? "  # TODO: the column to predict" : "")
+        .append(quote(label.orElse("")))
+        .append(label.isEmpty() ? "  # TODO: the column to predict" : "")
         .append('\n');
-    options
-        .positiveLabel()
-        .ifPresent(p -> text.append("  positive-label = ").append(quote(p)).append('\n'));
-    text.append("  id-column = ")
-        .append(quote(id.orElse("")))
-        .append(id.isEmpty() ? "  # TODO: a column that identifies each row" : "")
-        .append('\n')
-        .append("  segment-columns = []\n")
+    positive.ifPresent(p -> text.append("  positive-label = ").append(quote(p)).append('\n'));
+    text.append("  id-column = ").append(quote(id.orElse(CONTENT_ID))).append('\n');
+    if (id.isEmpty()) {
+      text.append("  id-from-content = true\n");
+    }
+    text.append("  segment-columns = []\n")
         .append("  min-rows = ")
         .append(Math.max(1, rows / 2))
         .append("  # half the rows profiled\n")
@@ -108,74 +204,224 @@ public final class ContractDraft {
         .append("    { metric = size, strategy = relative-change, max-decrease = 0.2 }\n")
         .append("  ]\n\n")
         .append("  columns = [\n");
-    for (StructField field : data.schema().fields()) {
-      ColumnProfile profile = profiles.get(field.name());
+    for (Facts column : facts.values()) {
+      ColumnProfile profile = profiles.get(column.name());
       List<String> suggestions =
-          Optional.ofNullable(suggestionsByColumn.get(field.name()))
+          Optional.ofNullable(suggestionsByColumn.get(column.name()))
               .map(JavaConverters::seqAsJavaList)
               .orElse(List.of())
               .stream()
               .map(ConstraintSuggestion::description)
               .toList();
-      text.append(
-          column(
-              field,
-              profile,
-              suggestions,
-              options,
-              id,
-              suggested(suggestionsByColumn, field.name(), "Unique")));
+      String role =
+          label.equals(Optional.of(column.name()))
+              ? "label"
+              : id.equals(Optional.of(column.name())) ? "id" : "feature";
+      List<String> allowed = role.equals("label") ? labelValues : allowedValues(column, profile);
+      text.append(column(column, role, profile, suggestions, allowed));
     }
     text.append("  ]\n}\n");
     return new Draft(text.toString(), rows);
   }
 
-  private static String column(
+  /** Plain names (see {@link ColumnSpec#plainName}) for the source's columns, in order, unique. */
+  static Map<String, String> plainNames(String[] columns) {
+    Map<String, String> sourceOf = new LinkedHashMap<>();
+    for (String column : columns) {
+      String plain = ColumnSpec.plainName(column);
+      String unique = plain;
+      for (int n = 2; sourceOf.containsKey(unique); n++) {
+        unique = plain + "_" + n;
+      }
+      sourceOf.put(unique, column);
+    }
+    return sourceOf;
+  }
+
+  private static boolean looksLikeAnId(String name) {
+    return name.toLowerCase(Locale.ROOT).matches(".*(^|_)(id|key|code|number|no)$|.*id$");
+  }
+
+  private static Facts facts(
+      Dataset<Row> data,
       StructField field,
-      ColumnProfile profile,
-      List<String> suggestions,
-      Options options,
-      Optional<String> id,
-      boolean unique) {
+      String source,
+      Optional<String> label,
+      boolean uniqueInSample,
+      ColumnProfile profile) {
     String name = field.name();
     String type = typeOf(field.dataType());
-    String role =
-        options.label().equals(Optional.of(name))
-            ? "label"
-            : id.equals(Optional.of(name)) ? "id" : "feature";
+    List<String> missing = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    boolean isLabel = label.equals(Optional.of(name));
+    if (type.equals("string") && !isLabel) {
+      // Numbers with a few stray texts: a numeric column whose missing values are marked.
+      Column value = ColumnNames.exact(name);
+      Row numbers =
+          data.agg(
+                  count(value),
+                  count(expr("try_cast(" + ColumnNames.quoted(name) + " AS DOUBLE)")),
+                  count(
+                      expr(
+                          "CASE WHEN try_cast("
+                              + ColumnNames.quoted(name)
+                              + " AS DOUBLE) = CAST(try_cast("
+                              + ColumnNames.quoted(name)
+                              + " AS DOUBLE) AS BIGINT) THEN 1 END")))
+              .first();
+      long present = numbers.getLong(0);
+      List<String> texts =
+          data
+              .where(value.isin(SENTINEL_TEXTS.toArray()))
+              .select(value)
+              .distinct()
+              .collectAsList()
+              .stream()
+              .map(r -> r.getString(0))
+              .sorted()
+              .toList();
+      long sentinelRows = texts.isEmpty() ? 0 : data.where(value.isin(texts.toArray())).count();
+      missing.addAll(texts);
+      if (present > 0 && numbers.getLong(1) > 0 && numbers.getLong(1) + sentinelRows == present) {
+        type = numbers.getLong(2) == numbers.getLong(1) ? "integer" : "double";
+      }
+    }
+    if (profile instanceof NumericColumnProfile numeric && numeric.minimum().isDefined()) {
+      double min = ((Number) numeric.minimum().get()).doubleValue();
+      if (SENTINEL_NUMBERS.contains(min)) {
+        missing.add(type.equals("integer") ? String.valueOf((long) min) : String.valueOf(min));
+      } else if (min == 0 && !isLabel) {
+        Column value = ColumnNames.exact(name);
+        Row zeros =
+            data.agg(
+                    sum(when(value.equalTo(0), 1L).otherwise(0L)),
+                    min(when(value.gt(0), value)),
+                    count(value))
+                .first();
+        long zeroRows = zeros.isNullAt(0) ? 0 : zeros.getLong(0);
+        double smallest = zeros.isNullAt(1) ? 0 : ((Number) zeros.get(1)).doubleValue();
+        if (zeroRows > 0 && smallest >= 10) {
+          notes.add(
+              String.format(
+                  Locale.ROOT,
+                  "0 in %d rows while the other values start at %s: if 0 means \"not"
+                      + " measured\", add missing-values = [\"0\"]",
+                  zeroRows,
+                  zeros.get(1)));
+        }
+      }
+    }
+    // A measure with no repeats in a sample is not an identifier; only text and whole numbers are.
+    boolean unique = uniqueInSample && (type.equals("string") || type.equals("integer"));
+    if (uniqueInSample && !unique) {
+      notes.add("no repeated value in the sample; a measure, not drafted unique");
+    }
+    java.util.OptionalDouble completeness = java.util.OptionalDouble.empty();
+    if (!missing.isEmpty()) {
+      Column value = ColumnNames.exact(name);
+      Column sentinel = value.cast("string").isin(missing.toArray());
+      for (String number : missing) {
+        if (!type.equals("string") && SENTINEL_NUMBERS.contains(Double.valueOf(number))) {
+          sentinel = sentinel.or(value.equalTo(Double.valueOf(number)));
+        }
+      }
+      Row shares =
+          data.agg(count(lit(1)), sum(when(value.isNotNull().and(not(sentinel)), 1L).otherwise(0L)))
+              .first();
+      completeness =
+          java.util.OptionalDouble.of(
+              shares.getLong(0) == 0 ? 0 : (double) shares.getLong(1) / shares.getLong(0));
+    }
+    return new Facts(
+        name, source, type, isLabel ? "label" : "feature", unique, missing, completeness, notes);
+  }
+
+  /** Whether the rows come in label order: as few label changes as the label has values. */
+  private static boolean sortedBy(Dataset<Row> data, String label, int values) {
+    if (values < 2) {
+      return false;
+    }
+    Column order = monotonically_increasing_id();
+    Column value = ColumnNames.exact(label).cast("string");
+    Dataset<Row> ordered = data.select(order.as("_order"), value.as("_label"));
+    long changes =
+        ordered
+            .withColumn(
+                "_previous",
+                lag(col("_label"), 1)
+                    .over(org.apache.spark.sql.expressions.Window.orderBy(col("_order"))))
+            .where(col("_previous").isNotNull().and(col("_previous").notEqual(col("_label"))))
+            .count();
+    return changes <= values - 1;
+  }
+
+  private static List<String> allowedValues(Facts column, ColumnProfile profile) {
+    if (!column.type().equals("string")
+        || column.unique()
+        || profile == null
+        || !profile.histogram().isDefined()) {
+      return List.of();
+    }
+    Distribution histogram = profile.histogram().get();
+    Map<String, DistributionValue> values = JavaConverters.mapAsJavaMap(histogram.values());
+    List<String> allowed =
+        values.keySet().stream()
+            .filter(v -> !v.equals("NullValue") && !column.missingValues().contains(v))
+            .sorted()
+            .toList();
+    return allowed.size() <= MAX_ALLOWED_VALUES ? allowed : List.of();
+  }
+
+  private static String column(
+      Facts column,
+      String role,
+      ColumnProfile profile,
+      List<String> suggestions,
+      List<String> allowed) {
     StringBuilder line = new StringBuilder();
     line.append("    # ").append(observed(profile));
+    for (String note : column.notes()) {
+      line.append("\n    # ").append(note);
+    }
     if (!suggestions.isEmpty()) {
       line.append("\n    # Deequ suggests: ").append(String.join("; ", suggestions));
     }
-    line.append("\n    { name = ")
-        .append(quote(name))
-        .append(", type = ")
-        .append(type)
+    line.append("\n    { name = ").append(quote(column.name()));
+    if (!column.source().equals(column.name())) {
+      line.append(", source = ").append(quote(column.source()));
+    }
+    line.append(", type = ")
+        .append(column.type())
         .append(", role = ")
         .append(role)
         .append(", completeness = ")
-        .append(floor(profile == null ? 0 : profile.completeness()));
-    if (unique && !role.equals("id")) {
+        .append(floor(completeness(profile, column)));
+    if (column.unique() && !role.equals("id")) {
       line.append(", unique = true");
     }
-    if (profile instanceof NumericColumnProfile numeric
-        && numeric.minimum().isDefined()
-        && ((Number) numeric.minimum().get()).doubleValue() >= 0) {
-      line.append(", min = 0");
+    if (!column.missingValues().isEmpty()) {
+      line.append(", missing-values = ").append(list(column.missingValues()));
     }
-    if (type.equals("string") && profile != null && profile.histogram().isDefined()) {
-      Distribution histogram = profile.histogram().get();
-      Map<String, DistributionValue> values = JavaConverters.mapAsJavaMap(histogram.values());
-      List<String> allowed =
-          values.keySet().stream().filter(v -> !v.equals("NullValue")).sorted().toList();
-      if (!allowed.isEmpty() && allowed.size() <= MAX_ALLOWED_VALUES && !unique) {
-        line.append(", allowed = [")
-            .append(allowed.stream().map(ContractDraft::quote).collect(Collectors.joining(", ")))
-            .append("]");
+    if (column.type().equals("integer") || column.type().equals("double")) {
+      if (profile instanceof NumericColumnProfile numeric
+          && numeric.minimum().isDefined()
+          && ((Number) numeric.minimum().get()).doubleValue() >= 0) {
+        line.append(", min = 0");
       }
     }
+    if (!allowed.isEmpty()) {
+      line.append(", allowed = ").append(list(allowed));
+    }
     return line.append(" }\n").toString();
+  }
+
+  /** The share of values present, sentinels counted as missing. */
+  private static double completeness(ColumnProfile profile, Facts column) {
+    return column.completeness().orElse(profile == null ? 0 : profile.completeness());
+  }
+
+  private static String list(List<String> values) {
+    return values.stream().map(ContractDraft::quote).collect(Collectors.joining(", ", "[", "]"));
   }
 
   private static String observed(ColumnProfile profile) {

@@ -5,6 +5,7 @@ import dev.batchmlops.ServiceUnavailableException;
 import dev.batchmlops.config.StageConfigs;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.mlflow.api.proto.Service.CreateRun;
 import org.mlflow.api.proto.Service.RunInfo;
@@ -54,28 +55,51 @@ public final class MlflowTracker implements ExperimentTracker {
 
   static final String MODEL_TRAINING = "custom_model_development";
 
+  /**
+   * The experiment's id, made on first use. Looked up with a plain GET: the MLflow Java client
+   * retries a 404 as if it were rate-limited, logging three warnings and sleeping, for an
+   * experiment that does not exist yet.
+   */
   @Override
   public String experimentId(String name) {
-    return call(
-        () ->
-            client
-                .getExperimentByName(name)
-                .map(
-                    e -> {
-                      // Experiments made before the tag was set get it too.
-                      if (e.getTagsList().stream()
-                          .noneMatch(t -> t.getKey().equals(EXPERIMENT_KIND))) {
-                        client.setExperimentTag(
-                            e.getExperimentId(), EXPERIMENT_KIND, MODEL_TRAINING);
-                      }
-                      return e.getExperimentId();
-                    })
-                .orElseGet(
-                    () -> {
-                      String id = client.createExperiment(name);
-                      client.setExperimentTag(id, EXPERIMENT_KIND, MODEL_TRAINING);
-                      return id;
-                    }));
+    Optional<com.fasterxml.jackson.databind.JsonNode> found = experimentNamed(name);
+    if (found.isPresent()) {
+      String id = found.get().path("experiment_id").asText();
+      boolean tagged = false;
+      for (com.fasterxml.jackson.databind.JsonNode tag : found.get().path("tags")) {
+        tagged |= tag.path("key").asText().equals(EXPERIMENT_KIND);
+      }
+      if (!tagged) { // experiments made before the tag was set get it too
+        call(
+            () -> {
+              client.setExperimentTag(id, EXPERIMENT_KIND, MODEL_TRAINING);
+              return id;
+            });
+      }
+      return id;
+    }
+    String id;
+    try {
+      id = call(() -> client.createExperiment(name));
+    } catch (PipelineException e) {
+      // Another job made it between the lookup and the create.
+      return experimentNamed(name)
+          .map(e2 -> e2.path("experiment_id").asText())
+          .orElseThrow(() -> e);
+    }
+    call(
+        () -> {
+          client.setExperimentTag(id, EXPERIMENT_KIND, MODEL_TRAINING);
+          return id;
+        });
+    return id;
+  }
+
+  private Optional<com.fasterxml.jackson.databind.JsonNode> experimentNamed(String name) {
+    return rest.find(
+            "/api/2.0/mlflow/experiments/get-by-name?experiment_name="
+                + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8))
+        .map(answer -> answer.path("experiment"));
   }
 
   /** Whether the server keeps logged models: MLflow 3 and later, by the version it reports. */

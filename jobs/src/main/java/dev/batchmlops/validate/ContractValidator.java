@@ -1,5 +1,9 @@
 package dev.batchmlops.validate;
 
+import static dev.batchmlops.spark.ColumnNames.quoted;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
+
 import com.amazon.deequ.VerificationResult;
 import com.amazon.deequ.VerificationRunBuilder;
 import com.amazon.deequ.VerificationSuite;
@@ -18,6 +22,7 @@ import dev.batchmlops.config.RuleKind;
 import dev.batchmlops.config.Severity;
 import dev.batchmlops.quality.Finding;
 import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.spark.ColumnNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import scala.Function1;
@@ -138,7 +144,10 @@ public final class ContractValidator {
         boolean passed = constraint.status() == ConstraintStatus.Success();
         String evidence = evidence(constraint);
         findings.add(
-            new Finding(rule.subject(), rule.requirement(), rule.severity(), passed, evidence));
+            withCounts(
+                new Finding(rule.subject(), rule.requirement(), rule.severity(), passed, evidence),
+                data,
+                contract));
       }
     }
 
@@ -161,6 +170,7 @@ public final class ContractValidator {
                   rule.severity(),
                   "the metric could not be computed"));
     }
+    findings.add(duplicateRows(data, contract));
     return new Outcome(new QualityReport(name, findings), metrics, computed);
   }
 
@@ -184,6 +194,121 @@ public final class ContractValidator {
           + (value instanceof Number n ? AnomalyChecks.format(n.doubleValue()) : value);
     }
     return constraint.message().getOrElse(() -> "no value");
+  }
+
+  private static final String LABEL_VALUES = "a binary label: values in ";
+
+  /**
+   * A failed uniqueness or label rule told as counts and examples, so the message says what the
+   * data holds, not only the share that complied (two more Spark jobs, only when a rule failed).
+   */
+  private static Finding withCounts(Finding finding, Dataset<Row> data, DatasetContract contract) {
+    if (finding.passed()) {
+      return finding;
+    }
+    if (finding.check().equals(UNIQUE)) {
+      return duplicateEvidence(finding, data);
+    }
+    return finding.check().startsWith(LABEL_VALUES)
+        ? labelEvidence(finding, data, contract)
+        : finding;
+  }
+
+  /** A label value outside the declared ones, with its row count (the five most common). */
+  private static Finding labelEvidence(
+      Finding finding, Dataset<Row> data, DatasetContract contract) {
+    Column label = ColumnNames.exact(contract.label()).cast("string");
+    List<Row> unexpected =
+        data.where(label.isNotNull().and(not(label.isin(contract.labelValues().toArray()))))
+            .groupBy(label.as("value"))
+            .count()
+            .orderBy(col("count").desc(), col("value"))
+            .limit(5)
+            .collectAsList();
+    String counts =
+        unexpected.stream()
+            .map(row -> "'" + row.getString(0) + "' in " + row.getLong(1) + " rows")
+            .collect(java.util.stream.Collectors.joining(", "));
+    return new Finding(
+        finding.subject(),
+        finding.check(),
+        finding.severity(),
+        false,
+        "other values: " + counts + " (" + finding.message() + ")");
+  }
+
+  private static final String UNIQUE = "unique";
+
+  /** A uniqueness breach as counts and an example: which value to look for, and how many. */
+  private static Finding duplicateEvidence(Finding finding, Dataset<Row> data) {
+    Column value = ColumnNames.exact(finding.subject());
+    Row repeated =
+        data.where(value.isNotNull())
+            .groupBy(value.cast("string").as("value"))
+            .count()
+            .where(col("count").gt(1))
+            .agg(
+                org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)),
+                org.apache.spark.sql.functions.sum(col("count")),
+                org.apache.spark.sql.functions.min(col("value")))
+            .first();
+    if (repeated.getLong(0) == 0) {
+      return finding;
+    }
+    return new Finding(
+        finding.subject(),
+        finding.check(),
+        finding.severity(),
+        false,
+        repeated.getLong(0)
+            + " values occur more than once, in "
+            + repeated.getLong(1)
+            + " rows, e.g. '"
+            + repeated.getString(2)
+            + "' ("
+            + finding.message()
+            + ")");
+  }
+
+  /**
+   * Rows identical in every column but the id: copies under new ids, which a uniqueness rule on the
+   * id cannot see. A warning, since some data holds identical rows by nature.
+   */
+  static Finding duplicateRows(Dataset<Row> data, DatasetContract contract) {
+    List<String> columns =
+        java.util.Arrays.stream(data.columns())
+            .filter(c -> !c.equals(contract.idColumn()))
+            .toList();
+    String check = "no rows identical in every column but the id";
+    if (columns.isEmpty()) {
+      return Finding.pass("<table>", check, Severity.WARNING, "no columns to compare");
+    }
+    Column[] values = columns.stream().map(ColumnNames::exact).toArray(Column[]::new);
+    Column id =
+        java.util.Arrays.asList(data.columns()).contains(contract.idColumn())
+            ? ColumnNames.exact(contract.idColumn()).cast("string")
+            : org.apache.spark.sql.functions.lit(null).cast("string");
+    Row copies =
+        data.groupBy(values)
+            .agg(
+                org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)).as("n"),
+                org.apache.spark.sql.functions.min(id).as("example"))
+            .where(col("n").gt(1))
+            .agg(
+                org.apache.spark.sql.functions.sum(col("n").minus(1)),
+                org.apache.spark.sql.functions.min(col("example")))
+            .first();
+    long extra = copies.isNullAt(0) ? 0 : copies.getLong(0);
+    return extra == 0
+        ? Finding.pass("<table>", check, Severity.WARNING, "none")
+        : Finding.fail(
+            "<table>",
+            check,
+            Severity.WARNING,
+            extra
+                + " rows repeat an earlier row, e.g. the row with id '"
+                + copies.getString(1)
+                + "'");
   }
 
   static List<Rule> rules(DatasetContract contract, Set<String> present) {
@@ -252,17 +377,19 @@ public final class ContractValidator {
       rules.add(
           new Rule(
               name,
-              "unique",
+              UNIQUE,
               column.severity(RuleKind.UNIQUE),
               c -> c.isUnique(name, Option.empty(), Option.empty())));
     }
     if (!column.allowed().isEmpty()) {
       String[] allowed = column.allowed().toArray(String[]::new);
+      boolean label = name.equals(contract.label());
       rules.add(
           new Rule(
               name,
-              "values in " + column.allowed(),
-              column.severity(RuleKind.ALLOWED),
+              (label ? LABEL_VALUES : "values in ") + column.allowed(),
+              // Any other label value would be trained on as a negative: never only a warning.
+              label ? Severity.ERROR : column.severity(RuleKind.ALLOWED),
               c -> c.isContainedIn(name, allowed)));
     }
     column
@@ -340,11 +467,6 @@ public final class ContractValidator {
   private static Analyzer<?, Metric<?>> size(Option<String> filter) {
     Object analyzer = new com.amazon.deequ.analyzers.Size(filter);
     return (Analyzer<?, Metric<?>>) analyzer;
-  }
-
-  /** A column name quoted for Spark SQL. */
-  private static String quoted(String column) {
-    return "`" + column.replace("`", "``") + "`";
   }
 
   /** A Spark SQL string literal: backslashes and quotes escaped. */

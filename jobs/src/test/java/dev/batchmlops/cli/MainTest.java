@@ -7,6 +7,8 @@ import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.quality.QualityReport;
+import dev.batchmlops.support.Cli;
+import dev.batchmlops.support.Cli.Outcome;
 import dev.batchmlops.support.ConfCopies;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
@@ -14,10 +16,7 @@ import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.TestSpark;
 import dev.batchmlops.validate.ContractValidator;
 import dev.batchmlops.validate.MetricsHistory;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,25 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MainTest {
   @TempDir Path temp;
 
-  private record Outcome(int exitCode, String stdout, String stderr) {}
-
   private static Outcome execute(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
-    ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
-      int code = Main.execute(args);
-      return new Outcome(
-          code,
-          capturedOut.toString(StandardCharsets.UTF_8),
-          capturedErr.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return Cli.execute(args);
   }
 
   /** Arguments after the command name (the tests put the command at index 0). */
@@ -272,6 +254,11 @@ class MainTest {
         List.of("critical", "delayed", "none", "paid"),
         contract.column("credit_history").allowed());
     assertEquals(0.95, contract.column("income").completeness(), 0.02);
+    assertEquals(List.of("0", "1"), contract.labelValues(), "the label's values are drafted");
+    assertEquals("1", contract.positiveLabel(), "the rarer value, as the draft says");
+    assertTrue(
+        Files.readString(draft).contains("took '1' as the positive class"),
+        Files.readString(draft));
 
     Dataset<Row> profiledData =
         TestSpark.session()

@@ -222,6 +222,60 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aMisspeltSettingFromAnyLayerIsRefusedWithTheNearestKnownOne() throws IOException {
+    ConfigException typo =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                load(
+                    ProjectPaths.confDir(),
+                    "dev",
+                    Map.of("train.serch.max-trials", "3"),
+                    Map.of()));
+    assertEquals(
+        "invalid configuration 'train.serch.max-trials': unknown setting (set in command-line"
+            + " --set); did you mean 'train.search.max-trials'?",
+        typo.getMessage());
+    ConfigException unknown =
+        assertThrows(
+            ConfigException.class,
+            () -> load(ProjectPaths.confDir(), "dev", Map.of("nosuch.key", "1"), Map.of()));
+    assertTrue(
+        unknown.getMessage().contains("'nosuch.key': unknown setting"), unknown.getMessage());
+
+    Path conf = ConfCopies.copy(Files.createTempDirectory(temp, "conf"));
+    Files.writeString(conf.resolve("env/dev.conf"), "generate.rowz = 10\n");
+    ConfigException fromFile =
+        assertThrows(ConfigException.class, () -> load(conf, "dev", Map.of(), Map.of()));
+    assertTrue(
+        fromFile.getMessage().contains("'generate.rowz'")
+            && fromFile.getMessage().contains("dev.conf: 1")
+            && fromFile.getMessage().contains("did you mean 'generate.rows'"),
+        fromFile.getMessage());
+    String nested = refusedContract("positive-share { min = 0.05", "positive-share { mn = 0.05");
+    assertTrue(
+        nested.contains("'dataset.positive-share.mn'") && nested.contains("positive-share.min"),
+        nested);
+    String contractKey = refusedContract("  min-rows = 500\n", "  min-row = 500\n");
+    assertTrue(contractKey.contains("did you mean 'min-rows'"), contractKey);
+  }
+
+  @Test
+  void aDatasetWithoutAContractListsTheDatasetsThatHaveOne() {
+    ConfigException error =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(
+                    new ConfigLoader.Request(ProjectPaths.confDir(), "dev", "credits", Map.of()),
+                    Map.of()));
+    assertTrue(
+        error.getMessage().startsWith("no dataset 'credits'")
+            && error.getMessage().endsWith("(datasets: credit, german-credit)"),
+        error.getMessage());
+  }
+
+  @Test
   void unknownEnvironmentNamesTheFile() {
     ConfigException error =
         assertThrows(

@@ -1,0 +1,234 @@
+package dev.batchmlops.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.support.Cli;
+import dev.batchmlops.support.JobArgs;
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.TestSpark;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files a user might feed the pipeline by mistake, each through the command line: the exit code,
+ * one line that names the file, column or setting, no stack trace, and the raw table untouched
+ * (never created, or for a rule validation catches, no split made from it).
+ */
+class BadInputTest {
+  @TempDir static Path temp;
+
+  /** 600 generated applications as CSV lines, header first. */
+  private static List<String> clean;
+
+  @BeforeAll
+  static void generate() {
+    var data = CreditDataGenerator.generate(TestSpark.session(), 600, 11);
+    List<String> lines = new ArrayList<>();
+    lines.add(String.join(",", data.columns()));
+    for (Row row : data.collectAsList()) {
+      lines.add(
+          IntStream.range(0, row.size())
+              .mapToObj(i -> row.isNullAt(i) ? "" : String.valueOf(row.get(i)))
+              .collect(Collectors.joining(",")));
+    }
+    clean = List.copyOf(lines);
+  }
+
+  private static int column(String name) {
+    return List.of(clean.get(0).split(",")).indexOf(name);
+  }
+
+  /** The clean file with {@code edit} applied to the data row at each index {@code rows} holds. */
+  private static List<String> withRows(IntStream rows, int column, UnaryOperator<String> edit) {
+    List<String> lines = new ArrayList<>(clean);
+    rows.forEach(
+        i -> {
+          String[] cells = lines.get(i + 1).split(",", -1);
+          cells[column] = edit.apply(cells[column]);
+          lines.set(i + 1, String.join(",", cells));
+        });
+    return lines;
+  }
+
+  private record Case(Path work, Cli.Outcome outcome) {
+    boolean rawTableExists() {
+      return Files.exists(work.resolve("delta/credit/raw/_delta_log"));
+    }
+
+    String errorLine() {
+      List<String> lines = outcome.errorLines();
+      assertEquals(1, lines.size(), outcome.stderr());
+      assertFalse(outcome.stderr().contains("\tat "), "no stack trace: " + outcome.stderr());
+      return lines.get(0);
+    }
+  }
+
+  private static Case ingest(String name, byte[] content, String... extra) throws IOException {
+    Path work = Files.createDirectories(temp.resolve(name));
+    Path file = work.resolve(name + ".csv");
+    Files.write(file, content);
+    List<String> args =
+        JobArgs.of("ingest", work, MlflowTestServer.shared().uri(), "--input", file.toString());
+    args.addAll(List.of(extra));
+    return new Case(work, Cli.execute(args.toArray(String[]::new)));
+  }
+
+  private static byte[] utf8(List<String> lines) {
+    return (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void refused(Case refused, String... fragments) {
+    assertEquals(1, refused.outcome().exitCode(), refused.outcome().stderr());
+    String line = refused.errorLine();
+    for (String fragment : fragments) {
+      assertTrue(line.contains(fragment), fragment + " in: " + line);
+    }
+    assertFalse(refused.rawTableExists(), "no raw table may be written");
+  }
+
+  @Test
+  void emptyAndHeaderOnlyFilesAreRefused() throws IOException {
+    refused(ingest("empty", new byte[0]), "empty.csv is empty");
+    refused(ingest("header-only", utf8(clean.subList(0, 1))), "header-only.csv has no rows");
+  }
+
+  @Test
+  void aByteOrderMarkIsNotPartOfTheFirstName() throws IOException {
+    byte[] text = utf8(clean);
+    byte[] withBom = new byte[text.length + 3];
+    withBom[0] = (byte) 0xEF;
+    withBom[1] = (byte) 0xBB;
+    withBom[2] = (byte) 0xBF;
+    System.arraycopy(text, 0, withBom, 3, text.length);
+    Case bom = ingest("bom", withBom);
+    assertEquals(0, bom.outcome().exitCode(), bom.outcome().stderr());
+    assertEquals(
+        600,
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(bom.work().resolve("delta/credit/raw").toString())
+            .where("application_id IS NOT NULL")
+            .count());
+  }
+
+  @Test
+  void anotherDelimiterIsNamedWithTheSettingToChange() throws IOException {
+    List<String> semicolons = clean.stream().map(line -> line.replace(',', ';')).toList();
+    refused(
+        ingest("semicolons", utf8(semicolons)),
+        "semicolons.csv lacks the contract's column(s)",
+        "set ingest.source.csv.delimiter=\";\"");
+  }
+
+  @Test
+  void textInAnotherEncodingIsQuarantinedNotStoredGarbled() throws IOException {
+    List<String> lines = withRows(IntStream.range(0, 60), column("housing"), cell -> "größe");
+    byte[] latin1 = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.ISO_8859_1);
+    refused(
+        ingest("latin1", latin1),
+        "60 of 600 rows",
+        "bytes that are not valid text in the declared encoding");
+  }
+
+  @Test
+  void notANumberAndInfinityAreQuarantined() throws IOException {
+    List<String> lines =
+        withRows(IntStream.range(0, 60), column("income"), cell -> cell.isEmpty() ? cell : "NaN");
+    lines = new ArrayList<>(lines);
+    String[] cells = lines.get(100).split(",", -1);
+    cells[column("loan_amount")] = "Infinity";
+    lines.set(100, String.join(",", cells));
+    refused(ingest("nan", utf8(lines)), "is not a finite number");
+  }
+
+  @Test
+  void aColumnNamedTwiceAndAMissingLabelAreNamed() throws IOException {
+    List<String> twice = new ArrayList<>(clean);
+    twice.set(0, clean.get(0).replace("loan_amount", "income"));
+    refused(ingest("twice", utf8(twice)), "names the column 'income' more than once");
+
+    int label = column("defaulted");
+    List<String> unlabelled =
+        clean.stream()
+            .map(
+                line -> {
+                  List<String> cells = new ArrayList<>(List.of(line.split(",", -1)));
+                  cells.remove(label);
+                  return String.join(",", cells);
+                })
+            .toList();
+    refused(ingest("unlabelled", utf8(unlabelled)), "lacks the contract's column(s) [defaulted]");
+  }
+
+  @Test
+  void aColumnOfTheWrongTypeThroughoutIsRefused() throws IOException {
+    List<String> words = withRows(IntStream.range(0, 600), column("age"), cell -> "forty");
+    refused(
+        ingest("words", utf8(words)), "600 of 600 rows", "column 'age': 'forty' is not an integer");
+  }
+
+  @Test
+  void tenThousandColumnsAreReadForTheContractsOnes() throws IOException {
+    String extraHeader =
+        IntStream.range(0, 9_985).mapToObj(i -> "extra_" + i).collect(Collectors.joining(","));
+    String extraCells = ",1".repeat(9_985);
+    List<String> wide = new ArrayList<>();
+    wide.add(clean.get(0) + "," + extraHeader);
+    clean.subList(1, clean.size()).forEach(line -> wide.add(line + extraCells));
+    Case read = ingest("wide", utf8(wide));
+    assertEquals(0, read.outcome().exitCode(), read.outcome().stderr());
+    assertEquals(
+        clean.get(0).split(",").length,
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(read.work().resolve("delta/credit/raw").toString())
+            .columns()
+            .length,
+        "the contract's columns only");
+  }
+
+  @Test
+  void aThirdLabelValueAndRepeatedIdsStopTheRunAtValidation() throws IOException {
+    List<String> lines = withRows(IntStream.range(0, 30), column("defaulted"), cell -> "2");
+    int id = column("application_id");
+    List<String> repeated = new ArrayList<>(lines);
+    for (int i = 1; i <= 40; i++) {
+      String[] cells = repeated.get(100 + i).split(",", -1);
+      cells[id] = repeated.get(i).split(",", -1)[id];
+      repeated.set(100 + i, String.join(",", cells));
+    }
+    Path work = Files.createDirectories(temp.resolve("validate"));
+    Path file = work.resolve("applications.csv");
+    Files.write(file, utf8(repeated));
+    Cli.Outcome run =
+        Cli.execute(
+            JobArgs.of("run", work, MlflowTestServer.shared().uri(), "--input", file.toString())
+                .toArray(String[]::new));
+    assertEquals(1, run.exitCode(), run.stderr());
+    String line = new Case(work, run).errorLine();
+    assertTrue(
+        line.contains("defaulted: a binary label: values in [0, 1]")
+            && line.contains("'2' in 30 rows"),
+        line);
+    assertTrue(
+        line.contains("application_id: unique")
+            && line.contains("40 values occur more than once, in 80 rows"),
+        line);
+    assertTrue(line.contains("[pipeline run http://"), line);
+    assertFalse(Files.exists(work.resolve("delta/credit/splits")), "nothing split");
+  }
+}
