@@ -1,8 +1,6 @@
 package dev.batchmlops.cli;
 
 import dev.batchmlops.ingest.IngestStage;
-import dev.batchmlops.quality.Finding;
-import dev.batchmlops.quality.QualityReport;
 import dev.batchmlops.register.RegisterStage;
 
 /** What the commands print for a person at the console. */
@@ -27,23 +25,6 @@ final class Reports {
         + " rows accepted, "
         + result.rowsQuarantined()
         + " quarantined";
-  }
-
-  /**
-   * The report's summary, with each warning on a line of its own: a warning does not stop the run,
-   * so the console is where a person sees it.
-   */
-  static String withWarnings(QualityReport report) {
-    return withWarnings(report, "");
-  }
-
-  /** As {@link #withWarnings(QualityReport)}, with {@code after} right after the summary. */
-  static String withWarnings(QualityReport report, String after) {
-    StringBuilder text = new StringBuilder(report.summary()).append(after);
-    for (Finding warning : report.warnings()) {
-      text.append("\n  warning: ").append(warning);
-    }
-    return text.toString();
   }
 
   static int registration(RegisterStage.Outcome outcome) {

@@ -70,11 +70,9 @@ final class RunCommand extends PipelineCommand {
     System.out.println("this run      " + context.pipelineRunUrl().orElseThrow());
     System.out.println("raw table     " + raw);
     System.out.println("split table   " + splits.table());
-    System.out.println(
-        "validation    " + Reports.withWarnings(validation, " (validation/report.html)"));
-    System.out.println(
-        "split         " + Reports.withWarnings(splits.report(), " (split/report.html)"));
-    System.out.println("leakage       " + Reports.withWarnings(leakage, " (leakage/report.html)"));
+    System.out.println("validation    " + validation.summary() + " (validation/report.html)");
+    System.out.println("split         " + splits.report().summary() + " (split/report.html)");
+    System.out.println("leakage       " + leakage.summary() + " (leakage/report.html)");
     System.out.println("state file    " + context.stateFile());
     return Reports.registration(outcome);
   }

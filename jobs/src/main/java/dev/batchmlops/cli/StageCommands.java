@@ -105,7 +105,7 @@ final class StageCommands {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       rawVersion.apply(context);
-      System.out.println("validation: " + Reports.withWarnings(ValidateStage.run(context)));
+      System.out.println("validation: " + ValidateStage.run(context).summary());
       return 0;
     }
   }
@@ -125,7 +125,7 @@ final class StageCommands {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       SplitStage.Result split = SplitStage.run(context);
-      System.out.println("split " + split.table() + ": " + Reports.withWarnings(split.report()));
+      System.out.println("split " + split.table() + ": " + split.report().summary());
       return 0;
     }
   }
@@ -143,7 +143,7 @@ final class StageCommands {
   static final class Leakage extends PipelineCommand {
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
-      System.out.println("leakage: " + Reports.withWarnings(LeakageStage.run(context)));
+      System.out.println("leakage: " + LeakageStage.run(context).summary());
       return 0;
     }
   }

@@ -43,12 +43,13 @@ public record ColumnSpec(
     List<String> missingValues) {
 
   /**
-   * What a stored column name may hold: letters, digits and underscores. Spark resolves a dot as a
-   * struct field, Delta refuses spaces and punctuation, and SQL text built by libraries (Deequ's
-   * profiler) does not quote names; a plain name works everywhere.
+   * What a stored column name may hold: ASCII letters, digits and underscores. Spark resolves a dot
+   * as a struct field, Delta refuses spaces and punctuation, and SQL text built inside libraries
+   * (Deequ's profiler and some of its rules) quotes no names and reads no letters beyond ASCII; a
+   * plain name works everywhere.
    */
   public static final java.util.regex.Pattern PLAIN_NAME =
-      java.util.regex.Pattern.compile("[\\p{L}\\p{N}_]+");
+      java.util.regex.Pattern.compile("[A-Za-z0-9_]+");
 
   public ColumnSpec {
     allowed = List.copyOf(allowed);
@@ -56,9 +57,16 @@ public record ColumnSpec(
     missingValues = List.copyOf(missingValues);
   }
 
-  /** A plain name for a source name: each run of other characters becomes one underscore. */
+  /**
+   * A plain name for a source name: accents dropped (größe becomes grosse), and each run of other
+   * characters one underscore.
+   */
   public static String plainName(String sourceName) {
-    String plain = sourceName.strip().replaceAll("[^\\p{L}\\p{N}_]+", "_");
+    String ascii =
+        java.text.Normalizer.normalize(
+                sourceName.strip().replace("ß", "ss"), java.text.Normalizer.Form.NFD)
+            .replaceAll("\\p{M}+", "");
+    String plain = ascii.replaceAll("[^A-Za-z0-9_]+", "_");
     plain = plain.replaceAll("^_+(?=.)", "").replaceAll("(?<=.)_+$", "");
     return plain.isEmpty() ? "_" : plain;
   }

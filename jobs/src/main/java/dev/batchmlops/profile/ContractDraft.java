@@ -320,9 +320,9 @@ public final class ContractDraft {
     if (!missing.isEmpty()) {
       Column value = ColumnNames.exact(name);
       Column sentinel = value.cast("string").isin(missing.toArray());
-      for (String number : missing) {
-        if (!type.equals("string") && SENTINEL_NUMBERS.contains(Double.valueOf(number))) {
-          sentinel = sentinel.or(value.equalTo(Double.valueOf(number)));
+      for (String text : missing) {
+        if (!SENTINEL_TEXTS.contains(text)) { // a number: compared as one
+          sentinel = sentinel.or(value.equalTo(Double.valueOf(text)));
         }
       }
       Row shares =

@@ -261,6 +261,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aColumnNameThatIsNotPlainIsRefusedWithTheSourceSpellingToUse() throws IOException {
+    assertEquals("WBN_GC_L_0_25", ColumnSpec.plainName("WBN_GC_L_0.25"));
+    assertEquals("tumor_size", ColumnSpec.plainName("tumor-size"));
+    assertEquals("blood_pressure", ColumnSpec.plainName(" blood  pressure "));
+    assertEquals("grosse", ColumnSpec.plainName("größe"));
+    assertEquals("resume", ColumnSpec.plainName("résumé"));
+    String refused = refusedContract("name = \"housing\"", "name = \"housing-type\"");
+    assertTrue(
+        refused.contains("(housing-type).name")
+            && refused.contains("name = \"housing_type\", source = \"housing-type\""),
+        refused);
+    String label = refusedContract("allowed = [\"0\", \"1\"]", "allowed = [\"0\", \"2\"]");
+    assertTrue(label.contains("(defaulted).allowed': declare the label's values"), label);
+  }
+
+  @Test
   void aDatasetWithoutAContractListsTheDatasetsThatHaveOne() {
     ConfigException error =
         assertThrows(
