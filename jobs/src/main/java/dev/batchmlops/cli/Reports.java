@@ -28,6 +28,17 @@ final class Reports {
   }
 
   static int registration(RegisterStage.Outcome outcome) {
+    if (outcome.identicalTo().isPresent()) {
+      var existing = outcome.identicalTo().get();
+      System.out.println(
+          "not registered again: identical to "
+              + existing.name()
+              + " version "
+              + existing.version()
+              + " (the same raw data version, split, settings and code)"
+              + (outcome.decision().promote() ? "; it is the champion now" : ""));
+      return 0;
+    }
     if (outcome.version().isEmpty()) {
       System.err.println("batchmlops: model not registered: " + outcome.decision().reason());
       return NOT_REGISTERED;

@@ -57,6 +57,7 @@ public final class IngestStage {
     SchemaChange schemaChange = checkSchema(context, rawPath);
     // Read once: both the watermark and the idempotency check come from the table's history.
     List<Commit> history = tables.exists(rawPath) ? tables.history(rawPath) : List.of();
+    long readVersion = history.isEmpty() ? -1 : history.get(0).version();
 
     SourceReader reader = new SourceReader(context.spark(), context.files(), config.dataset());
     StageConfigs.Source source = settings.source();
@@ -75,7 +76,7 @@ public final class IngestStage {
         "ingest",
         run -> {
           if (existing.isEmpty()) {
-            return write(context, batch, schemaChange, run);
+            return write(context, batch, schemaChange, readVersion, run);
           }
           TableVersion table = new TableVersion(rawPath, existing.get().version());
           run.setTags(
@@ -93,8 +94,15 @@ public final class IngestStage {
     context.updateState(s -> s.withRaw(table));
   }
 
+  /**
+   * @param readVersion the raw table's version the already-ingested check read (-1: no table)
+   */
   private static Result write(
-      PipelineContext context, RawBatch batch, SchemaChange schemaChange, TrackedRun run) {
+      PipelineContext context,
+      RawBatch batch,
+      SchemaChange schemaChange,
+      long readVersion,
+      TrackedRun run) {
     var config = context.config();
     StageConfigs.Ingest settings = config.ingest();
     String runId = context.parentRun().runId();
@@ -132,16 +140,37 @@ public final class IngestStage {
       commitInfo.put("pipeline_run_id", runId);
       batch.watermark().ifPresent(w -> commitInfo.put("watermark", w));
       screened.quarantine().ifPresent(q -> commitInfo.put("quarantine", q.toString()));
-      TableVersion table =
-          context
-              .tables()
-              .write(
-                  screened.acceptedRows(config.dataset()),
-                  context.layout().rawTable(),
-                  settings.mode() == IngestMode.SNAPSHOT ? SaveMode.Overwrite : SaveMode.Append,
-                  commitInfo,
-                  List.of(),
-                  schemaChange);
+      String rawPath = context.layout().rawTable();
+      // The same content on top of the same version is one write, decided inside Delta's
+      // transaction: two ingests of one batch started together commit it once.
+      String writeId = "ingest:" + batch.checksum() + "@" + readVersion;
+      Optional<TableVersion> written;
+      try {
+        written =
+            context
+                .tables()
+                .writeOnce(
+                    screened.acceptedRows(config.dataset()),
+                    rawPath,
+                    settings.mode() == IngestMode.SNAPSHOT ? SaveMode.Overwrite : SaveMode.Append,
+                    writeId,
+                    commitInfo,
+                    schemaChange);
+      } catch (io.delta.exceptions.DeltaConcurrentModificationException e) {
+        throw new PipelineException(
+            "ingest: another writer committed to "
+                + rawPath
+                + " while this batch was being written; nothing was written by this run: run it"
+                + " again (it writes the batch only if the table does not hold it by then)",
+            e);
+      }
+      if (written.isEmpty()) {
+        TableVersion current = new TableVersion(rawPath, context.tables().latestVersion(rawPath));
+        run.setTags(Map.of("batchmlops.ingest", "skipped: a concurrent run wrote this batch"));
+        recordRaw(context, current);
+        return new Result(current, false, read, accepted, quarantined);
+      }
+      TableVersion table = written.get();
 
       run.logParams(
           Map.of(

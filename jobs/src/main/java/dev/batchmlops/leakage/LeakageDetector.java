@@ -151,7 +151,10 @@ public final class LeakageDetector {
 
   /**
    * Validation and test rows whose exact feature values also occur in training: the model is tested
-   * on what it memorised. Above {@code max-duplicate-share} an error, any at all a warning.
+   * on what it memorised. Above {@code max-duplicate-share} an error, any at all a warning; unless
+   * the share is no more than chance would give for these features (few, low-cardinality
+   * categories, where identical rows are expected): then it is reported as natural collisions, a
+   * warning. Chance assumes independent features, so it is estimated only when rows are shared.
    */
   public static Finding crossSplitDuplicates(
       Dataset<Row> splits,
@@ -174,15 +177,24 @@ public final class LeakageDetector {
             .agg(
                 sum(when(col("in_train"), 1L).otherwise(0L)).as("train_rows"),
                 sum(when(col("in_train"), 0L).otherwise(1L)).as("held_out_rows"),
-                min(when(not(col("in_train")), col("id"))).as("example"));
-    Dataset<Row> shared =
-        groups.where(col("train_rows").gt(0).and(col("held_out_rows").gt(0))).cache();
-    Row totals = groups.agg(sum("held_out_rows")).first();
+                min(when(not(col("in_train")), col("id"))).as("example"))
+            .cache();
+    Row totals =
+        groups
+            .agg(
+                sum("held_out_rows"),
+                sum("train_rows"),
+                sum(when(col("train_rows").gt(0), col("held_out_rows"))))
+            .first();
     long heldOut = totals.isNullAt(0) ? 0 : totals.getLong(0);
-    Row duplicates = shared.agg(sum("held_out_rows")).first();
-    long duplicated = duplicates.isNullAt(0) ? 0 : duplicates.getLong(0);
-    List<Object> examples = firstValues(shared, "example");
-    shared.unpersist();
+    long trainRows = totals.isNullAt(1) ? 0 : totals.getLong(1);
+    long duplicated = totals.isNullAt(2) ? 0 : totals.getLong(2);
+    List<Object> examples =
+        duplicated == 0
+            ? List.of()
+            : firstValues(
+                groups.where(col("train_rows").gt(0).and(col("held_out_rows").gt(0))), "example");
+    groups.unpersist();
     double share = heldOut == 0 ? 0 : (double) duplicated / heldOut;
     String check =
         "validation/test rows identical to a training row <= " + settings.maxDuplicateShare();
@@ -194,12 +206,55 @@ public final class LeakageDetector {
             heldOut,
             100 * share,
             examples(examples));
-    if (share > settings.maxDuplicateShare()) {
-      return Finding.fail("<splits>", check, Severity.ERROR, evidence);
+    if (duplicated == 0) {
+      return Finding.pass("<splits>", check, Severity.ERROR, evidence);
     }
-    return duplicated > 0
-        ? Finding.fail("<splits>", check, Severity.WARNING, evidence)
-        : Finding.pass("<splits>", check, Severity.ERROR, evidence);
+    double chance = chanceShare(splits, contract, inTrain, trainRows);
+    // Three standard errors of the held-out share above chance: more than chance explains.
+    double noise = 3 * Math.sqrt(Math.max(chance * (1 - chance), 1e-12) / heldOut);
+    if (share <= chance + noise) {
+      return Finding.fail(
+          "<splits>",
+          check,
+          Severity.WARNING,
+          evidence
+              + String.format(
+                  Locale.ROOT,
+                  "; %.2f%% expected by chance for these features: natural collisions, not copies",
+                  100 * chance));
+    }
+    String verdict =
+        String.format(Locale.ROOT, "; %.2f%% expected by chance: copied rows", 100 * chance);
+    return share > settings.maxDuplicateShare()
+        ? Finding.fail("<splits>", check, Severity.ERROR, evidence + verdict)
+        : Finding.fail("<splits>", check, Severity.WARNING, evidence + verdict);
+  }
+
+  /**
+   * The share of held-out rows expected to equal some training row by chance, were the features
+   * independent: a row whose values have probability p (the product of each value's share in the
+   * data) matches one of T training rows with probability 1 - (1 - p)^T.
+   */
+  private static double chanceShare(
+      Dataset<Row> splits, DatasetContract contract, Column inTrain, long trainRows) {
+    Dataset<Row> rows = splits.select(inTrain.as("_in_train"), col("*"));
+    double total = rows.count();
+    Column probability = lit(1.0);
+    Dataset<Row> heldOut = rows.where(not(col("_in_train")));
+    int i = 0;
+    for (ColumnSpec feature : contract.features()) {
+      String value = "_v" + i;
+      String share = "_p" + i++;
+      Column text = coalesce(col(feature.name()).cast("string"), lit("\u0000"));
+      Dataset<Row> shares = rows.groupBy(text.as(value)).agg(count(lit(1)).divide(total).as(share));
+      heldOut = heldOut.withColumn(value, text).join(shares, value);
+      probability = probability.multiply(col(share));
+    }
+    Row expected =
+        heldOut
+            .agg(avg(lit(1.0).minus(pow(lit(1.0).minus(probability), (double) trainRows))))
+            .first();
+    return expected.isNullAt(0) ? 0 : expected.getDouble(0);
   }
 
   /** Every row of one entity must be in the same split, or the model is tested on known faces. */

@@ -667,9 +667,10 @@ public final class MonitorStage {
     }
     context
         .tables()
-        .appendOnce(
+        .writeOnce(
             context.spark().createDataFrame(rows, schema),
             context.layout().monitoringTable(),
+            org.apache.spark.sql.SaveMode.Append,
             "monitor-" + result.batchId(),
             Map.of(
                 "operation",

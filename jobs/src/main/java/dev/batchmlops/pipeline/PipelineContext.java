@@ -192,7 +192,7 @@ public final class PipelineContext {
    */
   public DatasetInput datasetInput(
       String part, TableVersion table, Dataset<Row> rows, String context) {
-    String digest = digests.computeIfAbsent(table, this::digest);
+    String digest = tableDigest(table);
     Map<String, String> columns = new LinkedHashMap<>();
     for (StructField field : rows.schema().fields()) {
       columns.put(field.name(), mlflowType(field.dataType()));
@@ -207,7 +207,14 @@ public final class PipelineContext {
         context);
   }
 
-  /** A version's digest, from its commit: read once per version, since commits never change. */
+  /**
+   * What rows a table version holds, from its commit: a split's fingerprint, or for a raw version a
+   * hash of the version and its content checksum. Read once per version (commits never change).
+   */
+  public String tableDigest(TableVersion table) {
+    return digests.computeIfAbsent(table, this::digest);
+  }
+
   private String digest(TableVersion table) {
     Map<String, String> commit =
         tables.history(table.path()).stream()

@@ -311,8 +311,11 @@ public final class ContractDraft {
         }
       }
     }
-    // A measure with no repeats in a sample is not an identifier; only text and whole numbers are.
-    boolean unique = uniqueInSample && (type.equals("string") || type.equals("integer"));
+    // A measure with no repeats in a sample is not an identifier: only text, and whole numbers
+    // named like one (customer_id, account_no), are drafted unique.
+    boolean unique =
+        uniqueInSample
+            && (type.equals("string") || (type.equals("integer") && looksLikeAnId(name)));
     if (uniqueInSample && !unique) {
       notes.add("no repeated value in the sample; a measure, not drafted unique");
     }

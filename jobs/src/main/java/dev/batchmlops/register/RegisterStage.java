@@ -12,6 +12,7 @@ import dev.batchmlops.tracking.ModelRegistry;
 import dev.batchmlops.tracking.ModelRegistry.ModelVersion;
 import dev.batchmlops.tracking.TrackedRun;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,8 +25,29 @@ import java.util.Optional;
 public final class RegisterStage {
   private RegisterStage() {}
 
-  /** The decision, and the registered version when there is one. */
-  public record Outcome(RegistrationDecision decision, Optional<ModelVersion> version) {}
+  /**
+   * The decision, the registered version when there is one, and the existing version the candidate
+   * is a rebuild of, when registration was skipped for that.
+   */
+  public record Outcome(
+      RegistrationDecision decision,
+      Optional<ModelVersion> version,
+      Optional<ModelVersion> identicalTo) {}
+
+  /**
+   * The lineage tags that make two versions the same build: the same raw table version, split
+   * (fingerprint), settings and code. A version that matches on all of them holds the same model.
+   */
+  static final List<String> BUILD_IDENTITY =
+      List.of("raw_table", "split_fingerprint", "config_hash", "git_commit");
+
+  /** The registered version built from exactly what {@code lineage} names, if any. */
+  static Optional<ModelVersion> sameBuild(
+      List<ModelVersion> versions, Map<String, String> lineage) {
+    return versions.stream()
+        .filter(v -> BUILD_IDENTITY.stream().allMatch(k -> lineage.get(k).equals(v.tags().get(k))))
+        .findFirst();
+  }
 
   public static Outcome run(PipelineContext context, ModelRegistry registry) {
     PipelineState state = context.state();
@@ -49,10 +71,24 @@ public final class RegisterStage {
           tags.put("batchmlops.candidate_run_id", model.runId());
           tags.put("batchmlops.evaluation_run_id", evaluation.runId());
           Optional<ModelVersion> registered = Optional.empty();
-          if (decision.register()) {
+          Map<String, String> versionTags = lineage(context, evaluation);
+          // A re-run on the same data, split, settings and code trains the same model again.
+          Optional<ModelVersion> identical =
+              decision.register()
+                  ? sameBuild(registry.versions(name), versionTags)
+                  : Optional.empty();
+          identical.ifPresent(
+              v -> {
+                tags.put("batchmlops.registration", "identical");
+                tags.put("batchmlops.identical_version", v.version());
+                // A run stopped between registering and promoting left this undone.
+                if (decision.promote()) {
+                  registry.setAlias(name, ModelRegistry.CHAMPION, v.version());
+                }
+              });
+          if (decision.register() && identical.isEmpty()) {
             registry.ensureRegisteredModel(
                 name, "Classifier for dataset '" + config.dataset().name() + "' (batchmlops)");
-            Map<String, String> versionTags = lineage(context, evaluation);
             decision
                 .gates()
                 .forEach(
@@ -73,7 +109,7 @@ public final class RegisterStage {
           }
           run.setTags(tags);
           context.parentRun().setTags(tags);
-          return new Outcome(decision, registered);
+          return new Outcome(decision, registered, identical);
         });
   }
 
@@ -150,6 +186,7 @@ public final class RegisterStage {
     tags.put("pipeline_run_id", context.parentRun().runId());
     tags.put("raw_table", state.requireRaw().toString());
     tags.put("splits_table", state.requireSplits().toString());
+    tags.put("split_fingerprint", context.tableDigest(state.requireSplits()));
     tags.put("git_commit", context.standardTags().get("batchmlops.git_commit"));
     tags.put("config_hash", context.config().hash());
     tags.put(

@@ -63,21 +63,29 @@ public final class DeltaTables {
    */
   public Optional<TableVersion> appendOnce(
       Dataset<Row> data, String path, String writeId, Map<String, String> commitInfo) {
-    return appendOnce(data, path, writeId, commitInfo, SchemaChange.NONE);
+    return writeOnce(data, path, SaveMode.Append, writeId, commitInfo, SchemaChange.NONE);
   }
 
-  /** As {@link #appendOnce(Dataset, String, String, Map)}, adding columns when allowed. */
-  public Optional<TableVersion> appendOnce(
+  /**
+   * Writes {@code data} as one commit that Delta makes at most once for {@code writeId}: the check
+   * is inside Delta's transaction, so of two writers with the same id, even at the same moment, one
+   * commits and the other writes nothing (or, when both were already committing, fails with a
+   * {@link io.delta.exceptions.DeltaConcurrentModificationException} and leaves the table as the
+   * winner wrote it). Returns the version written, or empty when the id was written before.
+   */
+  public Optional<TableVersion> writeOnce(
       Dataset<Row> data,
       String path,
+      SaveMode mode,
       String writeId,
       Map<String, String> commitInfo,
       SchemaChange schemaChange) {
     long before = exists(path) ? latestVersion(path) : -1;
     data.write()
         .format("delta")
-        .mode(SaveMode.Append)
+        .mode(mode)
         .option("mergeSchema", schemaChange == SchemaChange.ADD_COLUMNS)
+        .option("overwriteSchema", schemaChange == SchemaChange.REPLACE)
         .option("txnAppId", writeId)
         .option("txnVersion", 0L)
         .option("userMetadata", Json.compact(new TreeMap<>(commitInfo)))

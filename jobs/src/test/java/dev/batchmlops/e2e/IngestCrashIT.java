@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An ingest killed (SIGKILL) while it writes data files leaves the raw table at its previous
- * version; running it again lands the batch exactly once.
+ * version; running it again lands the batch exactly once. Two ingests of one batch started at the
+ * same moment commit it once.
  */
 class IngestCrashIT {
   private static final long BIG = 400_000;
@@ -75,6 +76,47 @@ class IngestCrashIT {
     assertEquals(0, again.exitCode(), again.stderr());
     assertTrue(again.stdout().contains("already ingested"), again.stdout());
     assertEquals(1L, latestVersion(raw), "no duplicate batch");
+  }
+
+  @Test
+  void twoIngestsOfOneBatchStartedTogetherAppendItOnce() throws Exception {
+    Path work = Files.createTempDirectory("batchmlops-concurrent-");
+    Path first = work.resolve("sources/first.csv");
+    Path batch = work.resolve("sources/batch.csv");
+    CreditDataGenerator.generate(spark, 1000, 3)
+        .coalesce(1)
+        .write()
+        .option("header", "true")
+        .csv(first.toString());
+    CreditDataGenerator.generate(spark, 2000, 4)
+        .coalesce(1)
+        .write()
+        .option("header", "true")
+        .csv(batch.toString());
+    assertEquals(0, SparkSubmit.run(work, ingest(work, first)).exitCode());
+    List<String> append = new java.util.ArrayList<>(ingest(work, batch));
+    append.addAll(List.of("--set", "ingest.mode=append"));
+
+    SparkSubmit.Started one = SparkSubmit.start(work, append);
+    SparkSubmit.Started other = SparkSubmit.start(work, append);
+    one.process().waitFor();
+    other.process().waitFor();
+    for (SparkSubmit.Result result : List.of(one.result(), other.result())) {
+      // Either run may lose the race: it then wrote nothing and says so, or commits nothing.
+      assertTrue(
+          result.exitCode() == 0
+              || (result.exitCode() == 1
+                  && result.errorLine().contains("another writer committed to")),
+          result.stdout() + result.stderr());
+    }
+    Path raw = work.resolve("delta/credit/raw");
+    assertEquals(1L, latestVersion(raw), "one commit for the batch");
+    assertEquals(3000, spark.read().format("delta").load(raw.toString()).count());
+
+    SparkSubmit.Result again = SparkSubmit.run(work, append);
+    assertEquals(0, again.exitCode(), again.stderr());
+    assertTrue(again.stdout().contains("already ingested"), again.stdout());
+    assertEquals(1L, latestVersion(raw));
   }
 
   private long latestVersion(Path table) {

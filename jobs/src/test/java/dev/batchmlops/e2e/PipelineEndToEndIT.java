@@ -631,12 +631,32 @@ class PipelineEndToEndIT {
   void secondRunIngestsNothingNewAndKeepsTheChampionItDoesNotBeat() {
     SparkSubmit.Result second = runPipeline(work, mlflow.uri());
     assertEquals(0, second.exitCode(), second.stderr());
-    assertTrue(second.stdout().contains("version 2"), second.stdout());
+    assertTrue(second.stdout().contains("already ingested"), second.stdout());
+    assertTrue(
+        second
+            .stdout()
+            .contains(
+                "not registered again: identical to "
+                    + MODEL
+                    + " version 1 (the same raw data version, split, settings and code)"),
+        second.stdout());
+    assertEquals(1, versionCount(), "a rebuild of version 1 is not registered again");
+
+    // A changed setting is another build: registered, and kept from the champion it does not beat.
+    SparkSubmit.Result changed =
+        runPipeline(
+            work,
+            mlflow.uri(),
+            "--raw-version",
+            "0",
+            "--set",
+            "register.min-gain-over-champion=0.5");
+    assertEquals(0, changed.exitCode(), changed.stderr());
+    assertTrue(changed.stdout().contains("version 2"), changed.stdout());
     assertEquals(
         "1", alias("champion").path("version").asText(), "same data, same metrics: no promotion");
     assertEquals("2", alias("challenger").path("version").asText());
     assertEquals(2, versionCount());
-    assertTrue(second.stdout().contains("already ingested"), second.stdout());
     assertEquals(
         0L,
         io.delta.tables.DeltaTable.forPath(

@@ -167,6 +167,22 @@ class LeakageDetectorTest {
     assertTrue(duplicated.isError(), duplicated.toString());
     assertTrue(duplicated.message().startsWith("30 of "), duplicated.message());
     assertTrue(duplicated.message().contains("-copy"), duplicated.message());
+    assertTrue(
+        duplicated.message().endsWith("0.00% expected by chance: copied rows"),
+        duplicated.message());
+
+    // Only categorical features with a few values each (the numeric ones held constant): most
+    // held-out rows equal some training row, as chance says they must.
+    Dataset<Row> categorical = assigned;
+    for (String numeric : contract.numericFeatures()) {
+      categorical = categorical.withColumn(numeric, lit(1));
+    }
+    Finding natural =
+        LeakageDetector.crossSplitDuplicates(categorical, contract, "split", "train", settings());
+    assertTrue(natural.isWarning(), natural.toString());
+    assertTrue(
+        natural.message().endsWith("for these features: natural collisions, not copies"),
+        natural.message());
   }
 
   @Test

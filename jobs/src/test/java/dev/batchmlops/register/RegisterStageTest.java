@@ -154,4 +154,28 @@ class RegisterStageTest {
         evaluation(decision()).decision(),
         RegisterStage.currentDecision(loaded.evaluation(), loaded, SETTINGS, Optional.of("4")));
   }
+
+  @Test
+  void aVersionBuiltFromTheSameDataSplitSettingsAndCodeIsFoundAndAnyDifferenceIsAnotherBuild() {
+    java.util.Map<String, String> build =
+        java.util.Map.of(
+            "raw_table", "/data/credit/raw@v2",
+            "split_fingerprint", "ab12",
+            "config_hash", "c0ffee",
+            "git_commit", "4c33118",
+            "run_id", "run-9");
+    var v1 = new dev.batchmlops.tracking.ModelRegistry.ModelVersion("m", "1", "run-1", "s", build);
+    var other = new java.util.HashMap<>(build);
+    other.put("split_fingerprint", "cd34");
+    var v2 = new dev.batchmlops.tracking.ModelRegistry.ModelVersion("m", "2", "run-2", "s", other);
+    var old =
+        new dev.batchmlops.tracking.ModelRegistry.ModelVersion(
+            "m", "0", "run-0", "s", java.util.Map.of("raw_table", "/data/credit/raw@v2"));
+    assertEquals(Optional.of(v1), RegisterStage.sameBuild(List.of(old, v2, v1), build));
+    for (String key : RegisterStage.BUILD_IDENTITY) {
+      var changed = new java.util.HashMap<>(build);
+      changed.put(key, "something else");
+      assertEquals(Optional.empty(), RegisterStage.sameBuild(List.of(old, v1), changed), key);
+    }
+  }
 }

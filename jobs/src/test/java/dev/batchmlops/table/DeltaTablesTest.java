@@ -34,14 +34,37 @@ class DeltaTablesTest {
     assertEquals(127, spark.read().format("delta").load(path).count());
 
     Optional<TableVersion> wider =
-        tables.appendOnce(
+        tables.writeOnce(
             spark.range(3).toDF().withColumn("note", org.apache.spark.sql.functions.lit("new")),
             path,
+            org.apache.spark.sql.SaveMode.Append,
             "batch-c",
             Map.of("operation", "score"),
             DeltaTables.SchemaChange.ADD_COLUMNS);
     assertEquals(3, tables.rowsWritten(wider.orElseThrow()));
     assertEquals(
         127, spark.read().format("delta").load(path).where("note is null").count(), "kept");
+
+    // An overwrite with a write id is made once too: a snapshot ingest repeated, or raced.
+    Optional<TableVersion> snapshot =
+        tables.writeOnce(
+            spark.range(5).toDF(),
+            path,
+            org.apache.spark.sql.SaveMode.Overwrite,
+            "snapshot-a",
+            Map.of("operation", "ingest"),
+            DeltaTables.SchemaChange.REPLACE);
+    assertEquals(5, spark.read().format("delta").load(path).count());
+    assertEquals(
+        Optional.empty(),
+        tables.writeOnce(
+            spark.range(9).toDF(),
+            path,
+            org.apache.spark.sql.SaveMode.Overwrite,
+            "snapshot-a",
+            Map.of("operation", "ingest"),
+            DeltaTables.SchemaChange.REPLACE));
+    assertEquals(snapshot.orElseThrow().version(), tables.latestVersion(path));
+    assertEquals(5, spark.read().format("delta").load(path).count());
   }
 }
