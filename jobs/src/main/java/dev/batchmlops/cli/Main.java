@@ -83,6 +83,15 @@ public final class Main implements Runnable {
           } else if (error instanceof PipelineException) {
             err.println("batchmlops: error: " + error.getMessage() + run);
             exitCode = 1;
+          } else if (error instanceof java.io.UncheckedIOException io) {
+            // Storage refused: a path that is not a folder, no permission, a full disk. The same
+            // run fails the same way until the cause is fixed.
+            String cause =
+                io.getCause() == null || io.getCause().getMessage() == null
+                    ? ""
+                    : ": " + io.getCause().getMessage().lines().findFirst().orElse("");
+            err.println("batchmlops: error: " + io.getMessage() + cause + run);
+            exitCode = 1;
           } else {
             err.println(
                 "batchmlops: unexpected error: "

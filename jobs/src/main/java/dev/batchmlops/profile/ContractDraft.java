@@ -160,6 +160,22 @@ public final class ContractDraft {
                 + " (the leakage check stops such a run); no column here must be one");
       }
     }
+    if (label.isEmpty()) {
+      List<String> twoValued =
+          facts.values().stream()
+              .map(Facts::name)
+              .filter(
+                  name ->
+                      profiles.get(name) != null
+                          && profiles.get(name).approximateNumDistinctValues() == 2)
+              .toList();
+      findings.add(
+          "no --label given"
+              + (twoValued.isEmpty()
+                  ? ""
+                  : ": columns with two values, likely labels: " + String.join(", ", twoValued))
+              + "; profile again with --label to draft the label's values");
+    }
     if (id.isEmpty()) {
       findings.add(
           "no column identifies a row: id-from-content derives "

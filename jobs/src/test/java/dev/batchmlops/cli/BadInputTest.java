@@ -202,6 +202,44 @@ class BadInputTest {
   }
 
   @Test
+  void anUnwritableStorageRootFailsInOneLineAndLeavesNoRunRunning() throws IOException {
+    Path work = Files.createDirectories(temp.resolve("unwritable"));
+    Path file = work.resolve("not-a-folder");
+    Files.writeString(file, "a file where the tables would go");
+    String prefix = "unwritable-" + System.nanoTime();
+    List<String> args =
+        JobArgs.of(
+            "ingest",
+            work,
+            MlflowTestServer.shared().uri(),
+            "--set",
+            "storage.root=" + file.resolve("delta"),
+            "--set",
+            "tracking.experiment-prefix=" + prefix,
+            "--input",
+            work.resolve("anything.csv").toString());
+    Cli.Outcome outcome = Cli.execute(args.toArray(String[]::new));
+    assertEquals(1, outcome.exitCode(), outcome.stderr());
+    String line = new Case(work, outcome).errorLine();
+    assertTrue(line.contains(file.toString()), line);
+    var mlflow = MlflowTestServer.shared();
+    String experiment =
+        mlflow
+            .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + prefix + "-credit")
+            .path("experiment")
+            .path("experiment_id")
+            .asText();
+    var runs =
+        mlflow
+            .post("/api/2.0/mlflow/runs/search", "{\"experiment_ids\": [\"" + experiment + "\"]}")
+            .path("runs");
+    assertTrue(runs.size() >= 1, "the pipeline run was opened: " + runs);
+    for (var run : runs) {
+      assertEquals("FAILED", run.path("info").path("status").asText(), run.toString());
+    }
+  }
+
+  @Test
   void aThirdLabelValueAndRepeatedIdsStopTheRunAtValidation() throws IOException {
     List<String> lines = withRows(IntStream.range(0, 30), column("defaulted"), cell -> "2");
     int id = column("application_id");

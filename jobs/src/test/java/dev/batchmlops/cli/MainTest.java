@@ -80,6 +80,25 @@ class MainTest {
   }
 
   @Test
+  void runHelpListsEachOptionOnceAndBothPinsAtOnceAreAUsageError() {
+    Outcome help = execute("run", "--help");
+    assertEquals(0, help.exitCode());
+    for (String option : List.of("--raw-version", "--raw-as-of", "--input", "--set", "--verbose")) {
+      assertEquals(
+          1,
+          help.stdout().lines().filter(line -> line.strip().startsWith(option)).count(),
+          option + " in\n" + help.stdout());
+    }
+    List<String> args = common(MlflowTestServer.shared().uri());
+    args.addAll(
+        0, List.of("validate", "--raw-version", "1", "--raw-as-of", "2026-11-29T12:00:00Z"));
+    Outcome both = execute(args.toArray(String[]::new));
+    assertEquals(2, both.exitCode(), both.stderr());
+    assertTrue(
+        both.stderr().contains("give --raw-version or --raw-as-of, not both"), both.stderr());
+  }
+
+  @Test
   void missingConfigurationKeyIsNamed() throws IOException {
     Path conf = temp.resolve("conf");
     Files.createDirectories(conf.resolve("env"));
@@ -271,6 +290,22 @@ class MainTest {
                 profiledData, contract, MetricsHistory.inMemory("loans"), "draft")
             .report();
     assertTrue(report.passed(), report.summary());
+
+    Path unlabelled = temp.resolve("unlabelled.draft.conf");
+    Outcome guessed =
+        execute(
+            "profile",
+            "--input",
+            csv.toString(),
+            "--name",
+            "loans",
+            "--output",
+            unlabelled.toString());
+    assertEquals(0, guessed.exitCode(), guessed.stderr());
+    String guess = Files.readString(unlabelled);
+    assertTrue(
+        guess.contains("columns with two values, likely labels: ") && guess.contains("defaulted"),
+        guess);
 
     Outcome again = execute(args.toArray(String[]::new));
     assertEquals(1, again.exitCode());

@@ -161,6 +161,9 @@ class OnboardingIT {
                 "--set",
                 "register.gates.baseline=prior"));
     assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
+    assertFalse(
+        run.stderr().contains("Rate limit exceeded"),
+        "a new experiment is looked up without the client's retries: " + run.stderr());
     Dataset<Row> raw =
         TestSpark.session()
             .read()
