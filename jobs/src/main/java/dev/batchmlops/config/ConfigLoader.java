@@ -334,7 +334,8 @@ public final class ConfigLoader {
                 c.getBoolean(key + ".csv.header"),
                 c.getString(key + ".csv.delimiter"),
                 c.getString(key + ".csv.quote"),
-                c.getString(key + ".csv.encoding")),
+                c.getString(key + ".csv.encoding"),
+                c.getBoolean(key + ".csv.multi-line")),
             new StageConfigs.Jdbc(
                 c.getString(key + ".jdbc.url"),
                 c.getString(key + ".jdbc.table"),

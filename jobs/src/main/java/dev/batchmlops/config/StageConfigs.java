@@ -117,7 +117,8 @@ public final class StageConfigs {
   }
 
   /** How CSV files are parsed. */
-  public record Csv(boolean header, String delimiter, String quote, String encoding) {}
+  public record Csv(
+      boolean header, String delimiter, String quote, String encoding, boolean multiLine) {}
 
   /**
    * A database source read over JDBC.

@@ -168,7 +168,8 @@ public final class SourceReader {
             .option("header", csv.header())
             .option("sep", csv.delimiter())
             .option("quote", csv.quote())
-            .option("encoding", csv.encoding());
+            .option("encoding", csv.encoding())
+            .option("multiLine", csv.multiLine());
     List<String> fileColumns =
         csv.header()
             ? headerOf(options.csv(path).columns(), path)

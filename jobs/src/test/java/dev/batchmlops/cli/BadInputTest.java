@@ -174,6 +174,22 @@ class BadInputTest {
   }
 
   @Test
+  void aQuotedLineBreakIsQuarantinedOrReadWhole() throws IOException {
+    List<String> lines = withRows(IntStream.of(5), column("purpose"), cell -> "\"car\nnew\"");
+    Case split = ingest("quoted", utf8(lines));
+    assertEquals(0, split.outcome().exitCode(), split.outcome().stderr());
+    assertTrue(
+        split.outcome().stdout().contains("599 of 601 rows accepted, 2 quarantined"),
+        split.outcome().stdout());
+
+    Case whole = ingest("multiline", utf8(lines), "--set", "ingest.source.csv.multi-line=true");
+    assertEquals(0, whole.outcome().exitCode(), whole.outcome().stderr());
+    assertTrue(
+        whole.outcome().stdout().contains("600 of 600 rows accepted, 0 quarantined"),
+        whole.outcome().stdout());
+  }
+
+  @Test
   void aColumnOfTheWrongTypeThroughoutIsRefused() throws IOException {
     List<String> words = withRows(IntStream.range(0, 600), column("age"), cell -> "forty");
     refused(

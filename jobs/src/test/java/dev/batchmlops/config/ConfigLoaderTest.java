@@ -221,27 +221,22 @@ class ConfigLoaderTest {
     assertTrue(metric.getMessage().contains("train.selection-metric"), metric.getMessage());
   }
 
+  /** The message that refuses one --set override of the dev configuration. */
+  private static String refusedSetting(String key, String value) {
+    return assertThrows(
+            ConfigException.class,
+            () -> load(ProjectPaths.confDir(), "dev", Map.of(key, value), Map.of()))
+        .getMessage();
+  }
+
   @Test
   void aMisspeltSettingFromAnyLayerIsRefusedWithTheNearestKnownOne() throws IOException {
-    ConfigException typo =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                load(
-                    ProjectPaths.confDir(),
-                    "dev",
-                    Map.of("train.serch.max-trials", "3"),
-                    Map.of()));
     assertEquals(
         "invalid configuration 'train.serch.max-trials': unknown setting (set in command-line"
             + " --set); did you mean 'train.search.max-trials'?",
-        typo.getMessage());
-    ConfigException unknown =
-        assertThrows(
-            ConfigException.class,
-            () -> load(ProjectPaths.confDir(), "dev", Map.of("nosuch.key", "1"), Map.of()));
-    assertTrue(
-        unknown.getMessage().contains("'nosuch.key': unknown setting"), unknown.getMessage());
+        refusedSetting("train.serch.max-trials", "3"));
+    String unknown = refusedSetting("nosuch.key", "1");
+    assertTrue(unknown.contains("'nosuch.key': unknown setting"), unknown);
 
     Path conf = ConfCopies.copy(Files.createTempDirectory(temp, "conf"));
     Files.writeString(conf.resolve("env/dev.conf"), "generate.rowz = 10\n");

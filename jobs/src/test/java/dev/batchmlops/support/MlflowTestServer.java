@@ -23,12 +23,40 @@ public final class MlflowTestServer {
   private static MlflowTestServer legacy;
   private static final ObjectMapper JSON = new ObjectMapper();
   private final String uri;
-  private final Process process;
+  private final Path venv;
+  private final int port;
+  private final Path store;
+  private Process process;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private MlflowTestServer(String uri, Process process) {
-    this.uri = uri;
-    this.process = process;
+  private MlflowTestServer(Path venv, int port, Path store) {
+    this.uri = "http://127.0.0.1:" + port;
+    this.venv = venv;
+    this.port = port;
+    this.store = store;
+  }
+
+  /** A server of its own (MLflow 3), for a test that stops and restarts it. */
+  public static MlflowTestServer dedicated() {
+    return start(ProjectPaths.venv());
+  }
+
+  /**
+   * Kills the server outright (SIGKILL, as a crash or an OOM kill would) and starts it again on the
+   * same port and store; returns once it answers.
+   */
+  public synchronized void crashAndRestart() {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+      launch();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot restart the MLflow test server", e);
+    }
   }
 
   /** The server the scripts install (MLflow 3), shared by the tests of this JVM. */
@@ -53,34 +81,37 @@ public final class MlflowTestServer {
 
   private static MlflowTestServer start(Path venv) {
     try {
-      int port = freePort();
-      Path store = Files.createTempDirectory("batchmlops-mlflow-");
-      Path log = store.resolve("server.log");
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  venv.resolve("bin/mlflow").toString(),
-                  "server",
-                  "--host",
-                  "127.0.0.1",
-                  "--port",
-                  Integer.toString(port),
-                  "--workers",
-                  "1",
-                  "--backend-store-uri",
-                  "sqlite:///" + store.resolve("mlflow.db"),
-                  "--artifacts-destination",
-                  store.resolve("artifacts").toString(),
-                  "--serve-artifacts")
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile());
-      Process process = builder.start();
-      MlflowTestServer server = new MlflowTestServer("http://127.0.0.1:" + port, process);
+      MlflowTestServer server =
+          new MlflowTestServer(venv, freePort(), Files.createTempDirectory("batchmlops-mlflow-"));
       Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
-      server.awaitHealthy(log);
+      server.launch();
       return server;
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the MLflow test server", e);
     }
+  }
+
+  private void launch() throws IOException {
+    Path log = store.resolve("server.log");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                venv.resolve("bin/mlflow").toString(),
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--workers",
+                "1",
+                "--backend-store-uri",
+                "sqlite:///" + store.resolve("mlflow.db"),
+                "--artifacts-destination",
+                store.resolve("artifacts").toString(),
+                "--serve-artifacts")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    process = builder.start();
+    awaitHealthy(log);
   }
 
   private void awaitHealthy(Path log) throws IOException {
@@ -112,9 +143,11 @@ public final class MlflowTestServer {
         "the MLflow test server did not answer within 120 s; see " + log);
   }
 
-  private void stop() {
-    process.descendants().forEach(ProcessHandle::destroy);
-    process.destroy();
+  private synchronized void stop() {
+    if (process != null) {
+      process.descendants().forEach(ProcessHandle::destroy);
+      process.destroy();
+    }
   }
 
   /** The body of a GET that answers plain text, such as /version. */

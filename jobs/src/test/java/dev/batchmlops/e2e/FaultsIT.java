@@ -1,0 +1,145 @@
+package dev.batchmlops.e2e;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.generate.CreditDataGenerator;
+import dev.batchmlops.support.JobArgs;
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.SparkSubmit;
+import dev.batchmlops.support.TestSpark;
+import io.delta.tables.DeltaTable;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults in the middle of a pipeline, through spark-submit with real process kills and a real
+ * MLflow server crash: each stage is run as its own command, as a scheduler runs them, and killed
+ * (SIGKILL) once it has started its work in turn for split, train and register; the tracking server
+ * is killed and restarted while evaluate runs. After each, running the stage again completes it; in
+ * the end the tables hold each piece of work once and the registry one version, the champion.
+ */
+class FaultsIT {
+  private final MlflowTestServer mlflow = MlflowTestServer.dedicated();
+
+  private List<String> job(Path work, String... args) {
+    return JobArgs.of(
+        args[0], work, mlflow.uri(), List.of(args).subList(1, args.length).toArray(String[]::new));
+  }
+
+  /** Whether a run of that name is RUNNING in the dataset's experiment (asked every 250 ms). */
+  private boolean running(String runName) {
+    try {
+      Thread.sleep(250);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    JsonNode experiment =
+        mlflow.get(
+            "/api/2.0/mlflow/experiments/get-by-name?experiment_name="
+                + URLEncoder.encode("batchmlops-credit", StandardCharsets.UTF_8));
+    String filter = "attributes.run_name = '" + runName + "' AND attributes.status = 'RUNNING'";
+    JsonNode runs =
+        mlflow
+            .post(
+                "/api/2.0/mlflow/runs/search",
+                "{\"experiment_ids\": [\""
+                    + experiment.path("experiment").path("experiment_id").asText()
+                    + "\"], \"filter\": \""
+                    + filter.replace("'", "\\u0027")
+                    + "\"}")
+            .path("runs");
+    return runs.size() > 0;
+  }
+
+  private void completes(Path work, String stage) {
+    SparkSubmit.Result result = SparkSubmit.run(work, job(work, stage));
+    assertEquals(0, result.exitCode(), stage + ": " + result.stdout() + result.stderr());
+  }
+
+  private void killedThenCompletes(Path work, String stage) throws Exception {
+    SparkSubmit.start(work, job(work, stage))
+        .killWhen(() -> running(stage), "the " + stage + " run started");
+    completes(work, stage);
+  }
+
+  private static long latestVersion(Path table) {
+    return DeltaTable.forPath(TestSpark.session(), table.toString()).history(1).first().getLong(0);
+  }
+
+  @Test
+  void killedStagesAndACrashedTrackingServerLeaveEachPieceOfWorkDoneOnce() throws Exception {
+    Path work = Files.createTempDirectory("batchmlops-faults-");
+    Path input = work.resolve("sources/applications.csv");
+    CreditDataGenerator.generate(TestSpark.session(), 1500, 5)
+        .coalesce(1)
+        .write()
+        .option("header", "true")
+        .csv(input.toString());
+    SparkSubmit.Result ingested =
+        SparkSubmit.run(work, job(work, "ingest", "--input", input.toString()));
+    assertEquals(0, ingested.exitCode(), ingested.stderr());
+    completes(work, "validate");
+    killedThenCompletes(work, "split");
+    completes(work, "leakage");
+    killedThenCompletes(work, "train");
+
+    // The tracking server crashes while evaluate logs to it, and comes back.
+    SparkSubmit.Started evaluate = SparkSubmit.start(work, job(work, "evaluate"));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!running("evaluate")) {
+      assertTrue(evaluate.process().isAlive(), "evaluate ended before its run started");
+      assertTrue(System.nanoTime() < deadline, "no evaluate run within 3 minutes");
+    }
+    mlflow.crashAndRestart();
+    assertTrue(evaluate.process().waitFor(5, TimeUnit.MINUTES));
+    SparkSubmit.Result interrupted = evaluate.result();
+    assertTrue(
+        interrupted.exitCode() == 0
+            || (interrupted.exitCode() == 75 && interrupted.errorLine().contains("did not answer")),
+        "fails as transient (or rides it out): " + interrupted.stdout() + interrupted.stderr());
+    completes(work, "evaluate");
+
+    killedThenCompletes(work, "register");
+    SparkSubmit.Result again = SparkSubmit.run(work, job(work, "register"));
+    assertEquals(0, again.exitCode(), again.stderr());
+
+    JsonNode versions =
+        mlflow
+            .get(
+                "/api/2.0/mlflow/model-versions/search?filter="
+                    + URLEncoder.encode("name='batchmlops-credit'", StandardCharsets.UTF_8))
+            .path("model_versions");
+    assertEquals(1, versions.size(), "registered once: " + versions);
+    assertEquals(
+        "1",
+        mlflow
+            .get("/api/2.0/mlflow/registered-models/alias?name=batchmlops-credit&alias=champion")
+            .path("model_version")
+            .path("version")
+            .asText());
+
+    Path raw = work.resolve("delta/credit/raw");
+    Path splits = work.resolve("delta/credit/splits");
+    assertEquals(0L, latestVersion(raw), "one ingest");
+    List<Row> perVersion =
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(splits.toString())
+            .groupBy("split")
+            .count()
+            .collectAsList();
+    assertEquals(3, perVersion.size(), "train, validation and test");
+    assertEquals(
+        1500,
+        TestSpark.session().read().format("delta").load(splits.toString()).count(),
+        "the latest split holds every row once");
+  }
+}
