@@ -467,6 +467,11 @@ public final class MonitorStage {
           default -> reader.parquet(path);
         };
     for (String column : List.of(contract.idColumn(), contract.label())) {
+      // A labels file names its columns as the source did (tumor-size), or as the tables do.
+      String source = contract.column(column).source();
+      if (!List.of(rows.columns()).contains(column) && List.of(rows.columns()).contains(source)) {
+        rows = rows.withColumnRenamed(source, column);
+      }
       if (!List.of(rows.columns()).contains(column)) {
         throw new PipelineException(
             "monitor: labels file " + path + " has no column '" + column + "'");

@@ -673,8 +673,15 @@ class PipelineEndToEndIT {
     Path missing = work.resolve("no-such-file.csv");
     SparkSubmit.Result result = runPipeline(work, mlflow.uri(), "--input", missing.toString());
     assertEquals(1, result.exitCode(), result.stderr());
-    assertEquals(
-        "batchmlops: error: ingest: input path " + missing + " does not exist or cannot be read",
+    assertTrue(
+        result
+            .errorLine()
+            .startsWith(
+                "batchmlops: error: ingest: input path "
+                    + missing
+                    + " does not exist or cannot be read [pipeline run "
+                    + mlflow.uri()
+                    + "/#/experiments/"),
         result.errorLine());
     assertEquals(2, versionCount());
   }
@@ -724,9 +731,12 @@ class PipelineEndToEndIT {
     // The second run's gate decision was made against champion 1: register refuses to act on it.
     SparkSubmit.Result stale = SparkSubmit.run(work, JobArgs.of("register", work, mlflow.uri()));
     assertEquals(1, stale.exitCode(), stale.stderr());
-    assertEquals(
-        "batchmlops: error: register: the champion changed since the gate decision was made"
-            + " (then v1, now v2): run `evaluate` again",
+    assertTrue(
+        stale
+            .errorLine()
+            .startsWith(
+                "batchmlops: error: register: the champion changed since the gate decision was"
+                    + " made (then v1, now v2): run `evaluate` again [pipeline run "),
         stale.errorLine());
     assertEquals(2, versionCount(), "nothing registered");
   }

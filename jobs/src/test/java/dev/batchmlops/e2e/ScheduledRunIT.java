@@ -122,9 +122,9 @@ class ScheduledRunIT {
             .startsWith(
                 "scheduled-run: ingest for credit exited 1: batchmlops: error: ingest: input path "
                     + missing
-                    + " does not exist or cannot be read; log: "
-                    + work.resolve("logs/credit")),
+                    + " does not exist or cannot be read [pipeline run http://"),
         failed.output());
+    assertTrue(failed.output().contains("]; log: " + work.resolve("logs/credit")), failed.output());
     assertEquals(2, logs(work).size(), "the oldest log is gone: " + logs(work));
   }
 
