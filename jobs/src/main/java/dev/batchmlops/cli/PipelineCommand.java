@@ -49,7 +49,8 @@ abstract class PipelineCommand implements Callable<Integer> {
       if (!succeeded) {
         context
             .pipelineRunUrl()
-            .ifPresent(url -> System.err.println("batchmlops: pipeline run " + url));
+            // Continues the line that said why (not registered, ...), which stays the last one.
+            .ifPresent(url -> System.err.println("  pipeline run " + url));
       }
       return exitCode;
     } catch (RuntimeException e) {
