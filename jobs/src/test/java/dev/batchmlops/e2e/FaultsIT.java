@@ -28,9 +28,22 @@ import org.junit.jupiter.api.Test;
 class FaultsIT {
   private final MlflowTestServer mlflow = MlflowTestServer.dedicated();
 
+  /**
+   * A stage's command line. The faults are the subject, not the model: one trial, and gates that a
+   * model of 1,500 rows can pass (the same settings for every stage, as register requires).
+   */
   private List<String> job(Path work, String... args) {
-    return JobArgs.of(
-        args[0], work, mlflow.uri(), List.of(args).subList(1, args.length).toArray(String[]::new));
+    List<String> command = JobArgs.of(args[0], work, mlflow.uri());
+    command.addAll(
+        List.of(
+            "--set",
+            "train.search.max-trials=1",
+            "--set",
+            "register.gates.baseline=prior",
+            "--set",
+            "register.gates.min-segment-metric=0.0"));
+    command.addAll(List.of(args).subList(1, args.length));
+    return command;
   }
 
   /** Whether a run of that name is RUNNING in the dataset's experiment (asked every 250 ms). */
