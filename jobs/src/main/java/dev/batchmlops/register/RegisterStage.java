@@ -55,12 +55,23 @@ public final class RegisterStage {
     Evaluation evaluation = state.requireEvaluation();
     var config = context.config();
     String name = config.registeredModelName();
+    // A re-run on the same data, split, settings and code trains the same model again.
+    Map<String, String> versionTags = lineage(context, evaluation);
+    Optional<ModelVersion> sameBuild = sameBuild(registry.versions(name), versionTags);
+    Optional<String> championNow =
+        registry.versionByAlias(name, ModelRegistry.CHAMPION).map(ModelVersion::version);
+    // The champion changed since evaluate only because this very build became it: a register
+    // stopped after it promoted. The decision still holds; there is nothing left to do.
+    boolean promotedAlready =
+        sameBuild.isPresent() && championNow.equals(Optional.of(sameBuild.get().version()));
     RegistrationDecision decision =
         currentDecision(
             evaluation,
             state,
             EvaluateStage.settingsFingerprint(config),
-            registry.versionByAlias(name, ModelRegistry.CHAMPION).map(ModelVersion::version));
+            promotedAlready
+                ? Optional.ofNullable(evaluation.champion()).map(c -> c.version())
+                : championNow);
     return context.inChildRun(
         "register",
         run -> {
@@ -71,12 +82,7 @@ public final class RegisterStage {
           tags.put("batchmlops.candidate_run_id", model.runId());
           tags.put("batchmlops.evaluation_run_id", evaluation.runId());
           Optional<ModelVersion> registered = Optional.empty();
-          Map<String, String> versionTags = lineage(context, evaluation);
-          // A re-run on the same data, split, settings and code trains the same model again.
-          Optional<ModelVersion> identical =
-              decision.register()
-                  ? sameBuild(registry.versions(name), versionTags)
-                  : Optional.empty();
+          Optional<ModelVersion> identical = decision.register() ? sameBuild : Optional.empty();
           identical.ifPresent(
               v -> {
                 tags.put("batchmlops.registration", "identical");
