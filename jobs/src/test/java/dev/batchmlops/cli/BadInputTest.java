@@ -198,12 +198,13 @@ class BadInputTest {
 
   @Test
   void tenThousandColumnsAreReadForTheContractsOnes() throws IOException {
+    // 60 rows: the width is the point (the row count is validation's business).
     String extraHeader =
         IntStream.range(0, 9_985).mapToObj(i -> "extra_" + i).collect(Collectors.joining(","));
     String extraCells = ",1".repeat(9_985);
     List<String> wide = new ArrayList<>();
     wide.add(clean.get(0) + "," + extraHeader);
-    clean.subList(1, clean.size()).forEach(line -> wide.add(line + extraCells));
+    clean.subList(1, 61).forEach(line -> wide.add(line + extraCells));
     Case read = ingest("wide", utf8(wide));
     assertEquals(0, read.outcome().exitCode(), read.outcome().stderr());
     assertEquals(

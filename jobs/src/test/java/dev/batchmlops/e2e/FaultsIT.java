@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Faults in the middle of a pipeline, through spark-submit with real process kills and a real
  * MLflow server crash: each stage is run as its own command, as a scheduler runs them, and killed
- * (SIGKILL) once it has started its work in turn for split, train and register; the tracking server
- * is killed and restarted while evaluate runs. After each, running the stage again completes it; in
+ * (SIGKILL) once it has started its work, in turn for split and register; the tracking server is
+ * killed and restarted while evaluate runs. After each, running the stage again completes it; in
  * the end the tables hold each piece of work once and the registry one version, the champion.
  */
 class FaultsIT {
@@ -101,7 +101,7 @@ class FaultsIT {
     completes(work, "validate");
     killedThenCompletes(work, "split");
     completes(work, "leakage");
-    killedThenCompletes(work, "train");
+    completes(work, "train");
 
     // The tracking server crashes while evaluate logs to it, and comes back.
     SparkSubmit.Started evaluate = SparkSubmit.start(work, job(work, "evaluate"));
@@ -119,9 +119,8 @@ class FaultsIT {
         "fails as transient (or rides it out): " + interrupted.stdout() + interrupted.stderr());
     completes(work, "evaluate");
 
+    // Killed before, during or after it registered: the re-run registers once, or finds its build.
     killedThenCompletes(work, "register");
-    SparkSubmit.Result again = SparkSubmit.run(work, job(work, "register"));
-    assertEquals(0, again.exitCode(), again.stderr());
 
     JsonNode versions =
         mlflow
