@@ -57,7 +57,8 @@ public final class RegisterStage {
     String name = config.registeredModelName();
     // A re-run on the same data, split, settings and code trains the same model again.
     Map<String, String> versionTags = lineage(context, evaluation);
-    Optional<ModelVersion> sameBuild = sameBuild(registry.versions(name), versionTags);
+    List<ModelVersion> versions = registry.versions(name);
+    Optional<ModelVersion> sameBuild = sameBuild(versions, versionTags);
     Optional<String> championNow =
         registry.versionByAlias(name, ModelRegistry.CHAMPION).map(ModelVersion::version);
     // The champion changed since evaluate only because this very build became it: a register
@@ -87,7 +88,15 @@ public final class RegisterStage {
               v -> {
                 tags.put("batchmlops.registration", "identical");
                 tags.put("batchmlops.identical_version", v.version());
-                // A run stopped between registering and promoting left this undone.
+                // A run stopped between registering and setting the aliases left this undone.
+                boolean newest =
+                    versions.stream()
+                        .allMatch(
+                            other ->
+                                Long.parseLong(other.version()) <= Long.parseLong(v.version()));
+                if (newest) {
+                  registry.setAlias(name, ModelRegistry.CHALLENGER, v.version());
+                }
                 if (decision.promote()) {
                   registry.setAlias(name, ModelRegistry.CHAMPION, v.version());
                 }
