@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -73,9 +74,31 @@ public final class ContractValidator {
       String requirement,
       Severity severity,
       UnaryOperator<Check> constraint,
-      Optional<String> group) {
+      Optional<String> group,
+      BiFunction<Finding, Dataset<Row>, Finding> explainFailure) {
     Rule(String subject, String requirement, Severity severity, UnaryOperator<Check> constraint) {
       this(subject, requirement, severity, constraint, Optional.empty());
+    }
+
+    Rule(
+        String subject,
+        String requirement,
+        Severity severity,
+        UnaryOperator<Check> constraint,
+        Optional<String> group) {
+      this(subject, requirement, severity, constraint, group, (finding, data) -> finding);
+    }
+
+    /**
+     * This rule, with a failure told in counts and examples, so the message says what the data
+     * holds, not only the share that complied (more Spark jobs, only when the rule failed).
+     */
+    Rule explainedBy(BiFunction<Finding, Dataset<Row>, Finding> explain) {
+      return new Rule(subject, requirement, severity, constraint, group, explain);
+    }
+
+    Finding judged(Finding finding, Dataset<Row> data) {
+      return finding.passed() ? finding : explainFailure.apply(finding, data);
     }
   }
 
@@ -144,10 +167,9 @@ public final class ContractValidator {
         boolean passed = constraint.status() == ConstraintStatus.Success();
         String evidence = evidence(constraint);
         findings.add(
-            withCounts(
+            rule.judged(
                 new Finding(rule.subject(), rule.requirement(), rule.severity(), passed, evidence),
-                data,
-                contract));
+                data));
       }
     }
 
@@ -196,24 +218,6 @@ public final class ContractValidator {
     return constraint.message().getOrElse(() -> "no value");
   }
 
-  private static final String LABEL_VALUES = "a binary label: values in ";
-
-  /**
-   * A failed uniqueness or label rule told as counts and examples, so the message says what the
-   * data holds, not only the share that complied (two more Spark jobs, only when a rule failed).
-   */
-  private static Finding withCounts(Finding finding, Dataset<Row> data, DatasetContract contract) {
-    if (finding.passed()) {
-      return finding;
-    }
-    if (finding.check().equals(UNIQUE)) {
-      return duplicateEvidence(finding, data);
-    }
-    return finding.check().startsWith(LABEL_VALUES)
-        ? labelEvidence(finding, data, contract)
-        : finding;
-  }
-
   /** A label value outside the declared ones, with its row count (the five most common). */
   private static Finding labelEvidence(
       Finding finding, Dataset<Row> data, DatasetContract contract) {
@@ -236,8 +240,6 @@ public final class ContractValidator {
         false,
         "other values: " + counts + " (" + finding.message() + ")");
   }
-
-  private static final String UNIQUE = "unique";
 
   /** A uniqueness breach as counts and an example: which value to look for, and how many. */
   private static Finding duplicateEvidence(Finding finding, Dataset<Row> data) {
@@ -376,21 +378,29 @@ public final class ContractValidator {
     if (name.equals(contract.idColumn()) || column.unique()) {
       rules.add(
           new Rule(
-              name,
-              UNIQUE,
-              column.severity(RuleKind.UNIQUE),
-              c -> c.isUnique(name, Option.empty(), Option.empty())));
+                  name,
+                  "unique",
+                  column.severity(RuleKind.UNIQUE),
+                  c -> c.isUnique(name, Option.empty(), Option.empty()))
+              .explainedBy(ContractValidator::duplicateEvidence));
     }
     if (!column.allowed().isEmpty()) {
       String[] allowed = column.allowed().toArray(String[]::new);
       boolean label = name.equals(contract.label());
       rules.add(
-          new Rule(
-              name,
-              (label ? LABEL_VALUES : "values in ") + column.allowed(),
+          label
               // Any other label value would be trained on as a negative: never only a warning.
-              label ? Severity.ERROR : column.severity(RuleKind.ALLOWED),
-              c -> c.isContainedIn(name, allowed)));
+              ? new Rule(
+                      name,
+                      "a binary label: values in " + column.allowed(),
+                      Severity.ERROR,
+                      c -> c.isContainedIn(name, allowed))
+                  .explainedBy((finding, data) -> labelEvidence(finding, data, contract))
+              : new Rule(
+                  name,
+                  "values in " + column.allowed(),
+                  column.severity(RuleKind.ALLOWED),
+                  c -> c.isContainedIn(name, allowed)));
     }
     column
         .pattern()
