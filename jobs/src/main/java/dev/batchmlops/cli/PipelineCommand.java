@@ -1,11 +1,17 @@
 package dev.batchmlops.cli;
 
 import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.pipeline.DatasetLock;
 import dev.batchmlops.pipeline.PipelineContext;
+import dev.batchmlops.pipeline.StateStore;
 import dev.batchmlops.spark.SparkSessions;
+import dev.batchmlops.table.HadoopFiles;
+import dev.batchmlops.table.StorageLayout;
 import dev.batchmlops.tracking.MlflowTracker;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * A subcommand that runs one or more stages: loads the configuration, checks the tracking server is
@@ -13,6 +19,7 @@ import picocli.CommandLine.Mixin;
  */
 abstract class PipelineCommand implements Callable<Integer> {
   @Mixin CommonOptions options;
+  @Spec CommandSpec spec;
 
   /** Whether this command starts a new pipeline run rather than adding to the recorded one. */
   boolean startsPipelineRun() {
@@ -38,10 +45,36 @@ abstract class PipelineCommand implements Callable<Integer> {
     MlflowTracker tracker = new MlflowTracker(config.tracking());
     tracker.checkReachable();
     var spark = SparkSessions.getOrCreate("batchmlops-" + getClass().getSimpleName());
-    PipelineContext context =
-        inPipelineRun()
-            ? PipelineContext.open(config, spark, tracker, startsPipelineRun())
-            : PipelineContext.openWithoutPipelineRun(config, spark, tracker);
+    if (!inPipelineRun()) {
+      return run(PipelineContext.openWithoutPipelineRun(config, spark, tracker), tracker);
+    }
+    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    StorageLayout layout = StorageLayout.of(config);
+    try (DatasetLock lock =
+        DatasetLock.acquire(files, layout.lockFile(), config.dataset().name(), spec.name())) {
+      lock.tookOverFrom().ifPresent(gone -> endAbandonedRuns(gone, files, layout, tracker));
+      return run(PipelineContext.open(config, spark, tracker, startsPipelineRun()), tracker);
+    }
+  }
+
+  /**
+   * A command that stopped without letting go of the dataset (killed) left its MLflow runs RUNNING:
+   * they end as KILLED, so the UI shows what happened to them.
+   */
+  private static void endAbandonedRuns(
+      DatasetLock.Holder gone, HadoopFiles files, StorageLayout layout, MlflowTracker tracker) {
+    String pipelineRun = new StateStore(files, layout.stateFile()).load().parentRunId();
+    int ended = pipelineRun == null ? 0 : tracker.endAbandonedRuns(pipelineRun);
+    System.err.println(
+        "batchmlops: "
+            + gone.describe()
+            + " stopped without letting go of the dataset; "
+            + (ended == 0
+                ? "it left no run open"
+                : "its " + ended + " MLflow run(s) left RUNNING now end as KILLED"));
+  }
+
+  private int run(PipelineContext context, MlflowTracker tracker) {
     boolean succeeded = false;
     try {
       int exitCode = execute(context, tracker);

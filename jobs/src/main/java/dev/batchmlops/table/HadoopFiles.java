@@ -6,14 +6,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -43,9 +49,72 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Creates a file that must not exist yet: false, and nothing written, when it does. Atomic on a
+   * local disk (O_EXCL) and on HDFS; an object store may let two writers both succeed.
+   */
+  public boolean createNew(String path, String content) {
+    Path target = new Path(path);
+    try {
+      FileSystem fs = fs(path);
+      if (fs instanceof LocalFileSystem) {
+        java.nio.file.Path local = Paths.get(fs.makeQualified(target).toUri());
+        Files.createDirectories(local.getParent());
+        Files.writeString(local, content, StandardOpenOption.CREATE_NEW);
+        return true;
+      }
+      try (OutputStream out = fs.create(target, false)) {
+        out.write(content.getBytes(StandardCharsets.UTF_8));
+      }
+      return true;
+    } catch (FileAlreadyExistsException | org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + path, e);
+    }
+  }
+
+  /** When a file was last written, or empty when there is none. */
+  public java.util.Optional<java.time.Instant> modifiedAt(String path) {
+    try {
+      return java.util.Optional.of(
+          java.time.Instant.ofEpochMilli(
+              fs(path).getFileStatus(new Path(path)).getModificationTime()));
+    } catch (java.io.FileNotFoundException e) {
+      return java.util.Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + path, e);
+    }
+  }
+
+  /** Deletes a file; false when there was none. */
+  public boolean delete(String path) {
+    try {
+      return fs(path).delete(new Path(path), false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path, e);
+    }
+  }
+
+  /**
+   * Replaces a file's content so that a reader, or a process killed while it writes, sees the old
+   * content or the new, never a part: written beside it, then renamed over it.
+   */
   public void writeString(String path, String content) {
-    try (OutputStream out = fs(path).create(new Path(path), true)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
+    Path target = new Path(path);
+    Path partial = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID());
+    try {
+      FileSystem fs = fs(path);
+      try (OutputStream out = fs.create(partial, false)) {
+        out.write(content.getBytes(StandardCharsets.UTF_8));
+      }
+      // Local file systems rename over a file atomically; HDFS and object stores refuse to, and
+      // there the old file goes first (on an object store the write itself is already atomic).
+      if (!fs.rename(partial, target)
+          && !(fs.delete(target, false) && fs.rename(partial, target))) {
+        fs.delete(partial, false);
+        throw new IOException("cannot rename " + partial + " to " + target);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + path, e);
     }

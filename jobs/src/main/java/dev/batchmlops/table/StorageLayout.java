@@ -59,6 +59,11 @@ public record StorageLayout(String root, String landing, String dataset) {
     return root + "/" + dataset + "/_pipeline/state.json";
   }
 
+  /** Held by the training-pipeline command that works on this dataset now. */
+  public String lockFile() {
+    return root + "/" + dataset + "/_pipeline/lock.json";
+  }
+
   /** Deequ's metrics repository: the data metrics of every validation of this dataset. */
   public String metricsHistory() {
     return root + "/" + dataset + "/_pipeline/metrics-history.json";

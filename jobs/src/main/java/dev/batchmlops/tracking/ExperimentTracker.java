@@ -20,4 +20,10 @@ public interface ExperimentTracker {
 
   /** Re-opens an existing run to add to it. */
   TrackedRun resumeRun(String runId);
+
+  /**
+   * Ends as KILLED a run and every run nested under it that is still RUNNING: what a process that
+   * was killed left open. Returns how many runs it ended.
+   */
+  int endAbandonedRuns(String runId);
 }

@@ -4,11 +4,13 @@ import dev.batchmlops.PipelineException;
 import dev.batchmlops.ServiceUnavailableException;
 import dev.batchmlops.config.StageConfigs;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.mlflow.api.proto.Service.CreateRun;
 import org.mlflow.api.proto.Service.RunInfo;
+import org.mlflow.api.proto.Service.RunStatus;
 import org.mlflow.api.proto.Service.RunTag;
 import org.mlflow.tracking.MlflowClient;
 import org.mlflow.tracking.MlflowClientException;
@@ -136,6 +138,26 @@ public final class MlflowTracker implements ExperimentTracker {
   public TrackedRun resumeRun(String runId) {
     RunInfo info = call(() -> client.getRun(runId).getInfo());
     return new MlflowRun(client, rest, info, loggedModels());
+  }
+
+  @Override
+  public int endAbandonedRuns(String runId) {
+    RunInfo run = call(() -> client.getRun(runId).getInfo());
+    String nested =
+        "tags.`" + PARENT_RUN_TAG + "` = '" + runId + "' AND attributes.status = 'RUNNING'";
+    int ended = 0;
+    for (RunInfo child : call(() -> client.searchRuns(List.of(run.getExperimentId()), nested))) {
+      ended += endAbandonedRuns(child.getRunId());
+    }
+    if (run.getStatus() == RunStatus.RUNNING) {
+      call(
+          () -> {
+            client.setTerminated(runId, RunStatus.KILLED);
+            return null;
+          });
+      ended++;
+    }
+    return ended;
   }
 
   /** Runs a client call, turning its failures into one-line pipeline errors. */

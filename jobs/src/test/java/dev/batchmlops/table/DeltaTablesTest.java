@@ -67,4 +67,36 @@ class DeltaTablesTest {
     assertEquals(snapshot.orElseThrow().version(), tables.latestVersion(path));
     assertEquals(5, spark.read().format("delta").load(path).count());
   }
+
+  @Test
+  void twoWritersOfOneIdAtTheSameMomentCommitItOnce() throws Exception {
+    DeltaTables tables = new DeltaTables(spark);
+    String path = temp.resolve("raw").toString();
+    tables.appendOnce(spark.range(10).toDF(), path, "first", Map.of("operation", "ingest"));
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+    java.util.concurrent.Callable<Optional<TableVersion>> write =
+        () -> {
+          together.await();
+          try {
+            return tables.appendOnce(
+                spark.range(1000).repartition(4).toDF(), path, "batch", Map.of("operation", "x"));
+          } catch (io.delta.exceptions.DeltaConcurrentModificationException lost) {
+            return Optional.empty();
+          }
+        };
+    java.util.concurrent.ExecutorService writers =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var one = writers.submit(write);
+      var other = writers.submit(write);
+      long committed =
+          java.util.stream.Stream.of(one.get(), other.get()).flatMap(Optional::stream).count();
+      assertEquals(
+          1, committed, "one of the two commits, the other finds the id or loses the race");
+    } finally {
+      writers.shutdownNow();
+    }
+    assertEquals(1, tables.latestVersion(path));
+    assertEquals(1010, spark.read().format("delta").load(path).count());
+  }
 }
