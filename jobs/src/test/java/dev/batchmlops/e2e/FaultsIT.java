@@ -21,11 +21,14 @@ import org.junit.jupiter.api.Test;
 /**
  * Faults in the middle of a pipeline, through spark-submit with real process kills and a real
  * MLflow server crash: each stage is run as its own command, as a scheduler runs them, and killed
- * (SIGKILL) once it has started its work, in turn for split and register; the tracking server is
- * killed and restarted while evaluate runs. After each, running the stage again completes it; in
- * the end the tables hold each piece of work once and the registry one version, the champion.
+ * (SIGKILL) once it has started its work, in turn for validate, split, leakage, train and register
+ * (ingest is IngestCrashIT's, score RetrainingLoopIT's); a whole pipeline started while train works
+ * is turned away; the tracking server is killed and restarted while evaluate runs. After each,
+ * running the stage again completes it and shows the killed runs as KILLED; in the end the tables
+ * hold each piece of work once and the registry one version, the champion.
  */
 class FaultsIT {
+  private static final String EXPERIMENT = "batchmlops-credit";
   private final MlflowTestServer mlflow = MlflowTestServer.dedicated();
 
   /**
@@ -53,33 +56,44 @@ class FaultsIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    JsonNode experiment =
-        mlflow.get(
-            "/api/2.0/mlflow/experiments/get-by-name?experiment_name="
-                + URLEncoder.encode("batchmlops-credit", StandardCharsets.UTF_8));
-    String filter = "attributes.run_name = '" + runName + "' AND attributes.status = 'RUNNING'";
-    JsonNode runs =
-        mlflow
-            .post(
-                "/api/2.0/mlflow/runs/search",
-                "{\"experiment_ids\": [\""
-                    + experiment.path("experiment").path("experiment_id").asText()
-                    + "\"], \"filter\": \""
-                    + filter.replace("'", "\\u0027")
-                    + "\"}")
-            .path("runs");
-    return runs.size() > 0;
+    return mlflow.hasRunningRun(EXPERIMENT, runName);
   }
 
-  private void completes(Path work, String stage) {
+  private SparkSubmit.Result completes(Path work, String stage) {
     SparkSubmit.Result result = SparkSubmit.run(work, job(work, stage));
     assertEquals(0, result.exitCode(), stage + ": " + result.stdout() + result.stderr());
+    return result;
   }
 
+  /** Waits until the stage's run has started, while the process that runs it is alive. */
+  private void awaitRun(SparkSubmit.Started process, String stage) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!running(stage)) {
+      assertTrue(process.process().isAlive(), stage + " ended before its run started");
+      assertTrue(System.nanoTime() < deadline, "no " + stage + " run within 3 minutes");
+    }
+  }
+
+  /**
+   * Kills the stage once its run has started; the re-run takes over the dataset from the killed
+   * process, ends the runs it left open as KILLED, and completes the work.
+   */
   private void killedThenCompletes(Path work, String stage) throws Exception {
     SparkSubmit.start(work, job(work, stage))
         .killWhen(() -> running(stage), "the " + stage + " run started");
-    completes(work, stage);
+    SparkSubmit.Result rerun = completes(work, stage);
+    assertTrue(
+        rerun.stderr().contains("`" + stage + "` (pid ")
+            && rerun.stderr().contains("stopped without letting go of the dataset"),
+        rerun.stderr());
+    assertFalse(running(stage), "no " + stage + " run is left RUNNING");
+    assertFalse(
+        mlflow
+            .searchRuns(
+                EXPERIMENT,
+                "attributes.run_name = '" + stage + "' AND attributes.status = 'KILLED'")
+            .isEmpty(),
+        "the killed " + stage + " run shows as KILLED");
   }
 
   private static long latestVersion(Path table) {
@@ -98,18 +112,26 @@ class FaultsIT {
     SparkSubmit.Result ingested =
         SparkSubmit.run(work, job(work, "ingest", "--input", input.toString()));
     assertEquals(0, ingested.exitCode(), ingested.stderr());
-    completes(work, "validate");
+    killedThenCompletes(work, "validate");
     killedThenCompletes(work, "split");
-    completes(work, "leakage");
-    completes(work, "train");
+    killedThenCompletes(work, "leakage");
+
+    // A whole pipeline started while train works on the dataset is turned away, to retry later.
+    SparkSubmit.Started train = SparkSubmit.start(work, job(work, "train"));
+    awaitRun(train, "train");
+    SparkSubmit.Result concurrent = SparkSubmit.run(work, job(work, "run"));
+    assertEquals(75, concurrent.exitCode(), concurrent.stdout() + concurrent.stderr());
+    assertTrue(
+        concurrent.errorLine().startsWith("batchmlops: error: dataset 'credit' is busy: `train`"),
+        concurrent.errorLine());
+    assertTrue(train.process().isAlive(), "train went on");
+    train.killWhen(() -> true, "killed");
+    SparkSubmit.Result retrained = completes(work, "train");
+    assertTrue(retrained.stderr().contains("now end as KILLED"), retrained.stderr());
 
     // The tracking server crashes while evaluate logs to it, and comes back.
     SparkSubmit.Started evaluate = SparkSubmit.start(work, job(work, "evaluate"));
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (!running("evaluate")) {
-      assertTrue(evaluate.process().isAlive(), "evaluate ended before its run started");
-      assertTrue(System.nanoTime() < deadline, "no evaluate run within 3 minutes");
-    }
+    awaitRun(evaluate, "evaluate");
     mlflow.crashAndRestart();
     assertTrue(evaluate.process().waitFor(5, TimeUnit.MINUTES));
     SparkSubmit.Result interrupted = evaluate.result();

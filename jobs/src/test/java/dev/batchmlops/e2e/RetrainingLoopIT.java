@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * its labels from a later file (healthy, measured); score a drifted batch 3 (monitor names the
  * drifted features and recommends retraining); retrain on the appended data, which registers a
  * gated challenger; a version that is not a Spark model is refused; a scoring killed mid-write
- * leaves no partial batch.
+ * leaves no partial batch, a monitor killed while it works no monitoring record.
  */
 class RetrainingLoopIT {
   private static final long BIG = 400_000;
@@ -112,6 +112,11 @@ class RetrainingLoopIT {
         "generate.drift.concept=0.6");
     SparkSubmit.Result scoredDrifted = job(work, "score");
     assertEquals(0, scoredDrifted.exitCode(), scoredDrifted.stderr());
+    // A monitor killed while it works writes nothing; the next one records the batch once.
+    Path monitoring = work.resolve("delta/credit/monitoring");
+    long monitored = latestVersion(monitoring);
+    SparkSubmit.start(work, jobArgs(work, "monitor"))
+        .killWhen(() -> mlflow.hasRunningRun("loop-credit", "monitor-credit"), "monitor started");
     SparkSubmit.Result drifted = job(work, "monitor");
     assertEquals(4, drifted.exitCode(), drifted.stdout() + drifted.stderr());
     String line =
@@ -134,6 +139,7 @@ class RetrainingLoopIT {
             .format("delta")
             .load(work.resolve("delta/credit/monitoring").toString());
     assertEquals(2, history.select("batch_id").distinct().count());
+    assertEquals(monitored + 1, latestVersion(monitoring), "one commit for batch 3");
     assertEquals(
         List.of("income", "loan_amount"),
         history
@@ -252,16 +258,14 @@ class RetrainingLoopIT {
   }
 
   private JsonNode lastRun(String name) {
-    return mlflow
-        .post(
-            "/api/2.0/mlflow/runs/search",
-            "{\"experiment_ids\": [\""
-                + experimentId()
-                + "\"], \"filter\": \"attributes.run_name = '"
-                + name
-                + "'\", \"order_by\": [\"attributes.start_time DESC\"]}")
-        .path("runs")
-        .path(0);
+    return mlflow.searchRuns("loop-credit", "attributes.run_name = '" + name + "'").get(0);
+  }
+
+  private static long latestVersion(Path table) {
+    return io.delta.tables.DeltaTable.forPath(TestSpark.session(), table.toString())
+        .history(1)
+        .first()
+        .getLong(0);
   }
 
   private static long predictionsVersions(Path work) {
@@ -269,14 +273,6 @@ class RetrainingLoopIT {
             TestSpark.session(), work.resolve("delta/credit/predictions").toString())
         .history()
         .count();
-  }
-
-  private String experimentId() {
-    return mlflow
-        .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=loop-credit")
-        .path("experiment")
-        .path("experiment_id")
-        .asText();
   }
 
   private static String tag(JsonNode run, String key) {

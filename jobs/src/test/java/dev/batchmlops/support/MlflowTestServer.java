@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -178,6 +179,39 @@ public final class MlflowTestServer {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(jsonBody))
             .build());
+  }
+
+  /**
+   * The runs of an experiment (by name) that match an MLflow search {@code filter}, newest first;
+   * an experiment that does not exist yet has none.
+   */
+  public List<JsonNode> searchRuns(String experimentName, String filter) {
+    JsonNode experiment =
+        get(
+            "/api/2.0/mlflow/experiments/search?max_results=1000&filter="
+                + java.net.URLEncoder.encode(
+                    "name = '" + experimentName + "'", java.nio.charset.StandardCharsets.UTF_8));
+    if (experiment.path("experiments").isEmpty()) {
+      return List.of();
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode request = JSON.createObjectNode();
+    request
+        .putArray("experiment_ids")
+        .add(experiment.path("experiments").path(0).path("experiment_id").asText());
+    request.put("filter", filter);
+    request.putArray("order_by").add("attributes.start_time DESC");
+    request.put("max_results", 1000);
+    List<JsonNode> runs = new java.util.ArrayList<>();
+    post("/api/2.0/mlflow/runs/search", request.toString()).path("runs").forEach(runs::add);
+    return runs;
+  }
+
+  /** Whether a run named {@code runName} is RUNNING in the experiment. */
+  public boolean hasRunningRun(String experimentName, String runName) {
+    return !searchRuns(
+            experimentName,
+            "attributes.run_name = '" + runName + "' AND attributes.status = 'RUNNING'")
+        .isEmpty();
   }
 
   private JsonNode send(HttpRequest request) {
