@@ -73,7 +73,7 @@ public final class Main implements Runnable {
           PrintWriter err = cmd.getErr();
           String run =
               cmd.getCommand() instanceof PipelineCommand command
-                  ? command.failedRunUrl.map(url -> " [pipeline run " + url + "]").orElse("")
+                  ? command.failureLink.map(link -> " [" + link + "]").orElse("")
                   : "";
           int exitCode;
           if (error instanceof ServiceUnavailableException) {

@@ -34,10 +34,10 @@ abstract class PipelineCommand implements Callable<Integer> {
   abstract int execute(PipelineContext context, MlflowTracker tracker);
 
   /**
-   * The MLflow page of the pipeline run a failed command had opened, for its one-line error: where
+   * The MLflow page of the run a failed command had opened, labelled, for its one-line error: where
    * the evidence is (stage runs, their reports, the failed gates).
    */
-  java.util.Optional<String> failedRunUrl = java.util.Optional.empty();
+  java.util.Optional<String> failureLink = java.util.Optional.empty();
 
   @Override
   public Integer call() {
@@ -81,13 +81,13 @@ abstract class PipelineCommand implements Callable<Integer> {
       succeeded = exitCode == 0;
       if (!succeeded) {
         context
-            .pipelineRunUrl()
+            .failureLink()
             // Continues the line that said why (not registered, ...), which stays the last one.
-            .ifPresent(url -> System.err.println("  pipeline run " + url));
+            .ifPresent(link -> System.err.println("  " + link));
       }
       return exitCode;
     } catch (RuntimeException e) {
-      failedRunUrl = context.pipelineRunUrl();
+      failureLink = context.failureLink();
       throw e;
     } finally {
       context.endPipelineRun(succeeded);

@@ -46,6 +46,7 @@ public final class PipelineContext {
   private final String experimentId;
   private PipelineState state;
   private TrackedRun parentRun;
+  private TrackedRun ownRun;
 
   private PipelineContext(PipelineConfig config, SparkSession spark, ExperimentTracker tracker) {
     this.config = config;
@@ -142,7 +143,7 @@ public final class PipelineContext {
    * Runs {@code body} in a top-level run of its own, with {@code tags} besides the standard ones.
    */
   public <T> T inOwnRun(String name, Map<String, String> tags, Function<TrackedRun, T> body) {
-    return inRun(null, name, tags, body);
+    return inRun(null, name, tags, run -> body.apply(ownRun = run));
   }
 
   /** Every run records its wall time, so a slowdown shows as a trend across runs. */
@@ -284,18 +285,29 @@ public final class PipelineContext {
 
   /** The pipeline run's page in the MLflow UI, once a pipeline run is open. */
   public Optional<String> pipelineRunUrl() {
-    if (parentRun == null) {
-      return Optional.empty();
+    return Optional.ofNullable(parentRun).map(this::runUrl);
+  }
+
+  /**
+   * Where a failure's evidence is, for the line that reports it: "pipeline run URL", or for a
+   * command outside a pipeline run (score, monitor) "MLflow run URL" of the run it started.
+   */
+  public Optional<String> failureLink() {
+    if (parentRun != null) {
+      return Optional.of("pipeline run " + runUrl(parentRun));
     }
+    return Optional.ofNullable(ownRun).map(run -> "MLflow run " + runUrl(run));
+  }
+
+  private String runUrl(TrackedRun run) {
     // MLflow 3's UI shows an experiment's runs in its model-training view; the parameter also
     // switches a browser that last showed the GenAI view.
-    return Optional.of(
-        config.tracking().uri()
-            + "/#/experiments/"
-            + parentRun.experimentId()
-            + "/runs/"
-            + parentRun.runId()
-            + "?workflowType=machine_learning");
+    return config.tracking().uri()
+        + "/#/experiments/"
+        + run.experimentId()
+        + "/runs/"
+        + run.runId()
+        + "?workflowType=machine_learning";
   }
 
   public String stateFile() {

@@ -119,6 +119,9 @@ class RetrainingLoopIT {
         .killWhen(() -> mlflow.hasRunningRun("loop-credit", "monitor-credit"), "monitor started");
     SparkSubmit.Result drifted = job(work, "monitor");
     assertEquals(4, drifted.exitCode(), drifted.stdout() + drifted.stderr());
+    assertTrue(
+        drifted.stderr().contains("  MLflow run " + mlflow.uri() + "/#/experiments/"),
+        "where the evidence is: " + drifted.stderr());
     String line =
         drifted.stdout().lines().filter(l -> l.startsWith("monitor: ")).findFirst().orElseThrow();
     assertTrue(line.startsWith("monitor: retrain recommended: "), line);
