@@ -41,13 +41,24 @@ public record Screened(
       PipelineContext context, RawBatch batch, DatasetContract contract, String runId) {
     Dataset<Row> parsed =
         RecordParser.parse(batch.text(), contract).persist(StorageLevel.MEMORY_AND_DISK());
-    Row counts =
-        parsed
-            .agg(
-                count(lit(1)),
-                sum(when(col(RecordParser.REASON).isNotNull(), 1L).otherwise(0L)),
-                first(col(RecordParser.REASON), true))
-            .first();
+    // The one pass over the source: later steps read the cached rows.
+    Row counts;
+    try {
+      counts =
+          SourceReader.readUnchanged(
+              context.files(),
+              batch,
+              () ->
+                  parsed
+                      .agg(
+                          count(lit(1)),
+                          sum(when(col(RecordParser.REASON).isNotNull(), 1L).otherwise(0L)),
+                          first(col(RecordParser.REASON), true))
+                      .first());
+    } catch (Exception e) { // SparkException is checked, yet thrown undeclared
+      parsed.unpersist();
+      throw e;
+    }
     long read = counts.getLong(0);
     long quarantined = read == 0 ? 0 : counts.getLong(1);
     Optional<TableVersion> quarantine =

@@ -107,6 +107,7 @@ public final class SourceReader {
       throw new PipelineException(
           stage + ": input path " + path + " does not exist or cannot be read");
     }
+    String listing = files.listing(path);
     String checksum = files.sha256(path);
     Dataset<Row> text =
         switch (format) {
@@ -115,7 +116,7 @@ public final class SourceReader {
           case PARQUET -> asText(spark.read().parquet(path), path);
           case JDBC -> throw new IllegalArgumentException("not a file format: " + format);
         };
-    return new RawBatch(text, format, path, checksum, Optional.empty());
+    return new RawBatch(text, format, path, checksum, Optional.empty(), Optional.of(listing));
   }
 
   public RawBatch readJdbc(StageConfigs.Jdbc jdbc, Optional<String> lastWatermark) {
@@ -158,7 +159,8 @@ public final class SourceReader {
       watermark = max.isNullAt(0) ? lastWatermark : Optional.of(max.getString(0));
     }
     Dataset<Row> text = asText(rows, source);
-    return new RawBatch(text, SourceFormat.JDBC, source, contentChecksum(text), watermark);
+    return new RawBatch(
+        text, SourceFormat.JDBC, source, contentChecksum(text), watermark, Optional.empty());
   }
 
   private Dataset<Row> readCsv(String path, StageConfigs.Csv csv) {
@@ -306,6 +308,58 @@ public final class SourceReader {
       }
     }
     return "";
+  }
+
+  /**
+   * Runs the read of a file source's rows, then checks that its files are as they were when the
+   * checksum was taken: rows written under that checksum must be the rows it fingerprints (an input
+   * rewritten or appended to meanwhile would later be ingested again, as new). An input file that
+   * disappears while it is read fails the same clear way.
+   */
+  static <T> T readUnchanged(
+      HadoopFiles files, RawBatch batch, java.util.function.Supplier<T> read) {
+    T result;
+    try {
+      result = read.get();
+    } catch (Exception e) { // SparkException is checked, yet thrown undeclared
+      if (batch.fileListing().isPresent() && causedByMissingFile(e)) {
+        throw changedWhileRead(batch, "a file disappeared", e);
+      }
+      if (batch.fileListing().isPresent()
+          && !batch.fileListing().get().equals(listingNow(files, batch.source()))) {
+        // A read that fails on a file being rewritten (a checksum error, a short read).
+        throw changedWhileRead(batch, "files were added, removed or rewritten", e);
+      }
+      throw e;
+    }
+    if (batch.fileListing().isPresent()
+        && !batch.fileListing().get().equals(listingNow(files, batch.source()))) {
+      throw changedWhileRead(batch, "files were added, removed or rewritten", null);
+    }
+    return result;
+  }
+
+  private static String listingNow(HadoopFiles files, String path) {
+    return files.exists(path) ? files.listing(path) : "";
+  }
+
+  private static boolean causedByMissingFile(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.io.FileNotFoundException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static PipelineException changedWhileRead(RawBatch batch, String what, Throwable cause) {
+    return new PipelineException(
+        "input "
+            + batch.source()
+            + " changed while it was read ("
+            + what
+            + "): nothing was written; run again once the input is complete",
+        cause);
   }
 
   /** An order-independent fingerprint of rows: their count and the sum of their hashes. */

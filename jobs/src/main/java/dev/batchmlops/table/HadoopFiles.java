@@ -120,6 +120,25 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Every file under a path (or the file itself) with its size and modification time, in name
+   * order: equal listings taken before and after a read mean nobody wrote to the input meanwhile.
+   */
+  public String listing(String path) {
+    try {
+      var files = fs(path).listFiles(new Path(path), true);
+      List<String> entries = new ArrayList<>();
+      while (files.hasNext()) {
+        var file = files.next();
+        entries.add(file.getPath() + " " + file.getLen() + " " + file.getModificationTime());
+      }
+      entries.sort(Comparator.naturalOrder());
+      return String.join("\n", entries);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + path, e);
+    }
+  }
+
   /** SHA-256 of a file's bytes, or of every file under a folder in name order. */
   public String sha256(String path) {
     try {

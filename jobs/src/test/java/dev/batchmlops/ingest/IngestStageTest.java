@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.config.StageConfigs.SourceFormat;
 import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.support.ConfCopies;
@@ -18,6 +19,7 @@ import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -251,6 +253,46 @@ class IngestStageTest {
         lacking.getMessage().contains("lacks the contract's column(s) [income]"),
         lacking.getMessage());
     assertFalse(DeltaTable.isDeltaTable(spark, raw()));
+  }
+
+  @Test
+  void anInputThatChangesOrDisappearsWhileItIsReadIsRefusedAndNothingIsWritten()
+      throws IOException {
+    PipelineContext context = open(Map.of());
+    var contract = context.config().dataset();
+    var csvSettings = context.config().ingest().source().csv();
+    SourceReader reader = new SourceReader(spark, context.files(), contract);
+    Path source = csv("arriving", 200, 3);
+    Path part = csvFile(source);
+    String runId = context.parentRun().runId();
+
+    // Its checksum is taken; then more rows arrive before the rows are read (by a tool that keeps
+    // no Hadoop checksum file beside it, as most do: the read itself succeeds).
+    Files.delete(part.resolveSibling("." + part.getFileName() + ".crc"));
+    RawBatch growing = reader.readFile(source.toString(), SourceFormat.CSV, csvSettings);
+    List<String> lines = Files.readAllLines(part);
+    Files.writeString(part, lines.get(lines.size() - 1) + "\n", StandardOpenOption.APPEND);
+    PipelineException grown =
+        assertThrows(
+            PipelineException.class, () -> Screened.screen(context, growing, contract, runId));
+    assertEquals(
+        "input "
+            + source
+            + " changed while it was read (files were added, removed or rewritten): nothing was"
+            + " written; run again once the input is complete",
+        grown.getMessage());
+
+    // Listed, then gone before its rows are read.
+    RawBatch vanishing = reader.readFile(source.toString(), SourceFormat.CSV, csvSettings);
+    Files.delete(part);
+    PipelineException gone =
+        assertThrows(
+            PipelineException.class, () -> Screened.screen(context, vanishing, contract, runId));
+    assertTrue(
+        gone.getMessage().startsWith("input " + source + " changed while it was read ("),
+        gone.getMessage());
+    assertFalse(DeltaTable.isDeltaTable(spark, raw()));
+    assertFalse(Files.exists(temp.resolve("delta/credit/quarantine")));
   }
 
   private static Path csvFile(Path folder) throws IOException {
