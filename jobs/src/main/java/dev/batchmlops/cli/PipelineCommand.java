@@ -8,6 +8,7 @@ import dev.batchmlops.spark.SparkSessions;
 import dev.batchmlops.table.HadoopFiles;
 import dev.batchmlops.table.StorageLayout;
 import dev.batchmlops.tracking.MlflowTracker;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,26 +53,33 @@ abstract class PipelineCommand implements Callable<Integer> {
     StorageLayout layout = StorageLayout.of(config);
     try (DatasetLock lock =
         DatasetLock.acquire(files, layout.lockFile(), config.dataset().name(), spec.name())) {
-      lock.tookOverFrom().ifPresent(gone -> endAbandonedRuns(gone, files, layout, tracker));
+      endAbandonedRuns(lock.tookOverFrom(), files, layout, tracker);
       return run(PipelineContext.open(config, spark, tracker, startsPipelineRun()), tracker);
     }
   }
 
   /**
-   * A command that stopped without letting go of the dataset (killed) left its MLflow runs RUNNING:
-   * they end as KILLED, so the UI shows what happened to them.
+   * Runs left RUNNING in the recorded pipeline run belong to no one while this command holds the
+   * dataset: a command killed outright, or one that could not end them while MLflow was down. They
+   * end as KILLED, so the UI shows what happened to them.
    */
   private static void endAbandonedRuns(
-      DatasetLock.Holder gone, HadoopFiles files, StorageLayout layout, MlflowTracker tracker) {
+      Optional<DatasetLock.Holder> killed,
+      HadoopFiles files,
+      StorageLayout layout,
+      MlflowTracker tracker) {
     String pipelineRun = new StateStore(files, layout.stateFile()).load().parentRunId();
     int ended = pipelineRun == null ? 0 : tracker.endAbandonedRuns(pipelineRun);
-    System.err.println(
-        "batchmlops: "
-            + gone.describe()
-            + " stopped without letting go of the dataset; "
-            + (ended == 0
-                ? "it left no run open"
-                : "its " + ended + " MLflow run(s) left RUNNING now end as KILLED"));
+    String runs = ended + " MLflow run(s) left RUNNING now end as KILLED";
+    if (killed.isPresent()) {
+      System.err.println(
+          "batchmlops: "
+              + killed.get().describe()
+              + " stopped without letting go of the dataset; "
+              + (ended == 0 ? "it left no run open" : "its " + runs));
+    } else if (ended > 0) {
+      System.err.println("batchmlops: " + runs);
+    }
   }
 
   private int run(PipelineContext context, MlflowTracker tracker) {

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Faults in the middle of a pipeline, through spark-submit with real process kills and a real
  * MLflow server crash: each stage is run as its own command, as a scheduler runs them, and killed
- * (SIGKILL) once it has started its work, in turn for validate, split, leakage, train and register
- * (ingest is IngestCrashIT's, score RetrainingLoopIT's); a whole pipeline started while train works
- * is turned away; the tracking server is killed and restarted while evaluate runs. After each,
- * running the stage again completes it and shows the killed runs as KILLED; in the end the tables
- * hold each piece of work once and the registry one version, the champion.
+ * (SIGKILL) once it has started its work, in turn for validate, split, leakage, train, evaluate and
+ * register (ingest is IngestCrashIT's, score RetrainingLoopIT's); a whole pipeline started while
+ * train works is turned away; the tracking server is killed and restarted while evaluate runs.
+ * After each, running the stage again completes it and shows the killed runs as KILLED; in the end
+ * the tables hold each piece of work once and the registry one version, the champion.
  */
 class FaultsIT {
   private static final String EXPERIMENT = "batchmlops-credit";
@@ -139,7 +139,7 @@ class FaultsIT {
         interrupted.exitCode() == 0
             || (interrupted.exitCode() == 75 && interrupted.errorLine().contains("did not answer")),
         "fails as transient (or rides it out): " + interrupted.stdout() + interrupted.stderr());
-    completes(work, "evaluate");
+    killedThenCompletes(work, "evaluate");
 
     // Killed before, during or after it registered: the re-run registers once, or finds its build.
     killedThenCompletes(work, "register");
