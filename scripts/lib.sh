@@ -61,6 +61,11 @@ ensure_airflow() {
   ensure_python_env "$PROJECT_ROOT/.venv-airflow" "$PROJECT_ROOT/scripts/airflow/requirements.txt" airflow
 }
 
+# Jupyter with PySpark, the MLflow client, pandas and matplotlib, for the notebooks in notebooks/.
+ensure_notebooks() {
+  ensure_python_env "$PROJECT_ROOT/.venv-notebooks" "$PROJECT_ROOT/notebooks/requirements.txt" jupyter
+}
+
 # PostgreSQL's server binaries, for the JDBC ingestion tests (each test run starts its own cluster).
 ensure_postgres() {
   if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

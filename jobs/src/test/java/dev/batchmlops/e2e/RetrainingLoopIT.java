@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.Notebooks;
+import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -217,6 +220,48 @@ class RetrainingLoopIT {
     assertEquals(versions, predictionsVersions(work));
 
     killedScoringLeavesNoPartialBatch(work);
+    notebooksShowTheLoop(work, model);
+  }
+
+  /**
+   * The notebooks a data scientist opens next to the MLflow UI, executed headless on this loop's
+   * tables and runs: every cell runs, each renders its figures, and they show what happened.
+   */
+  private void notebooksShowTheLoop(Path work, String model) throws Exception {
+    Path rendered = work.resolve("notebooks");
+    Notebooks.Result notebooks =
+        Notebooks.execute(
+            rendered,
+            Map.of(
+                "tracking-uri",
+                mlflow.uri(),
+                "storage-root",
+                work.resolve("delta").toString(),
+                "dataset",
+                "credit",
+                "experiment",
+                "loop-credit",
+                "registered-model",
+                model,
+                "job-jar",
+                ProjectPaths.jobJar().toString()));
+    assertEquals(0, notebooks.exitCode(), notebooks.output());
+    for (String notebook : List.of("01-data", "02-experiments", "03-monitoring")) {
+      JsonNode result = notebooks.summary().path(notebook);
+      assertTrue(result.path("figures").asInt() >= 3, notebook + ": " + result);
+      assertTrue(
+          Notebooks.html(rendered, notebook).contains("<img src=\"data:image/png;base64,"),
+          notebook + " renders its figures");
+    }
+    String monitoring = Files.readString(rendered.resolve("03-monitoring.ipynb"));
+    assertTrue(monitoring.contains("2 monitored batch(es)"), "both monitored batches");
+    assertTrue(
+        monitoring.contains("drifted ['income', 'loan_amount']"),
+        "the last batch's drifted features");
+    String experiments = Files.readString(rendered.resolve("02-experiments.ipynb"));
+    assertTrue(
+        experiments.contains("champion (v1)") && experiments.contains("challenger (v2)"),
+        "champion and challenger compared per segment");
   }
 
   /**

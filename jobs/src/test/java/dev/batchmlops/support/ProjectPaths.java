@@ -30,6 +30,11 @@ public final class ProjectPaths {
     return existing("batchmlops.python.airflow-venv");
   }
 
+  /** The environment the notebooks run in (notebooks/requirements.txt). */
+  public static Path notebooksVenv() {
+    return existing("batchmlops.python.notebooks-venv");
+  }
+
   public static Path jobJar() {
     return existing("batchmlops.job.jar");
   }
