@@ -219,7 +219,8 @@ class BadInputTest {
   }
 
   @Test
-  void anUnwritableStorageRootFailsInOneLineAndLeavesNoRunRunning() throws IOException {
+  void anUnwritableStorageRootFailsInOneLineAndAFailedCommandLeavesNoRunRunning()
+      throws IOException {
     Path work = Files.createDirectories(temp.resolve("unwritable"));
     Path file = work.resolve("not-a-folder");
     Files.writeString(file, "a file where the tables would go");
@@ -240,16 +241,26 @@ class BadInputTest {
     String line = new Case(work, outcome).errorLine();
     assertTrue(line.contains(file.toString()), line);
     var mlflow = MlflowTestServer.shared();
-    String experiment =
-        mlflow
-            .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + prefix + "-credit")
-            .path("experiment")
-            .path("experiment_id")
-            .asText();
-    var runs =
-        mlflow
-            .post("/api/2.0/mlflow/runs/search", "{\"experiment_ids\": [\"" + experiment + "\"]}")
-            .path("runs");
+    assertEquals(
+        List.of(),
+        mlflow.searchRuns(prefix + "-credit", ""),
+        "the dataset's lock is the first thing written: no run was opened");
+
+    // A command that fails once its pipeline run is open ends it as FAILED, never RUNNING.
+    Path healthy = Files.createDirectories(temp.resolve("healthy-root"));
+    Cli.Outcome missing =
+        Cli.execute(
+            JobArgs.of(
+                    "ingest",
+                    healthy,
+                    MlflowTestServer.shared().uri(),
+                    "--set",
+                    "tracking.experiment-prefix=" + prefix,
+                    "--input",
+                    healthy.resolve("nowhere.csv").toString())
+                .toArray(String[]::new));
+    assertEquals(1, missing.exitCode(), missing.stderr());
+    var runs = mlflow.searchRuns(prefix + "-credit", "");
     assertTrue(runs.size() >= 1, "the pipeline run was opened: " + runs);
     for (var run : runs) {
       assertEquals("FAILED", run.path("info").path("status").asText(), run.toString());
