@@ -215,7 +215,9 @@ class RetrainingLoopIT {
         refused.errorLine().startsWith("batchmlops: error: model " + model + " version " + broken)
             && refused
                 .errorLine()
-                .endsWith("holds no sparkml folder: not a Spark model this" + " pipeline logged"),
+                .contains(
+                    "holds no sparkml folder: not a Spark model this pipeline logged [MLflow run "
+                        + mlflow.uri()),
         refused.errorLine());
     assertEquals(versions, predictionsVersions(work));
 
