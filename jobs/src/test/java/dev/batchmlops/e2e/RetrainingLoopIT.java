@@ -252,18 +252,19 @@ class RetrainingLoopIT {
       JsonNode result = notebooks.summary().path(notebook);
       assertTrue(result.path("figures").asInt() >= 3, notebook + ": " + result);
       assertTrue(
-          Notebooks.html(rendered, notebook).contains("<img src=\"data:image/png;base64,"),
-          notebook + " renders its figures");
+          Notebooks.html(rendered, notebook).split("data:image/png;base64,", -1).length > 3,
+          notebook + " renders its figures in its HTML");
     }
     String monitoring = Files.readString(rendered.resolve("03-monitoring.ipynb"));
     assertTrue(monitoring.contains("2 monitored batch(es)"), "both monitored batches");
     assertTrue(
         monitoring.contains("drifted ['income', 'loan_amount']"),
         "the last batch's drifted features");
+    // The retrain's version took both aliases; the broken version 3 holds no segment metrics.
     String experiments = Files.readString(rendered.resolve("02-experiments.ipynb"));
     assertTrue(
-        experiments.contains("champion (v1)") && experiments.contains("challenger (v2)"),
-        "champion and challenger compared per segment");
+        experiments.contains("compared per segment: challenger, champion (v2); v1"),
+        "the champion compared per segment with the version before it");
   }
 
   /**
