@@ -325,22 +325,25 @@ public final class SourceReader {
       if (batch.fileListing().isPresent() && causedByMissingFile(e)) {
         throw changedWhileRead(batch, "a file disappeared", e);
       }
-      if (batch.fileListing().isPresent()
-          && !batch.fileListing().get().equals(listingNow(files, batch.source()))) {
+      if (listingChanged(files, batch)) {
         // A read that fails on a file being rewritten (a checksum error, a short read).
         throw changedWhileRead(batch, "files were added, removed or rewritten", e);
       }
       throw e;
     }
-    if (batch.fileListing().isPresent()
-        && !batch.fileListing().get().equals(listingNow(files, batch.source()))) {
+    if (listingChanged(files, batch)) {
       throw changedWhileRead(batch, "files were added, removed or rewritten", null);
     }
     return result;
   }
 
-  private static String listingNow(HadoopFiles files, String path) {
-    return files.exists(path) ? files.listing(path) : "";
+  /** Whether a file source's files differ now from when its checksum was taken. */
+  private static boolean listingChanged(HadoopFiles files, RawBatch batch) {
+    String source = batch.source();
+    return batch
+        .fileListing()
+        .map(then -> !then.equals(files.exists(source) ? files.listing(source) : ""))
+        .orElse(false);
   }
 
   private static boolean causedByMissingFile(Throwable error) {

@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
@@ -126,17 +127,25 @@ public final class HadoopFiles {
    */
   public String listing(String path) {
     try {
-      var files = fs(path).listFiles(new Path(path), true);
       List<String> entries = new ArrayList<>();
-      while (files.hasNext()) {
-        var file = files.next();
+      for (FileStatus file : filesUnder(path)) {
         entries.add(file.getPath() + " " + file.getLen() + " " + file.getModificationTime());
       }
-      entries.sort(Comparator.naturalOrder());
       return String.join("\n", entries);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + path, e);
     }
+  }
+
+  /** Every file under a path (or the file itself), in the order of their full names. */
+  private List<FileStatus> filesUnder(String path) throws IOException {
+    var files = fs(path).listFiles(new Path(path), true);
+    List<FileStatus> found = new ArrayList<>();
+    while (files.hasNext()) {
+      found.add(files.next());
+    }
+    found.sort(Comparator.comparing(file -> file.getPath().toString()));
+    return found;
   }
 
   /** SHA-256 of a file's bytes, or of every file under a folder in name order. */
@@ -144,14 +153,8 @@ public final class HadoopFiles {
     try {
       MessageDigest digest = Fingerprints.newSha256();
       FileSystem fs = fs(path);
-      var files = fs.listFiles(new Path(path), true);
-      List<Path> sorted = new ArrayList<>();
-      while (files.hasNext()) {
-        sorted.add(files.next().getPath());
-      }
-      sorted.sort(Comparator.comparing(Path::toString));
-      for (Path file : sorted) {
-        try (InputStream in = new DigestInputStream(fs.open(file), digest)) {
+      for (FileStatus file : filesUnder(path)) {
+        try (InputStream in = new DigestInputStream(fs.open(file.getPath()), digest)) {
           in.transferTo(OutputStream.nullOutputStream());
         }
       }
