@@ -288,7 +288,8 @@ public final class ConfigLoader {
             c.getInt("train.search.max-trials"),
             c.getInt("train.search.folds"),
             c.getInt("train.search.parallelism")),
-        models);
+        models,
+        c.getLong("train.train-metrics-rows"));
   }
 
   private static StageConfigs.Split split(Config c) {

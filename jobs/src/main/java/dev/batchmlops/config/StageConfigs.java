@@ -339,8 +339,16 @@ public final class StageConfigs {
    *
    * @param selectionMetric a validation metric where higher is better
    */
+  /**
+   * @param trainMetricsRows the training-split metrics of a trial (beside validation's, to show
+   *     over-fitting) are measured on a seeded sample of at most this many training rows
+   */
   public record Train(
-      boolean standardize, String selectionMetric, Search search, List<ModelSpace> models) {
+      boolean standardize,
+      String selectionMetric,
+      Search search,
+      List<ModelSpace> models,
+      long trainMetricsRows) {
     public static final List<String> SELECTION_METRICS =
         List.of("auc", "area_under_pr", "f1", "accuracy");
 
@@ -353,6 +361,9 @@ public final class StageConfigs {
       }
       if (models.isEmpty()) {
         throw ConfigException.invalid("train.models", "enable at least one model family");
+      }
+      if (trainMetricsRows < 1) {
+        throw ConfigException.invalid("train.train-metrics-rows", "must be at least 1");
       }
     }
   }

@@ -196,7 +196,10 @@ public final class EvaluateStage {
     PipelineConfig config = context.config();
     double threshold = model.decisionThreshold();
     long minRows = config.evaluate().minSegmentRows();
-    ClassificationMetrics candidate = MetricsCalculator.compute(scored, threshold);
+    // The candidate overall and in every segment and intersection: one Spark job.
+    MetricsCalculator.Segmented measured =
+        MetricsCalculator.bySegments(scored, segmentDimensions(config), threshold);
+    ClassificationMetrics candidate = measured.overall();
     ClassificationMetrics prior =
         MetricsCalculator.compute(
             Scoring.scorePrior(test, model.baselinePositiveRate()), threshold);
@@ -211,9 +214,9 @@ public final class EvaluateStage {
             .orElse(null);
     List<SegmentResult> segments = new ArrayList<>();
     List<Fairness> fairness = new ArrayList<>();
-    for (String dimension : segmentDimensions(config)) {
-      Map<String, ClassificationMetrics> bySegment =
-          MetricsCalculator.bySegment(scored, dimension, threshold);
+    for (var byDimension : measured.byColumn().entrySet()) {
+      String dimension = byDimension.getKey();
+      Map<String, ClassificationMetrics> bySegment = byDimension.getValue();
       bySegment.forEach((value, m) -> segments.add(segmentResult(dimension, value, m, minRows)));
       if (config.dataset().protectedColumns().contains(dimension)) {
         fairness.add(Fairness.of(dimension, bySegment, minRows));

@@ -25,6 +25,12 @@ public record ClassificationMetrics(
     double recall,
     double f1) {
 
+  /** The metrics of no rows: every count 0, the areas undefined. */
+  public static ClassificationMetrics empty() {
+    return new ClassificationMetrics(
+        0, 0, 0, 0, 0, 0, 0.0, Double.NaN, Double.NaN, 0.0, 0.0, 0.0, 0.0, 0.0);
+  }
+
   /** Whether the rows hold both classes: without them there is no AUC or area under PR. */
   public boolean bothClasses() {
     return positives > 0 && positives < rows;

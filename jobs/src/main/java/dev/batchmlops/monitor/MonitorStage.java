@@ -413,8 +413,12 @@ public final class MonitorStage {
       }
       String metric = context.config().register().metric();
       List<Performance.Segment> segments = new ArrayList<>();
+      MetricsCalculator.Segmented measured =
+          MetricsCalculator.bySegments(labelled, contract.segmentColumns(), threshold);
       for (String column : contract.segmentColumns()) {
-        MetricsCalculator.bySegment(labelled, column, threshold)
+        measured
+            .byColumn()
+            .get(column)
             .forEach(
                 (value, metrics) -> {
                   String tag = EvaluateStage.segmentAucTag(column, value);
@@ -429,7 +433,7 @@ public final class MonitorStage {
       return Optional.of(
           new Performance(
               metric,
-              MetricsCalculator.compute(labelled, threshold),
+              measured.overall(),
               tagValue(version, EvaluateStage.METRIC_TAG_PREFIX + metric),
               tagValue(version, EvaluateStage.AUC_ERROR_TAG),
               segments));

@@ -79,6 +79,7 @@ public final class ModelSearch {
                     FOLD, pmod(xxhash64(col(idColumn).cast("string"), lit(seed + 1)), lit(folds)))
                 .cache()
             : train;
+    Dataset<Row> trainSample = sample(train, settings.trainMetricsRows(), seed);
     ExecutorService pool = Executors.newFixedThreadPool(settings.search().parallelism());
     try {
       List<Future<TrialResult>> running = new ArrayList<>();
@@ -87,7 +88,8 @@ public final class ModelSearch {
             pool.submit(
                 () -> {
                   TrialResult result =
-                      runTrial(trial, folded, validation, settings, folds, seed, threshold);
+                      runTrial(
+                          trial, folded, trainSample, validation, settings, folds, seed, threshold);
                   onTrial.accept(result);
                   return result;
                 }));
@@ -123,9 +125,16 @@ public final class ModelSearch {
         .orElseThrow(() -> new IllegalArgumentException("no trials"));
   }
 
+  /** At most {@code maxRows} of {@code rows}, drawn with the seed (all of them when fewer). */
+  static Dataset<Row> sample(Dataset<Row> rows, long maxRows, long seed) {
+    long count = rows.count();
+    return count <= maxRows ? rows : rows.sample(false, (double) maxRows / count, seed);
+  }
+
   private static TrialResult runTrial(
       Trial trial,
       Dataset<Row> train,
+      Dataset<Row> trainSample,
       Dataset<Row> validation,
       StageConfigs.Train settings,
       int folds,
@@ -134,7 +143,7 @@ public final class ModelSearch {
     long started = System.nanoTime();
     Model<?> model = classifier(trial, seed).fit(train);
     ClassificationMetrics trainMetrics =
-        MetricsCalculator.compute(Scoring.score(model, train), threshold);
+        MetricsCalculator.compute(Scoring.score(model, trainSample), threshold);
     ClassificationMetrics validationMetrics =
         MetricsCalculator.compute(Scoring.score(model, validation), threshold);
     OptionalDouble crossValidated = OptionalDouble.empty();

@@ -185,7 +185,7 @@ public final class TrainStage {
               run.logMetrics(
                   Map.of(
                       PipelineContext.ROWS_PROCESSED,
-                      (double) best.train().rows() + best.validation().rows()));
+                      (double) trainFeatures.count() + best.validation().rows()));
               LOG.info(
                   "search chose {} {}: validation {} {}",
                   best.trial().name(),

@@ -1,10 +1,13 @@
 package dev.batchmlops.metrics;
 
+import static org.apache.spark.sql.functions.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.batchmlops.support.SparkJobs;
 import dev.batchmlops.support.TestSpark;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -68,5 +71,86 @@ class MetricsCalculatorTest {
     assertFalse(oneClass.asMap().containsKey("auc"), "an undefined AUC is never reported");
     assertFalse(oneClass.asMap().containsKey("area_under_pr"));
     assertEquals(1.0, oneClass.asMap().get("accuracy"));
+  }
+
+  /**
+   * Scores with ties (three decimals), a label that follows the score loosely, and segment columns
+   * of 2, 3 and 12 values with nulls.
+   */
+  private static Dataset<Row> tiedScores() {
+    return TestSpark.session()
+        .range(6000)
+        .withColumn("score", round(rand(7), 3))
+        .withColumn("label", when(rand(11).lt(col("score")), 1.0).otherwise(0.0))
+        .withColumn("two", col("id").mod(2).cast("string"))
+        .withColumn(
+            "three", when(col("id").mod(7).equalTo(0), lit(null)).otherwise(col("id").mod(3)))
+        .withColumn("twelve", col("id").mod(12).cast("string"));
+  }
+
+  private static double exactArea(Dataset<Row> rows, String curve) {
+    return new BinaryClassificationEvaluator()
+        .setLabelCol(Scoring.LABEL)
+        .setRawPredictionCol(Scoring.SCORE)
+        .setMetricName(curve)
+        .setNumBins(0)
+        .evaluate(rows);
+  }
+
+  @Test
+  void oneJobGivesTheExactAreasOfEverySegment() {
+    Dataset<Row> scored = tiedScores().cache();
+    MetricsCalculator.Segmented result =
+        MetricsCalculator.bySegments(scored, List.of("two", "three"), 0.5);
+    assertEquals(exactArea(scored, "areaUnderROC"), result.overall().auc(), 1e-9);
+    assertEquals(exactArea(scored, "areaUnderPR"), result.overall().areaUnderPr(), 1e-9);
+    assertEquals(6000, result.overall().rows());
+    assertEquals(
+        List.of("0", "1", "2", "(null)").stream().sorted().toList(),
+        List.copyOf(result.byColumn().get("three").keySet()));
+    for (String column : List.of("two", "three")) {
+      result
+          .byColumn()
+          .get(column)
+          .forEach(
+              (value, metrics) -> {
+                Dataset<Row> segment =
+                    scored.where(
+                        coalesce(col(column).cast("string"), lit("(null)")).equalTo(value));
+                assertEquals(segment.count(), metrics.rows(), column + "=" + value);
+                assertEquals(
+                    exactArea(segment, "areaUnderROC"), metrics.auc(), 1e-9, column + "=" + value);
+                assertEquals(
+                    exactArea(segment, "areaUnderPR"),
+                    metrics.areaUnderPr(),
+                    1e-9,
+                    column + "=" + value);
+              });
+    }
+    Row direct =
+        scored
+            .agg(
+                avg(pow(col("score").minus(col("label")), 2)),
+                avg(
+                    negate(
+                        when(col("label").equalTo(1.0), log(greatest(lit(1e-15), col("score"))))
+                            .otherwise(log(greatest(lit(1e-15), lit(1.0).minus(col("score"))))))))
+            .first();
+    assertEquals(direct.getDouble(0), result.overall().brier(), 1e-12);
+    assertEquals(direct.getDouble(1), result.overall().logLoss(), 1e-12);
+    scored.unpersist();
+  }
+
+  @Test
+  void theNumberOfSparkJobsDoesNotGrowWithTheSegments() {
+    Dataset<Row> scored = tiedScores().cache();
+    scored.count();
+    long few = SparkJobs.count(() -> MetricsCalculator.bySegments(scored, List.of("two"), 0.5));
+    long many =
+        SparkJobs.count(
+            () -> MetricsCalculator.bySegments(scored, List.of("two", "three", "twelve"), 0.5));
+    assertTrue(few >= 1, "the metrics are computed by Spark: " + few);
+    assertEquals(few, many, "2 segments or 17 segments in three columns: the same jobs");
+    scored.unpersist();
   }
 }

@@ -47,7 +47,8 @@ class ModelSearchTest {
             true,
             "auc",
             new StageConfigs.Search(StageConfigs.SearchStrategy.GRID, 2, 2, 2),
-            List.of(new StageConfigs.ModelSpace(ModelFamily.LOGISTIC_REGRESSION, space)));
+            List.of(new StageConfigs.ModelSpace(ModelFamily.LOGISTIC_REGRESSION, space)),
+            100_000);
     List<ModelSearch.TrialResult> reported = Collections.synchronizedList(new ArrayList<>());
     List<ModelSearch.TrialResult> results =
         ModelSearch.run(

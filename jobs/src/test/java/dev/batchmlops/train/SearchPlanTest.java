@@ -22,7 +22,8 @@ class SearchPlanTest {
         new StageConfigs.Search(strategy, budget, 0, 2),
         List.of(
             new StageConfigs.ModelSpace(ModelFamily.LOGISTIC_REGRESSION, lr),
-            new StageConfigs.ModelSpace(ModelFamily.RANDOM_FOREST, rf)));
+            new StageConfigs.ModelSpace(ModelFamily.RANDOM_FOREST, rf)),
+        100_000);
   }
 
   @Test

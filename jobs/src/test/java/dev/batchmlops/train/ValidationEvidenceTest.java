@@ -20,7 +20,8 @@ class ValidationEvidenceTest {
         true,
         "area_under_pr",
         new StageConfigs.Search(StageConfigs.SearchStrategy.GRID, 2, folds, 1),
-        List.of(new StageConfigs.ModelSpace(ModelFamily.LOGISTIC_REGRESSION, Map.of())));
+        List.of(new StageConfigs.ModelSpace(ModelFamily.LOGISTIC_REGRESSION, Map.of())),
+        100_000);
   }
 
   /** A validation split of 130 rows holding {@code positives}, scored by the prior. */
