@@ -41,7 +41,8 @@ class PackageLayersTest {
           "score",
           "monitor",
           "retention",
-          "cli");
+          "cli",
+          "bench");
 
   private static final Pattern IMPORT =
       Pattern.compile("^import (?:static )?dev\\.batchmlops\\.([a-z]+)\\.", Pattern.MULTILINE);

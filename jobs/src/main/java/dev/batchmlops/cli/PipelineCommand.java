@@ -4,7 +4,7 @@ import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.pipeline.DatasetLock;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.StateStore;
-import dev.batchmlops.spark.SparkSessions;
+import dev.batchmlops.spark.OnDemandSpark;
 import dev.batchmlops.table.HadoopFiles;
 import dev.batchmlops.table.StorageLayout;
 import dev.batchmlops.tracking.MlflowTracker;
@@ -45,11 +45,12 @@ abstract class PipelineCommand implements Callable<Integer> {
     PipelineConfig config = options.load();
     MlflowTracker tracker = new MlflowTracker(config.tracking());
     tracker.checkReachable();
-    var spark = SparkSessions.getOrCreate("batchmlops-" + getClass().getSimpleName());
+    // Started by the first stage code that needs it: register and promote never do.
+    var spark = OnDemandSpark.of("batchmlops-" + getClass().getSimpleName());
     if (!inPipelineRun()) {
       return run(PipelineContext.openWithoutPipelineRun(config, spark, tracker), tracker);
     }
-    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    HadoopFiles files = new HadoopFiles(spark.hadoopConfiguration());
     StorageLayout layout = StorageLayout.of(config);
     try (DatasetLock lock =
         DatasetLock.acquire(files, layout.lockFile(), config.dataset().name(), spec.name())) {

@@ -116,11 +116,7 @@ public final class LeakageStage {
 
   /** What the split stage recorded in the commit that wrote this version of the split table. */
   private static Map<String, String> splitMetadata(PipelineContext context, TableVersion splits) {
-    return context.tables().history(splits.path()).stream()
-        .filter(commit -> commit.version() == splits.version())
-        .findFirst()
-        .map(dev.batchmlops.table.Commit::metadata)
-        .orElse(Map.of());
+    return context.commitMetadata(splits);
   }
 
   private static List<List<String>> ranked(Map<String, Double> aucs) {

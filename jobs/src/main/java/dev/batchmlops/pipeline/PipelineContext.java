@@ -2,7 +2,9 @@ package dev.batchmlops.pipeline;
 
 import dev.batchmlops.Fingerprints;
 import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.spark.OnDemandSpark;
 import dev.batchmlops.table.Commit;
+import dev.batchmlops.table.CommitLog;
 import dev.batchmlops.table.DeltaTables;
 import dev.batchmlops.table.HadoopFiles;
 import dev.batchmlops.table.StorageLayout;
@@ -36,11 +38,11 @@ import org.apache.spark.sql.types.TimestampType;
  */
 public final class PipelineContext {
   private final PipelineConfig config;
-  private final SparkSession spark;
+  private final OnDemandSpark spark;
   private final ExperimentTracker tracker;
   private final StorageLayout layout;
   private final HadoopFiles files;
-  private final DeltaTables tables;
+  private DeltaTables tables;
   private final Map<TableVersion, String> digests = new java.util.concurrent.ConcurrentHashMap<>();
   private final StateStore stateStore;
   private final String experimentId;
@@ -48,13 +50,12 @@ public final class PipelineContext {
   private TrackedRun parentRun;
   private TrackedRun ownRun;
 
-  private PipelineContext(PipelineConfig config, SparkSession spark, ExperimentTracker tracker) {
+  private PipelineContext(PipelineConfig config, OnDemandSpark spark, ExperimentTracker tracker) {
     this.config = config;
     this.spark = spark;
     this.tracker = tracker;
     this.layout = StorageLayout.of(config);
-    this.files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-    this.tables = new DeltaTables(spark);
+    this.files = new HadoopFiles(spark.hadoopConfiguration());
     this.stateStore = new StateStore(files, layout.stateFile());
     this.experimentId = tracker.experimentId(config.experimentName());
     this.state = stateStore.load();
@@ -67,6 +68,15 @@ public final class PipelineContext {
   public static PipelineContext open(
       PipelineConfig config,
       SparkSession spark,
+      ExperimentTracker tracker,
+      boolean newPipelineRun) {
+    return open(config, OnDemandSpark.running(spark), tracker, newPipelineRun);
+  }
+
+  /** {@link #open(PipelineConfig, SparkSession, ExperimentTracker, boolean)}, Spark on demand. */
+  public static PipelineContext open(
+      PipelineConfig config,
+      OnDemandSpark spark,
       ExperimentTracker tracker,
       boolean newPipelineRun) {
     PipelineContext context = new PipelineContext(config, spark, tracker);
@@ -90,7 +100,7 @@ public final class PipelineContext {
    * neither starts nor resumes a pipeline run, and its runs are runs of their own.
    */
   public static PipelineContext openWithoutPipelineRun(
-      PipelineConfig config, SparkSession spark, ExperimentTracker tracker) {
+      PipelineConfig config, OnDemandSpark spark, ExperimentTracker tracker) {
     return new PipelineContext(config, spark, tracker);
   }
 
@@ -116,7 +126,7 @@ public final class PipelineContext {
     tags.put("batchmlops.environment", config.environment());
     tags.put("batchmlops.config_hash", config.hash());
     tags.put("batchmlops.seed", Long.toString(config.seed()));
-    tags.put("batchmlops.spark_version", spark.version());
+    tags.put("batchmlops.spark_version", OnDemandSpark.sparkVersion());
     tags.put("batchmlops.java_version", System.getProperty("java.version"));
     BuildInfo.libraries()
         .forEach((library, version) -> tags.put("batchmlops." + library + "_version", version));
@@ -216,13 +226,23 @@ public final class PipelineContext {
     return digests.computeIfAbsent(table, this::digest);
   }
 
+  /**
+   * What the pipeline recorded in the commit that wrote {@code table}'s version: from the log file
+   * of that one commit (no Spark job), or from Delta's history when that file is gone.
+   */
+  public Map<String, String> commitMetadata(TableVersion table) {
+    return CommitLog.read(files, table)
+        .or(
+            () ->
+                tables().history(table.path()).stream()
+                    .filter(c -> c.version() == table.version())
+                    .findFirst())
+        .map(Commit::metadata)
+        .orElse(Map.of());
+  }
+
   private String digest(TableVersion table) {
-    Map<String, String> commit =
-        tables.history(table.path()).stream()
-            .filter(c -> c.version() == table.version())
-            .findFirst()
-            .map(Commit::metadata)
-            .orElse(Map.of());
+    Map<String, String> commit = commitMetadata(table);
     return commit.containsKey("fingerprint")
         ? commit.get("fingerprint")
         : Fingerprints.sha256(table + ":" + commit.getOrDefault("source_checksum", ""))
@@ -252,8 +272,9 @@ public final class PipelineContext {
     return config;
   }
 
+  /** The Spark session, started now if this is its first use. */
   public SparkSession spark() {
-    return spark;
+    return spark.session();
   }
 
   public ExperimentTracker tracker() {
@@ -268,7 +289,10 @@ public final class PipelineContext {
     return files;
   }
 
-  public DeltaTables tables() {
+  public synchronized DeltaTables tables() {
+    if (tables == null) {
+      tables = new DeltaTables(spark.session());
+    }
     return tables;
   }
 

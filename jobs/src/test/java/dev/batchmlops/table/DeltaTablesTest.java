@@ -99,4 +99,39 @@ class DeltaTablesTest {
     assertEquals(1, tables.latestVersion(path));
     assertEquals(1010, spark.read().format("delta").load(path).count());
   }
+
+  @Test
+  void aCommitReadFromItsLogFileIsTheOneDeltaReports() {
+    DeltaTables tables = new DeltaTables(spark);
+    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    String path = temp.resolve("splits").toString();
+    for (int version = 0; version < 3; version++) {
+      tables.write(
+          spark.range(10 + version).toDF(),
+          path,
+          org.apache.spark.sql.SaveMode.Overwrite,
+          Map.of("operation", "split", "fingerprint", "f" + version),
+          java.util.List.of(),
+          DeltaTables.SchemaChange.NONE);
+    }
+    for (Commit fromDelta : tables.history(path)) {
+      Commit fromLog =
+          CommitLog.read(files, new TableVersion(path, fromDelta.version())).orElseThrow();
+      assertEquals(fromDelta.version(), fromLog.version());
+      assertEquals(fromDelta.operation(), fromLog.operation());
+      assertEquals(fromDelta.metadata(), fromLog.metadata());
+      // Delta's history shows the log file's time; the log holds the commit's own, a moment before.
+      assertTrue(
+          java.time.Duration.between(fromLog.timestamp(), fromDelta.timestamp()).abs().toSeconds()
+              < 5);
+    }
+    assertEquals(
+        "f1",
+        CommitLog.read(files, new TableVersion(path, 1))
+            .orElseThrow()
+            .metadata()
+            .get("fingerprint"));
+    assertEquals(
+        Optional.empty(), CommitLog.read(files, new TableVersion(path, 7)), "no such version");
+  }
 }
