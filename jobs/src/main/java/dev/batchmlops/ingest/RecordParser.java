@@ -80,10 +80,14 @@ public final class RecordParser {
             when(not(present), lit("column '" + column.name() + "': required value missing")));
       }
     }
-    Column reason = concat_ws("; ", problems.toArray(Column[]::new));
+    // Most rows fit: their reason and raw record stay null, and only a row with a problem pays for
+    // the text of its reasons and a JSON copy of its record (ingest caches every parsed row).
+    Column anyProblem = problems.stream().map(Column::isNotNull).reduce(Column::or).orElseThrow();
     List<Column> output = new ArrayList<>(typed);
-    output.add(when(reason.notEqual(""), reason).as(REASON));
-    output.add(coalesce(col(CORRUPT_RECORD), to_json(struct(rawColumns))).as(RAW_RECORD));
+    output.add(when(anyProblem, concat_ws("; ", problems.toArray(Column[]::new))).as(REASON));
+    output.add(
+        when(anyProblem, coalesce(col(CORRUPT_RECORD), to_json(struct(rawColumns))))
+            .as(RAW_RECORD));
     return text.select(output.toArray(Column[]::new));
   }
 
