@@ -29,6 +29,8 @@ public final class DeltaTables {
   }
 
   private final SparkSession spark;
+  private final Map<TableVersion, Dataset<Row>> pinnedFrames =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public DeltaTables(SparkSession spark) {
     this.spark = spark;
@@ -156,9 +158,17 @@ public final class DeltaTables {
     return new TableVersion(path, version);
   }
 
+  /**
+   * The rows of a pinned version. Resolving a version rebuilds its snapshot from the log (a Spark
+   * job); a version never changes, so each is resolved once and its frame handed out again.
+   */
   public Dataset<Row> read(TableVersion table) {
-    requireTable(table.path());
-    return spark.read().format("delta").option("versionAsOf", table.version()).load(table.path());
+    return pinnedFrames.computeIfAbsent(
+        table,
+        t -> {
+          requireTable(t.path());
+          return spark.read().format("delta").option("versionAsOf", t.version()).load(t.path());
+        });
   }
 
   public long latestVersion(String path) {
