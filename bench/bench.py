@@ -151,6 +151,9 @@ class Bench:
                     elif bare_step:
                         pair["bare"] = self.bare(round_dir, bare_step, prefix)
                 steps.append(pair)
+                # A long run (10M rows) that is stopped still leaves what it measured.
+                progress = self.work / "bench-progress.json"
+                progress.write_text(json.dumps({"round": number, "steps": steps}, indent=2))
             startups.append(self.bare(round_dir, "startup", prefix))
             rounds.append({"round": number, "startup_seconds": min(s["seconds"] for s in startups), "steps": steps})
             shutil.rmtree(round_dir, ignore_errors=True)
