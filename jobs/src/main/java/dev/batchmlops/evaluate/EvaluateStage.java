@@ -197,9 +197,9 @@ public final class EvaluateStage {
     double threshold = model.decisionThreshold();
     long minRows = config.evaluate().minSegmentRows();
     // The candidate overall and in every segment and intersection: one Spark job.
-    MetricsCalculator.Segmented measured =
+    MetricsCalculator.Segmented candidateMetrics =
         MetricsCalculator.bySegments(scored, segmentDimensions(config), threshold);
-    ClassificationMetrics candidate = measured.overall();
+    ClassificationMetrics candidate = candidateMetrics.overall();
     ClassificationMetrics prior =
         MetricsCalculator.compute(
             Scoring.scorePrior(test, model.baselinePositiveRate()), threshold);
@@ -214,7 +214,7 @@ public final class EvaluateStage {
             .orElse(null);
     List<SegmentResult> segments = new ArrayList<>();
     List<Fairness> fairness = new ArrayList<>();
-    for (var byDimension : measured.byColumn().entrySet()) {
+    for (var byDimension : candidateMetrics.byColumn().entrySet()) {
       String dimension = byDimension.getKey();
       Map<String, ClassificationMetrics> bySegment = byDimension.getValue();
       bySegment.forEach((value, m) -> segments.add(segmentResult(dimension, value, m, minRows)));
