@@ -60,10 +60,9 @@ public enum ModelFamily {
   }
 
   /** Seeds the estimator's randomness (tree families), so a re-run fits the same model. */
-  @SuppressWarnings("unchecked")
   public static void setSeed(Params estimator, long seed) {
     if (estimator.hasParam("seed")) {
-      estimator.set((Param<Object>) estimator.getParam("seed"), seed);
+      estimator.set(estimator.getParam("seed"), seed);
     }
   }
 

@@ -146,8 +146,19 @@ public final class MlflowTracker implements ExperimentTracker {
     String nested =
         "tags.`" + PARENT_RUN_TAG + "` = '" + runId + "' AND attributes.status = 'RUNNING'";
     int ended = 0;
-    for (RunInfo child : call(() -> client.searchRuns(List.of(run.getExperimentId()), nested))) {
-      ended += endAbandonedRuns(child.getRunId());
+    // A pipeline run has a dozen children at most: one page holds them.
+    List<org.mlflow.api.proto.Service.Run> children =
+        call(
+            () ->
+                client
+                    .searchRuns(
+                        List.of(run.getExperimentId()),
+                        nested,
+                        org.mlflow.api.proto.Service.ViewType.ACTIVE_ONLY,
+                        1000)
+                    .getItems());
+    for (org.mlflow.api.proto.Service.Run child : children) {
+      ended += endAbandonedRuns(child.getInfo().getRunId());
     }
     if (run.getStatus() == RunStatus.RUNNING) {
       call(
