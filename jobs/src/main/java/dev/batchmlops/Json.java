@@ -33,6 +33,15 @@ public final class Json {
     }
   }
 
+  /** Any JSON text as a tree (a line of a Delta log, for example). */
+  public static com.fasterxml.jackson.databind.JsonNode parseTree(String json) {
+    try {
+      return COMPACT.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + json, e);
+    }
+  }
+
   private static String write(ObjectMapper mapper, Object value) {
     try {
       return mapper.writeValueAsString(value);

@@ -5,7 +5,9 @@ import static org.apache.spark.sql.functions.*;
 import dev.batchmlops.config.ColumnSpec;
 import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.DatasetContract;
+import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.spark.SparkSessions;
+import dev.batchmlops.split.Splits;
 import dev.batchmlops.train.FeaturePipeline;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +118,10 @@ public final class BareSpark {
         .format("delta")
         .load(table)
         .withColumn(
-            "split", when(draw.lt(70), "train").when(draw.lt(85), "validation").otherwise("test"))
+            Splits.COLUMN,
+            when(draw.lt(70), Splits.TRAIN)
+                .when(draw.lt(85), Splits.VALIDATION)
+                .otherwise(Splits.TEST))
         .write()
         .format("delta")
         .mode(SaveMode.Overwrite)
@@ -124,17 +129,14 @@ public final class BareSpark {
   }
 
   private static Dataset<Row> labelled(
-      SparkSession spark, DatasetContract contract, String splits) {
-    return spark
-        .read()
-        .format("delta")
-        .load(splits)
-        .withColumn(FeaturePipeline.LABEL, when(contract.isPositive(), 1.0).otherwise(0.0));
+      SparkSession spark, DatasetContract contract, String splits, String split) {
+    return Scoring.withLabel(spark.read().format("delta").load(splits), contract)
+        .where(col(Splits.COLUMN).equalTo(split));
   }
 
   private static void train(
       SparkSession spark, DatasetContract contract, String splits, String modelPath) {
-    Dataset<Row> train = labelled(spark, contract, splits).where(col("split").equalTo("train"));
+    Dataset<Row> train = labelled(spark, contract, splits, Splits.TRAIN);
     Pipeline features = FeaturePipeline.build(contract, true);
     List<PipelineStage> stages = new ArrayList<>(List.of(features.getStages()));
     stages.add(
@@ -153,7 +155,7 @@ public final class BareSpark {
       SparkSession spark, DatasetContract contract, String splits, String modelPath) {
     Dataset<Row> scored =
         PipelineModel.load(modelPath)
-            .transform(labelled(spark, contract, splits).where(col("split").equalTo("test")))
+            .transform(labelled(spark, contract, splits, Splits.TEST))
             .cache();
     BinaryClassificationEvaluator auc =
         new BinaryClassificationEvaluator().setLabelCol(FeaturePipeline.LABEL);

@@ -338,8 +338,6 @@ public final class StageConfigs {
    * Training: feature scaling, the metric trials are ranked by, the search, and the model families.
    *
    * @param selectionMetric a validation metric where higher is better
-   */
-  /**
    * @param trainMetricsRows the training-split metrics of a trial (beside validation's, to show
    *     over-fitting) are measured on a seeded sample of at most this many training rows
    */

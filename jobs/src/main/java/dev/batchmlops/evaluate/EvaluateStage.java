@@ -413,7 +413,8 @@ public final class EvaluateStage {
               concat_ws(
                   "_",
                   columns.stream()
-                      .map(c -> coalesce(col(c).cast("string"), lit("(null)")))
+                      .map(
+                          c -> coalesce(col(c).cast("string"), lit(MetricsCalculator.NULL_SEGMENT)))
                       .toArray(org.apache.spark.sql.Column[]::new)));
     }
     return result;
@@ -424,23 +425,21 @@ public final class EvaluateStage {
    * training is one it may serve badly.
    */
   private static Map<String, Double> representation(Dataset<Row> splitTable, String column) {
-    Map<String, Double> shares = new LinkedHashMap<>();
-    Row totals =
+    List<Row> groups =
         splitTable
-            .agg(
-                count(lit(1)),
-                sum(when(col(Splits.COLUMN).equalTo(Splits.TRAIN), 1L).otherwise(0L)))
-            .first();
-    long all = totals.getLong(0);
-    long train = totals.getLong(1);
-    for (Row row :
-        splitTable
-            .groupBy(coalesce(col(column).cast("string"), lit("(null)")).as("group"))
+            .groupBy(
+                coalesce(col(column).cast("string"), lit(MetricsCalculator.NULL_SEGMENT))
+                    .as("group"))
             .agg(
                 count(lit(1)),
                 sum(when(col(Splits.COLUMN).equalTo(Splits.TRAIN), 1L).otherwise(0L)))
             .orderBy("group")
-            .collectAsList()) {
+            .collectAsList();
+    // The totals are the groups' sums: no second pass over the table.
+    long all = groups.stream().mapToLong(row -> row.getLong(1)).sum();
+    long train = groups.stream().mapToLong(row -> row.getLong(2)).sum();
+    Map<String, Double> shares = new LinkedHashMap<>();
+    for (Row row : groups) {
       shares.put("whole_share." + row.getString(0), all == 0 ? 0 : (double) row.getLong(1) / all);
       shares.put(
           "train_share." + row.getString(0), train == 0 ? 0 : (double) row.getLong(2) / train);

@@ -55,7 +55,7 @@ public final class LeakageStage {
                       splitRows, contract, Splits.COLUMN, Splits.TRAIN, settings));
               LeakageDetector.entitiesAcrossSplits(splitRows, contract, Splits.COLUMN)
                   .ifPresent(findings::add);
-              Map<String, String> how = splitMetadata(context, splits);
+              Map<String, String> how = context.commitMetadata(splits);
               if ("time".equals(how.get(SplitStage.METHOD))) {
                 findings.addAll(
                     LeakageDetector.timeOrder(
@@ -112,11 +112,6 @@ public final class LeakageStage {
     }
     context.updateState(s -> s.withLeakageChecked(splits));
     return report;
-  }
-
-  /** What the split stage recorded in the commit that wrote this version of the split table. */
-  private static Map<String, String> splitMetadata(PipelineContext context, TableVersion splits) {
-    return context.commitMetadata(splits);
   }
 
   private static List<List<String>> ranked(Map<String, Double> aucs) {

@@ -53,12 +53,6 @@ public final class MetricsCalculator {
     return bySegments(scored, List.of(), threshold).overall();
   }
 
-  /** The same metrics for every value of {@code segmentColumn} (nulls as "(null)"). */
-  public static Map<String, ClassificationMetrics> bySegment(
-      Dataset<Row> scored, String segmentColumn, double threshold) {
-    return bySegments(scored, List.of(segmentColumn), threshold).byColumn().get(segmentColumn);
-  }
-
   /** Overall and per segment of every column in {@code segmentColumns}, in one Spark job. */
   public static Segmented bySegments(
       Dataset<Row> scored, List<String> segmentColumns, double threshold) {

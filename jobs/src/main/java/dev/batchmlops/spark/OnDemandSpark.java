@@ -16,22 +16,20 @@ public final class OnDemandSpark {
   private final Configuration hadoopConfiguration;
   private SparkSession session;
 
-  private OnDemandSpark(
-      Supplier<SparkSession> starter, Configuration hadoopConfiguration, SparkSession session) {
+  private OnDemandSpark(Supplier<SparkSession> starter, Configuration hadoopConfiguration) {
     this.starter = starter;
     this.hadoopConfiguration = hadoopConfiguration;
-    this.session = session;
   }
 
   /** A session started with {@link SparkSessions#getOrCreate} on first use. */
   public static OnDemandSpark of(String appName) {
     Configuration hadoop = SparkHadoopUtil.get().newConfiguration(new SparkConf());
-    return new OnDemandSpark(() -> SparkSessions.getOrCreate(appName), hadoop, null);
+    return new OnDemandSpark(() -> SparkSessions.getOrCreate(appName), hadoop);
   }
 
   /** A session that is already running (tests, one JVM running several stages). */
   public static OnDemandSpark running(SparkSession session) {
-    return new OnDemandSpark(() -> session, session.sparkContext().hadoopConfiguration(), session);
+    return new OnDemandSpark(() -> session, session.sparkContext().hadoopConfiguration());
   }
 
   public synchronized SparkSession session() {

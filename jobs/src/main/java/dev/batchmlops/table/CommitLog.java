@@ -1,7 +1,6 @@
 package dev.batchmlops.table;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchmlops.Json;
 import java.time.Instant;
 import java.util.Map;
@@ -14,8 +13,6 @@ import java.util.Optional;
  * small file replaces a Spark job over the whole history for a version that is pinned anyway.
  */
 public final class CommitLog {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
   private CommitLog() {}
 
   /** The commit of {@code version}; empty when its log file is gone (cleaned up) or unreadable. */
@@ -26,7 +23,7 @@ public final class CommitLog {
     }
     try {
       for (String line : files.readString(file).split("\n")) {
-        JsonNode info = MAPPER.readTree(line).path("commitInfo");
+        JsonNode info = Json.parseTree(line).path("commitInfo");
         if (!info.isMissingNode()) {
           String metadata = info.path("userMetadata").asText("");
           return Optional.of(
@@ -37,7 +34,7 @@ public final class CommitLog {
                   metadata.isEmpty() ? Map.of() : Json.parseStringMap(metadata)));
         }
       }
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
       // Not the log this reader knows: the caller asks Delta instead.
       return Optional.empty();
     }

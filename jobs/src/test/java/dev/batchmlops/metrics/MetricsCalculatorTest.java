@@ -59,7 +59,8 @@ class MetricsCalculatorTest {
             new Object[] {1.0, 0.2, "m"},
             new Object[] {0.0, 0.8, "m"},
             new Object[] {0.0, 0.1, null});
-    Map<String, ClassificationMetrics> bySex = MetricsCalculator.bySegment(scored, "sex", 0.5);
+    Map<String, ClassificationMetrics> bySex =
+        MetricsCalculator.bySegments(scored, List.of("sex"), 0.5).byColumn().get("sex");
     assertEquals(List.of("(null)", "f", "m"), List.copyOf(bySex.keySet()));
     assertEquals(1.0, bySex.get("f").accuracy());
     assertEquals(1.0, bySex.get("f").auc());
