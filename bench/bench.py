@@ -43,11 +43,28 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--driver-memory", default="4g", help="spark-submit --driver-memory (default 4g)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds; the table shows medians (default 1)")
     parser.add_argument("--shuffle-partitions", type=int, default=8, help="spark.sql.shuffle.partitions (default 8)")
+    parser.add_argument(
+        "--until",
+        choices=[stage for stage, _ in STAGES],
+        default=STAGES[-1][0],
+        help="the last stage run and reported; earlier ones run too, as each reads the one before (default register)",
+    )
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="keep the data a previous run generated with the same --rows instead of generating it again",
+    )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also time Great Expectations (on Spark, in its own environment .venv-gx) checking the same contract on the same table",
+    )
     parser.add_argument("--work", default="work/bench", help="folder for data, event logs and results")
     parser.add_argument("--out", help="JSON results file (default <work>/bench-<rows>.json)")
     parser.add_argument("--jar", required=True, help=argparse.SUPPRESS)
     parser.add_argument("--spark-submit", required=True, help=argparse.SUPPRESS)
     parser.add_argument("--tracking-uri", required=True, help=argparse.SUPPRESS)
+    parser.add_argument("--gx-python", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -125,21 +142,61 @@ class Bench:
             sys.exit(f"bench: bare step {step} failed (exit {result['exit_code']}); see {result['log']}")
         return result
 
+    def generate(self) -> dict:
+        marker = self.work / "landing" / "rows"
+        if self.args.reuse_data and marker.exists() and marker.read_text() == str(self.args.rows):
+            print(f"bench: reusing the {self.args.rows:,} rows generated before", file=sys.stderr)
+            return {"seconds": None}
+        print(f"bench: generating {self.args.rows:,} rows", file=sys.stderr)
+        shutil.rmtree(self.work / "landing", ignore_errors=True)
+        generated = self.pipeline(self.work / "generate", "generate", ["--set", f"generate.rows={self.args.rows}"], f"bench-{self.stamp}-gen")
+        marker.write_text(str(self.args.rows))
+        return generated
+
+    def rules_file(self) -> Path:
+        return self.work / "contract-rules.json"
+
+    def export_rules(self) -> None:
+        result = self.submit(f"bench-{self.stamp}-rules", "dev.batchmlops.bench.BareSpark", ["rules", str(self.rules_file())], dict(os.environ))
+        if result["exit_code"] != 0:
+            sys.exit(f"bench: exporting the contract's rules failed; see {result['log']}")
+
+    def great_expectations(self, round_dir: Path, prefix: str) -> dict:
+        """Great Expectations validating the bare ingest's table against the same rules."""
+        name = f"{prefix}-gx-validate"
+        events = self.work / "events" / name
+        shutil.rmtree(events, ignore_errors=True)
+        events.mkdir(parents=True)
+        command = [
+            self.args.gx_python, str(Path(__file__).with_name("gx_validate.py")),
+            "--table", str(round_dir / "bare" / "raw"), "--rules", str(self.rules_file()), "--jar", self.args.jar,
+            "--master", self.args.master, "--driver-memory", self.args.driver_memory,
+            "--shuffle-partitions", str(self.args.shuffle_partitions), "--events", str(events),
+        ]
+        log_file = self.work / "logs" / f"{name}.log"
+        with open(log_file, "w") as log:
+            done = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        if done.returncode != 0:
+            sys.exit(f"bench: Great Expectations failed (exit {done.returncode}); see {log_file}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result["spark_jobs"] = count_jobs(events)
+        return result
+
     def landed_csv(self) -> str:
         return str(self.work / "landing" / "credit" / "credit.csv")
 
     def run(self) -> dict:
         self.work.mkdir(parents=True, exist_ok=True)
-        print(f"bench: generating {self.args.rows:,} rows", file=sys.stderr)
-        shutil.rmtree(self.work / "landing", ignore_errors=True)
-        generated = self.pipeline(self.work / "generate", "generate", ["--set", f"generate.rows={self.args.rows}"], f"bench-{self.stamp}-gen")
+        generated = self.generate()
+        if self.args.peers:
+            self.export_rules()
         rounds = []
         for number in range(1, self.args.rounds + 1):
             prefix = f"bench-{self.stamp}-r{number}"
             round_dir = self.work / prefix
             startups = [self.bare(round_dir, "startup", prefix)]
             steps = []
-            for stage, bare_step in STAGES:
+            for stage, bare_step in selected_stages(self.args):
                 print(f"bench: round {number}: {stage}", file=sys.stderr)
                 pair = {"stage": stage}
                 # Alternate which side goes first, so that neither always meets a warmer machine.
@@ -150,6 +207,8 @@ class Bench:
                         pair["pipeline"] = self.pipeline(round_dir, stage, extra, prefix)
                     elif bare_step:
                         pair["bare"] = self.bare(round_dir, bare_step, prefix)
+                if self.args.peers and stage == "validate":
+                    pair["great_expectations"] = self.great_expectations(round_dir, prefix)
                 steps.append(pair)
                 # A long run (10M rows) that is stopped still leaves what it measured.
                 progress = self.work / "bench-progress.json"
@@ -158,6 +217,11 @@ class Bench:
             rounds.append({"round": number, "startup_seconds": min(s["seconds"] for s in startups), "steps": steps})
             shutil.rmtree(round_dir, ignore_errors=True)
         return summarize(self.args, rounds, generated)
+
+
+def selected_stages(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    names = [stage for stage, _ in STAGES]
+    return STAGES[: names.index(args.until) + 1]
 
 
 def count_jobs(events: Path) -> int:
@@ -170,7 +234,7 @@ def count_jobs(events: Path) -> int:
 
 def summarize(args: argparse.Namespace, rounds: list[dict], generated: dict) -> dict:
     stages = []
-    for index, (stage, bare_step) in enumerate(STAGES):
+    for index, (stage, bare_step) in enumerate(selected_stages(args)):
         pipeline_net, bare_net, jobs, bare_jobs, peak, bare_peak = [], [], [], [], [], []
         for r in rounds:
             step = r["steps"][index]
@@ -195,6 +259,20 @@ def summarize(args: argparse.Namespace, rounds: list[dict], generated: dict) -> 
             row["pipeline_seconds"] / row["bare_seconds"] if row["bare_seconds"] else None
         )
         stages.append(row)
+    peers = {}
+    gx = [step["great_expectations"] for r in rounds for step in r["steps"] if "great_expectations" in step]
+    if gx:
+        validate = next(s for s in stages if s["stage"] == "validate")
+        seconds = statistics.median(g["seconds"] for g in gx)
+        peers["great_expectations"] = {
+            "compared_with": "validate",
+            "seconds": seconds,
+            "spark_jobs": max(g["spark_jobs"] for g in gx),
+            "expectations": gx[0]["expectations"],
+            "failed": gx[0]["failed"],
+            "ratio_to_bare": seconds / validate["bare_seconds"],
+            "pipeline_ratio_to_it": validate["pipeline_seconds"] / seconds,
+        }
     pipeline_total = sum(s["pipeline_seconds"] for s in stages)
     bare_total = sum(s["bare_seconds"] or 0.0 for s in stages)
     return {
@@ -212,6 +290,7 @@ def summarize(args: argparse.Namespace, rounds: list[dict], generated: dict) -> 
             "bare_seconds": bare_total,
             "ratio": pipeline_total / bare_total if bare_total else None,
         },
+        "peers": peers,
         "raw_rounds": rounds,
     }
 
@@ -245,6 +324,12 @@ def table(result: dict) -> str:
     lines.append(
         f"{'total':<10} {total['pipeline_seconds']:>10.1f} {total['bare_seconds']:>8.1f} {number(total['ratio'], '>6.2f')}"
     )
+    for name, peer in result.get("peers", {}).items():
+        lines.append(
+            f"{peer['compared_with']} by {name.replace('_', ' ')}: {peer['seconds']:.1f} s, {peer['spark_jobs']} jobs, "
+            f"{peer['expectations']} expectations ({len(peer['failed'])} failed); "
+            f"{peer['ratio_to_bare']:.2f} x bare, the pipeline's {peer['pipeline_ratio_to_it']:.2f} x it"
+        )
     m = result["machine"]
     lines.append(
         f"{result['rows']:,} rows on {result['master']}, driver {result['driver_memory']}, "

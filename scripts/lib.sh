@@ -61,6 +61,11 @@ ensure_airflow() {
   ensure_python_env "$PROJECT_ROOT/.venv-airflow" "$PROJECT_ROOT/scripts/airflow/requirements.txt" airflow
 }
 
+# Great Expectations with PySpark, for the peer comparison of scripts/bench --peers.
+ensure_gx() {
+  ensure_python_env "$PROJECT_ROOT/.venv-gx" "$PROJECT_ROOT/bench/requirements-gx.txt" python
+}
+
 # Jupyter with PySpark, the MLflow client, pandas and matplotlib, for the notebooks in notebooks/.
 ensure_notebooks() {
   ensure_python_env "$PROJECT_ROOT/.venv-notebooks" "$PROJECT_ROOT/notebooks/requirements.txt" jupyter

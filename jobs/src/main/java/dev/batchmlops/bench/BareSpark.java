@@ -2,6 +2,7 @@ package dev.batchmlops.bench;
 
 import static org.apache.spark.sql.functions.*;
 
+import dev.batchmlops.Json;
 import dev.batchmlops.config.ColumnSpec;
 import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.DatasetContract;
@@ -32,6 +33,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * <ul>
  *   <li>{@code startup}: a Spark session with Delta, and nothing else (the start-up subtracted);
+ *   <li>{@code rules OUT}: the contract's rules as JSON, for a peer tool (Great Expectations) to
+ *       check the same things; starts no Spark;
  *   <li>{@code ingest CSV DIR}: the CSV, read with the contract's schema, written as a Delta table;
  *   <li>{@code validate DIR}: one aggregation of the contract's rules (completeness, ranges,
  *       allowed values, patterns, the id's uniqueness, the positive share);
@@ -49,14 +52,19 @@ public final class BareSpark {
 
   public static void main(String[] args) {
     if (args.length == 0) {
-      System.err.println("usage: BareSpark startup|ingest|validate|split|train|evaluate ARGS...");
+      System.err.println(
+          "usage: BareSpark startup|rules|ingest|validate|split|train|evaluate ARGS...");
       System.exit(2);
     }
-    SparkSession spark = SparkSessions.getOrCreate("bare-" + args[0]);
     DatasetContract contract =
         ConfigLoader.load(
                 new ConfigLoader.Request(Path.of("conf"), "dev", "credit", Map.of()), Map.of())
             .dataset();
+    if (args[0].equals("rules")) {
+      writeRules(contract, Path.of(args[1]));
+      return;
+    }
+    SparkSession spark = SparkSessions.getOrCreate("bare-" + args[0]);
     switch (args[0]) {
       case "startup" -> {}
       case "ingest" -> ingest(spark, contract, args[1], args[2]);
@@ -71,6 +79,41 @@ public final class BareSpark {
     }
     spark.stop();
     System.exit(0);
+  }
+
+  /** One column's rules, as the bare validate aggregates them, for a peer tool to check. */
+  record ColumnRules(
+      String name,
+      boolean required,
+      double completeness,
+      Double min,
+      Double max,
+      List<String> allowed,
+      String pattern,
+      boolean unique) {}
+
+  /** The contract's rules as JSON (rows at least, and per column), without starting Spark. */
+  private static void writeRules(DatasetContract contract, Path out) {
+    List<ColumnRules> columns =
+        contract.columns().stream()
+            .map(
+                c ->
+                    new ColumnRules(
+                        c.name(),
+                        c.required(),
+                        c.completeness(),
+                        c.min().isPresent() ? c.min().getAsDouble() : null,
+                        c.max().isPresent() ? c.max().getAsDouble() : null,
+                        c.allowed(),
+                        c.pattern().orElse(null),
+                        c.name().equals(contract.idColumn()) || c.unique()))
+            .toList();
+    try {
+      java.nio.file.Files.writeString(
+          out, Json.pretty(Map.of("min_rows", contract.minRows(), "columns", columns)));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static void ingest(SparkSession spark, DatasetContract contract, String csv, String out) {

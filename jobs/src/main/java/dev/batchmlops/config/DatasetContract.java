@@ -229,6 +229,19 @@ public record DatasetContract(
   }
 
   /**
+   * Whether a version that passed validation holds no two rows with the same value in {@code name}:
+   * the column has a uniqueness rule (the id always does) and breaking it is an error.
+   */
+  public boolean validatedUnique(String name) {
+    return columns.stream()
+        .anyMatch(
+            c ->
+                c.name().equals(name)
+                    && (name.equals(idColumn) || c.unique())
+                    && c.severity(RuleKind.UNIQUE) == Severity.ERROR);
+  }
+
+  /**
    * True where a row's label is the positive class (compared as text, so 1 and "bad" both work).
    */
   public Column isPositive() {

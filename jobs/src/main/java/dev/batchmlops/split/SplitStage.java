@@ -188,7 +188,9 @@ public final class SplitStage {
                 settings.stratifyBy(),
                 settings.entityLabel(),
                 config.seed(),
-                settings.ratios()),
+                settings.ratios(),
+                // split reads only a validated version
+                contract.validatedUnique(key)),
             basis.base().map(context.tables()::read));
     basis.base().ifPresent(b -> how.put(SplitExtension.EXTENDS, b.toString()));
     how.put("basis", basis.reason());

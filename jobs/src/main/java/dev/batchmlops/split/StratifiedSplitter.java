@@ -4,15 +4,19 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.config.StageConfigs;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * Assigns rows to train, validation and test so that every split holds each class, and each value
@@ -31,6 +35,10 @@ import org.apache.spark.sql.types.StructType;
  *       are ranked by a hash of their key and the seed (then the key), and the ranks fill train,
  *       then test, then validation. Nothing depends on row order, partitioning or Spark's sampling,
  *       so the same data and seed give the same assignment on any cluster.
+ *   <li>The ranking leaves two boundaries per stratum (its last train and last test unit); a unit's
+ *       split is where its (hash, key) falls between them. When every key is one row, each row is
+ *       placed from its own values that way; only multi-row entities and extensions join rows back
+ *       to their units.
  * </ol>
  */
 public final class StratifiedSplitter {
@@ -38,8 +46,13 @@ public final class StratifiedSplitter {
   private static final String POSITIVE = "__split_positive";
   private static final String STRATUM = "__split_stratum";
   private static final String RANK = "__split_rank";
-  private static final String TRAIN_UNITS = "__split_train_units";
-  private static final String TEST_UNITS = "__split_test_units";
+  private static final String HASH = "__split_hash";
+  private static final String LAST_TRAIN = "__split_last_train";
+  private static final String LAST_TEST = "__split_last_test";
+  private static final String TRAIN_HASH = "__split_train_hash";
+  private static final String TRAIN_KEY = "__split_train_key";
+  private static final String TEST_HASH = "__split_test_hash";
+  private static final String TEST_KEY = "__split_test_key";
 
   private StratifiedSplitter() {}
 
@@ -50,6 +63,8 @@ public final class StratifiedSplitter {
    * @param isPositive true where a row is of the positive class
    * @param positiveClass the positive class as people read it ("defaulted=1"), for describing
    *     strata
+   * @param oneRowPerKey the data is known to hold one row per key (the contract's uniqueness rule
+   *     on the key, an error, passed): rows are units as they are, with no grouping by key
    */
   public record Plan(
       String keyColumn,
@@ -58,7 +73,8 @@ public final class StratifiedSplitter {
       List<String> stratifyBy,
       StageConfigs.EntityLabel entityLabel,
       long seed,
-      StageConfigs.Ratios ratios) {
+      StageConfigs.Ratios ratios,
+      boolean oneRowPerKey) {
     public Plan {
       stratifyBy = List.copyOf(stratifyBy);
     }
@@ -85,7 +101,10 @@ public final class StratifiedSplitter {
    *     split
    */
   public static Result assign(Dataset<Row> data, Plan plan, Optional<Dataset<Row>> earlier) {
-    Dataset<Row> units = units(data, plan);
+    Dataset<Row> units =
+        plan.oneRowPerKey()
+            ? rowsAsUnits(data, plan).withColumn(UNIT, col(plan.keyColumn()))
+            : units(data, plan);
     Dataset<Row> kept = null;
     Dataset<Row> fresh = units;
     long keptUnits = 0;
@@ -103,28 +122,134 @@ public final class StratifiedSplitter {
       keptUnits = kept.count();
     }
 
-    List<StratumAllocation.Allocated> allocation =
-        StratumAllocation.allocate(strata(fresh, plan), plan.ratios());
-    Dataset<Row> sizes = sizes(data, allocation);
-    Column rank = col(RANK);
-    Column split =
-        when(rank.leq(col(TRAIN_UNITS)), Splits.TRAIN)
-            .when(rank.leq(col(TRAIN_UNITS).plus(col(TEST_UNITS))), Splits.TEST)
-            .otherwise(Splits.VALIDATION);
-    Column byHash = xxhash64(col(UNIT).cast("string"), lit(plan.seed()));
-    Dataset<Row> allocated =
-        fresh
-            .withColumn(
-                RANK,
-                row_number()
-                    .over(Window.partitionBy(STRATUM).orderBy(byHash, col(UNIT).cast("string"))))
-            .join(broadcast(sizes), STRATUM)
-            .select(col(UNIT), split.as(Splits.COLUMN));
-    Dataset<Row> unitSplits = kept == null ? allocated : allocated.unionByName(kept);
-    Dataset<Row> assigned =
-        data.join(unitSplits, data.col(plan.keyColumn()).eqNullSafe(unitSplits.col(UNIT)), "left")
-            .drop(UNIT);
+    // Grouped units are counted per stratum, then ranked: grouped once for both.
+    boolean grouped = !plan.oneRowPerKey();
+    if (grouped) {
+      fresh = fresh.persist(StorageLevel.MEMORY_AND_DISK());
+    }
+    List<StratumAllocation.Allocated> allocation;
+    Dataset<Row> bounds;
+    try {
+      allocation = StratumAllocation.allocate(strata(fresh, plan), plan.ratios());
+      bounds = boundaries(data.sparkSession(), fresh, allocation, plan.seed());
+    } finally {
+      if (grouped) {
+        fresh.unpersist();
+      }
+    }
+    long newUnits = allocation.stream().mapToLong(a -> a.stratum().units()).sum();
+    Dataset<Row> assigned;
+    if (kept == null && (plan.oneRowPerKey() || newUnits == data.count())) {
+      // Every row is a unit of its own: its split follows from its own values and the boundaries,
+      // with no need to join the rows back to their units.
+      assigned =
+          withSplit(
+                  rowsAsUnits(data, plan).withColumn(UNIT, col(plan.keyColumn())),
+                  bounds,
+                  plan.seed())
+              .drop(UNIT, POSITIVE, STRATUM)
+              .drop(valueColumns(plan));
+    } else {
+      Dataset<Row> allocated =
+          withSplit(fresh, bounds, plan.seed()).select(col(UNIT), col(Splits.COLUMN));
+      Dataset<Row> unitSplits = kept == null ? allocated : allocated.unionByName(kept);
+      assigned =
+          data.join(unitSplits, data.col(plan.keyColumn()).eqNullSafe(unitSplits.col(UNIT)), "left")
+              .drop(UNIT);
+    }
     return new Result(assigned, allocation, keptUnits);
+  }
+
+  /**
+   * Where each stratum's ranks change split: the (hash, key) of its last train unit and of its last
+   * test unit. Ranking needs one sort of the units; the boundaries it leaves are two rows per
+   * stratum, so placing a unit is then a comparison, not a join on its key.
+   */
+  private static Dataset<Row> boundaries(
+      SparkSession spark,
+      Dataset<Row> units,
+      List<StratumAllocation.Allocated> allocation,
+      long seed) {
+    Map<String, long[]> last = new HashMap<>();
+    for (StratumAllocation.Allocated a : allocation) {
+      long train = a.of(Splits.TRAIN);
+      last.put(a.stratum().key(), new long[] {train, train + a.of(Splits.TEST)});
+    }
+    StructType sizesSchema =
+        new StructType()
+            .add(STRATUM, DataTypes.StringType)
+            .add(LAST_TRAIN, DataTypes.LongType)
+            .add(LAST_TEST, DataTypes.LongType);
+    List<Row> sizeRows =
+        last.entrySet().stream()
+            .map(e -> RowFactory.create(e.getKey(), e.getValue()[0], e.getValue()[1]))
+            .toList();
+    Column rank = col(RANK);
+    List<Row> edges =
+        units
+            .select(col(UNIT).cast("string").as(UNIT), col(STRATUM))
+            .withColumn(HASH, unitHash(col(UNIT), seed))
+            .withColumn(
+                RANK, row_number().over(Window.partitionBy(STRATUM).orderBy(col(HASH), col(UNIT))))
+            .join(broadcast(spark.createDataFrame(sizeRows, sizesSchema)), STRATUM)
+            .where(rank.equalTo(col(LAST_TRAIN)).or(rank.equalTo(col(LAST_TEST))))
+            .select(col(STRATUM), rank.cast("long"), col(HASH), col(UNIT))
+            .collectAsList();
+    Map<String, Object[]> bounds = new HashMap<>();
+    for (Row edge : edges) {
+      String stratum = edge.getString(0);
+      Object[] bound = bounds.computeIfAbsent(stratum, k -> new Object[5]);
+      bound[0] = stratum;
+      long[] ranks = last.get(stratum);
+      if (edge.getLong(1) == ranks[0]) {
+        bound[1] = edge.getLong(2);
+        bound[2] = edge.getString(3);
+      }
+      if (edge.getLong(1) == ranks[1]) {
+        bound[3] = edge.getLong(2);
+        bound[4] = edge.getString(3);
+      }
+    }
+    StructType schema =
+        new StructType()
+            .add(STRATUM, DataTypes.StringType)
+            .add(TRAIN_HASH, DataTypes.LongType)
+            .add(TRAIN_KEY, DataTypes.StringType)
+            .add(TEST_HASH, DataTypes.LongType)
+            .add(TEST_KEY, DataTypes.StringType);
+    return spark.createDataFrame(bounds.values().stream().map(RowFactory::create).toList(), schema);
+  }
+
+  /**
+   * Units with their split: a unit at or before its stratum's last train unit in (hash, key) order
+   * is train, then up to the last test unit test, the rest validation, as ranking them would say.
+   */
+  private static Dataset<Row> withSplit(Dataset<Row> units, Dataset<Row> bounds, long seed) {
+    Column key = col(UNIT).cast("string");
+    Column hash = unitHash(key, seed);
+    Column split =
+        when(atOrBefore(hash, key, col(TRAIN_HASH), col(TRAIN_KEY)), Splits.TRAIN)
+            .when(atOrBefore(hash, key, col(TEST_HASH), col(TEST_KEY)), Splits.TEST)
+            .otherwise(Splits.VALIDATION);
+    return units
+        .join(broadcast(bounds), units.col(STRATUM).equalTo(bounds.col(STRATUM)), "left")
+        .withColumn(Splits.COLUMN, split)
+        .drop(bounds.col(STRATUM))
+        .drop(TRAIN_HASH, TRAIN_KEY, TEST_HASH, TEST_KEY);
+  }
+
+  /**
+   * (hash, key) <= (boundHash, boundKey), nulls first as the ranking orders them; no bound: false.
+   */
+  private static Column atOrBefore(Column hash, Column key, Column boundHash, Column boundKey) {
+    Column keyAtOrBefore = key.isNull().or(boundKey.isNotNull().and(key.leq(boundKey)));
+    return boundHash
+        .isNotNull()
+        .and(hash.lt(boundHash).or(hash.equalTo(boundHash).and(keyAtOrBefore)));
+  }
+
+  private static Column unitHash(Column key, long seed) {
+    return xxhash64(key.cast("string"), lit(seed));
   }
 
   /** One row per unit: its key, class, stratify-by values and stratum key. */
@@ -140,10 +265,26 @@ public final class StratifiedSplitter {
     for (int i = 0; i < plan.stratifyBy().size(); i++) {
       aggregates.add(min(col(plan.stratifyBy().get(i)).cast("string")).as(valueColumn(i)));
     }
-    Dataset<Row> units =
+    return withStratum(
         data.groupBy(col(plan.keyColumn()).as(UNIT))
             .agg(
-                aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new));
+                aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new)),
+        plan);
+  }
+
+  /**
+   * The rows with the class and stratum each would have as a unit of its own: what {@link #units}
+   * gives a key held by one row (with either entity label, one row is positive when it is).
+   */
+  private static Dataset<Row> rowsAsUnits(Dataset<Row> data, Plan plan) {
+    Dataset<Row> rows = data.withColumn(POSITIVE, coalesce(plan.isPositive(), lit(false)));
+    for (int i = 0; i < plan.stratifyBy().size(); i++) {
+      rows = rows.withColumn(valueColumn(i), col(plan.stratifyBy().get(i)).cast("string"));
+    }
+    return withStratum(rows, plan);
+  }
+
+  private static Dataset<Row> withStratum(Dataset<Row> units, Plan plan) {
     List<Column> parts = new ArrayList<>();
     parts.add(col(POSITIVE).cast("string"));
     for (int i = 0; i < plan.stratifyBy().size(); i++) {
@@ -151,6 +292,14 @@ public final class StratifiedSplitter {
     }
     // JSON keeps a missing value (null) apart from the text "null".
     return units.withColumn(STRATUM, to_json(array(parts.toArray(Column[]::new))));
+  }
+
+  private static String[] valueColumns(Plan plan) {
+    String[] names = new String[plan.stratifyBy().size()];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = valueColumn(i);
+    }
+    return names;
   }
 
   private static String valueColumn(int index) {
@@ -179,19 +328,5 @@ public final class StratifiedSplitter {
               row.getString(0), positive, description.toString(), row.getLong(keys.size())));
     }
     return strata;
-  }
-
-  /** The allocation as a small table: stratum, train units, test units. */
-  private static Dataset<Row> sizes(Dataset<Row> data, List<StratumAllocation.Allocated> plan) {
-    StructType schema =
-        new StructType()
-            .add(STRATUM, DataTypes.StringType)
-            .add(TRAIN_UNITS, DataTypes.LongType)
-            .add(TEST_UNITS, DataTypes.LongType);
-    List<Row> rows =
-        plan.stream()
-            .map(a -> RowFactory.create(a.stratum().key(), a.of(Splits.TRAIN), a.of(Splits.TEST)))
-            .toList();
-    return data.sparkSession().createDataFrame(rows, schema);
   }
 }

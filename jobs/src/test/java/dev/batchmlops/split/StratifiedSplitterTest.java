@@ -40,7 +40,13 @@ class StratifiedSplitterTest {
     return ids.toArray();
   }
 
+  /** A plan stratified by {@code stratifyBy}; application ids are known unique, customers not. */
   private static StratifiedSplitter.Plan plan(String key, List<String> stratifyBy) {
+    return plan(key, stratifyBy, key.equals("application_id"));
+  }
+
+  private static StratifiedSplitter.Plan plan(
+      String key, List<String> stratifyBy, boolean oneRowPerKey) {
     return new StratifiedSplitter.Plan(
         key,
         DEFAULTED,
@@ -48,7 +54,8 @@ class StratifiedSplitterTest {
         stratifyBy,
         StageConfigs.EntityLabel.ANY_POSITIVE,
         42,
-        RATIOS);
+        RATIOS,
+        oneRowPerKey);
   }
 
   private static Dataset<Row> split(Dataset<Row> data, List<String> stratifyBy) {
@@ -156,7 +163,8 @@ class StratifiedSplitterTest {
                         SEGMENTS,
                         StageConfigs.EntityLabel.ANY_POSITIVE,
                         7,
-                        RATIOS),
+                        RATIOS,
+                        true),
                     Optional.empty())
                 .assigned()),
         "another seed, another draw");
@@ -169,18 +177,58 @@ class StratifiedSplitterTest {
         .collectAsList();
   }
 
+  /** SKEWED with three applications per customer. */
+  private static Dataset<Row> withCustomers() {
+    return SKEWED.withColumn(
+        "customer_id",
+        concat(
+            lit("C-"),
+            regexp_extract(col("application_id"), "(\\d+)", 1)
+                .cast("long")
+                .divide(3)
+                .cast("long")
+                .cast("string")));
+  }
+
+  @Test
+  void theAssignmentOfGivenDataAndSeedNeverChanges() {
+    // Recorded once: a change to how rows are allocated would move rows between the splits of
+    // every user's existing data, so it must show here first.
+    String rows =
+        SplitFingerprint.of(
+            StratifiedSplitter.assign(SKEWED, plan("application_id", SEGMENTS), Optional.empty())
+                .assigned(),
+            "application_id");
+    String grouped =
+        SplitFingerprint.of(
+            StratifiedSplitter.assign(
+                    SKEWED, plan("application_id", SEGMENTS, false), Optional.empty())
+                .assigned(),
+            "application_id");
+    String entities =
+        SplitFingerprint.of(
+            StratifiedSplitter.assign(
+                    withCustomers(), plan("customer_id", SEGMENTS), Optional.empty())
+                .assigned(),
+            "application_id");
+    String extended =
+        SplitFingerprint.of(
+            StratifiedSplitter.assign(
+                    SKEWED,
+                    plan("application_id", SEGMENTS),
+                    Optional.of(
+                        split(SKEWED.where(col("application_id").lt("APP-00003000")), SEGMENTS)))
+                .assigned(),
+            "application_id");
+    assertEquals("fdc1d2ea8c408d6e", rows, "one row per unit");
+    assertEquals(rows, grouped, "one row per unit, found by grouping rows by their key");
+    assertEquals("3595d757cdf7dac2", entities, "entities of three rows");
+    assertEquals("67c69962567658e2", extended, "an extension of an earlier split");
+  }
+
   @Test
   void entitiesNeverSpanSplitsAndAreStratifiedByTheirClass() {
-    Dataset<Row> withCustomers =
-        SKEWED.withColumn(
-            "customer_id",
-            concat(
-                lit("C-"),
-                regexp_extract(col("application_id"), "(\\d+)", 1)
-                    .cast("long")
-                    .divide(3)
-                    .cast("long")
-                    .cast("string")));
+    Dataset<Row> withCustomers = withCustomers();
     StratifiedSplitter.Result result =
         StratifiedSplitter.assign(withCustomers, plan("customer_id", SEGMENTS), Optional.empty());
     Dataset<Row> assigned = result.assigned().cache();
@@ -225,7 +273,14 @@ class StratifiedSplitterTest {
           StratifiedSplitter.assign(
               rows,
               new StratifiedSplitter.Plan(
-                  "customer_id", DEFAULTED, "defaulted=1", List.of(), entityLabel, 42, RATIOS),
+                  "customer_id",
+                  DEFAULTED,
+                  "defaulted=1",
+                  List.of(),
+                  entityLabel,
+                  42,
+                  RATIOS,
+                  false),
               Optional.empty());
       long positiveCustomers =
           result.allocation().stream()

@@ -96,6 +96,37 @@ class ContractValidatorTest {
   }
 
   @Test
+  void rowsCopiedUnderNewIdsAreCountedAndNullsInDifferentColumnsAreNotCopies() {
+    assertTrue(ContractValidator.duplicateRows(CLEAN, CONTRACT).passed());
+
+    Dataset<Row> copies =
+        CLEAN
+            .where(col("application_id").isin("APP-00000010", "APP-00000020"))
+            .withColumn("application_id", concat(col("application_id"), lit("-copy")));
+    Finding twice = ContractValidator.duplicateRows(CLEAN.unionByName(copies), CONTRACT);
+    assertFalse(twice.passed());
+    assertEquals(Severity.WARNING, twice.severity());
+    assertTrue(
+        twice
+            .message()
+            .startsWith("2 rows repeat an earlier row, e.g. the row with id 'APP-0000001"),
+        twice.message());
+
+    // Hash functions skip nulls: (null, 1) and (1, null) must still be told apart.
+    Dataset<Row> nulls =
+        TestSpark.session()
+            .sql(
+                "SELECT * FROM VALUES ('a', NULL, 1), ('b', 1, NULL), ('c', 1, 1), ('d', NULL, NULL)"
+                    + " AS t(application_id, x, y)");
+    assertTrue(ContractValidator.duplicateRows(nulls, CONTRACT).passed());
+    Dataset<Row> oneCopy =
+        nulls.unionByName(
+            TestSpark.session().sql("SELECT 'e' AS application_id, 1 AS x, NULL AS y"));
+    Finding copy = ContractValidator.duplicateRows(oneCopy, CONTRACT);
+    assertEquals("1 rows repeat an earlier row, e.g. the row with id 'b'", copy.message());
+  }
+
+  @Test
   void aRuleDeclaredAsWarningIsReportedWithoutFailing() {
     DatasetContract lenient =
         contract(
