@@ -275,6 +275,8 @@ def summarize(args: argparse.Namespace, rounds: list[dict], generated: dict) -> 
         }
     pipeline_total = sum(s["pipeline_seconds"] for s in stages)
     bare_total = sum(s["bare_seconds"] or 0.0 for s in stages)
+    # The stages a bare step stands for (leakage and register have none).
+    matched_total = sum(s["pipeline_seconds"] for s in stages if s["bare_seconds"] is not None)
     return {
         "rows": args.rows,
         "master": args.master,
@@ -289,6 +291,8 @@ def summarize(args: argparse.Namespace, rounds: list[dict], generated: dict) -> 
             "pipeline_seconds": pipeline_total,
             "bare_seconds": bare_total,
             "ratio": pipeline_total / bare_total if bare_total else None,
+            "matched_pipeline_seconds": matched_total,
+            "matched_ratio": matched_total / bare_total if bare_total else None,
         },
         "peers": peers,
         "raw_rounds": rounds,
@@ -323,6 +327,10 @@ def table(result: dict) -> str:
     lines.append("-" * len(header))
     lines.append(
         f"{'total':<10} {total['pipeline_seconds']:>10.1f} {total['bare_seconds']:>8.1f} {number(total['ratio'], '>6.2f')}"
+    )
+    lines.append(
+        f"{'matched':<10} {total['matched_pipeline_seconds']:>10.1f} {total['bare_seconds']:>8.1f} "
+        f"{number(total['matched_ratio'], '>6.2f')}   (the stages with a bare counterpart)"
     )
     for name, peer in result.get("peers", {}).items():
         lines.append(

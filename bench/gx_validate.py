@@ -64,6 +64,7 @@ def main() -> None:
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
     )
     if args.events:
         builder = builder.config("spark.eventLog.enabled", "true").config("spark.eventLog.dir", f"file://{args.events}")
