@@ -66,6 +66,49 @@ ensure_gx() {
   ensure_python_env "$PROJECT_ROOT/.venv-gx" "$PROJECT_ROOT/bench/requirements-gx.txt" python
 }
 
+# moto's S3-compatible server, for the tests that keep tables on object storage.
+ensure_s3_server() {
+  ensure_python_env "$PROJECT_ROOT/.venv-s3" "$PROJECT_ROOT/scripts/requirements-s3.txt" moto_server
+}
+
+# Hadoop's S3A file system and the AWS SDK it was built against, matching the Hadoop 3.3.4 client in
+# Spark 3.5: what spark-submit needs for s3a:// paths. Fetched once through Maven into .jars/.
+S3A_JARS=(
+  "org.apache.hadoop:hadoop-aws:3.3.4"
+  "com.amazonaws:aws-java-sdk-bundle:1.12.262"
+)
+ensure_s3a_jars() {
+  local coordinate name
+  mkdir -p "$PROJECT_ROOT/.jars"
+  for coordinate in "${S3A_JARS[@]}"; do
+    name="$(cut -d: -f2 <<<"$coordinate")-$(cut -d: -f3 <<<"$coordinate").jar"
+    if ! [ -s "$PROJECT_ROOT/.jars/$name" ]; then
+      log "fetching $coordinate (for s3a:// storage)"
+      (cd "$PROJECT_ROOT" && mvn -B -q dependency:copy -Dartifact="$coordinate" \
+        -DoutputDirectory="$PROJECT_ROOT/.jars") || die "cannot fetch $coordinate through Maven"
+    fi
+  done
+}
+
+# The spark-submit options for s3a:// storage: the S3A jars, and, when MLOPS_S3_ENDPOINT names an
+# S3-compatible server (MinIO, moto, ...), its endpoint with path-style access. Credentials come
+# from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance
+# role) and are never passed on the command line.
+s3a_submit_options() {
+  local jars=() coordinate
+  for coordinate in "${S3A_JARS[@]}"; do
+    jars+=("$PROJECT_ROOT/.jars/$(cut -d: -f2 <<<"$coordinate")-$(cut -d: -f3 <<<"$coordinate").jar")
+  done
+  S3A_OPTIONS=(--jars "$(IFS=,; echo "${jars[*]}")")
+  if [ -n "${MLOPS_S3_ENDPOINT:-}" ]; then
+    S3A_OPTIONS+=(--conf "spark.hadoop.fs.s3a.endpoint=$MLOPS_S3_ENDPOINT"
+      --conf spark.hadoop.fs.s3a.path.style.access=true)
+    case "$MLOPS_S3_ENDPOINT" in
+      http://*) S3A_OPTIONS+=(--conf spark.hadoop.fs.s3a.connection.ssl.enabled=false) ;;
+    esac
+  fi
+}
+
 # Jupyter with PySpark, the MLflow client, pandas and matplotlib, for the notebooks in notebooks/.
 ensure_notebooks() {
   ensure_python_env "$PROJECT_ROOT/.venv-notebooks" "$PROJECT_ROOT/notebooks/requirements.txt" jupyter
@@ -133,10 +176,17 @@ ensure_mlflow_server() {
 }
 # Runs a pipeline command through spark-submit: `submit_job COMMAND [OPTIONS...]`. The Spark
 # settings come from the environment: SPARK_SUBMIT (default: the venv's), MLOPS_SPARK_MASTER
-# (local[2]), MLOPS_DRIVER_MEMORY (2g).
+# (local[2]), MLOPS_DRIVER_MEMORY (2g). Storage on s3a:// (MLOPS_STORAGE_ROOT, or an s3a:// value
+# in the options) adds the S3A jars and MLOPS_S3_ENDPOINT's settings (s3a_submit_options).
 submit_job() {
+  local storage=() arg
+  for arg in "${MLOPS_STORAGE_ROOT:-}" "$@"; do
+    case "$arg" in
+      s3a://* | *=s3a://*) ensure_s3a_jars; s3a_submit_options; storage=("${S3A_OPTIONS[@]}"); break ;;
+    esac
+  done
   "${SPARK_SUBMIT:-$VENV/bin/spark-submit}" --master "${MLOPS_SPARK_MASTER:-local[2]}" \
-    --driver-memory "${MLOPS_DRIVER_MEMORY:-2g}" \
+    --driver-memory "${MLOPS_DRIVER_MEMORY:-2g}" "${storage[@]}" \
     --conf spark.sql.shuffle.partitions=4 \
     --driver-java-options "-Dlog4j2.configurationFile=file:$PROJECT_ROOT/conf/log4j2.properties" \
     --class dev.batchmlops.cli.Main "$JOB_JAR" "$@"

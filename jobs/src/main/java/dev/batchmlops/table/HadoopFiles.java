@@ -30,6 +30,11 @@ import org.apache.hadoop.fs.Path;
 public final class HadoopFiles {
   private final Configuration hadoopConf;
 
+  /**
+   * Schemes of object stores whose uploads appear whole or not at all (S3A, Google Cloud Storage).
+   */
+  private static final java.util.Set<String> OBJECT_STORES = java.util.Set.of("s3a", "gs");
+
   public HadoopFiles(Configuration hadoopConf) {
     this.hadoopConf = hadoopConf;
   }
@@ -106,11 +111,19 @@ public final class HadoopFiles {
     Path partial = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID());
     try {
       FileSystem fs = fs(path);
+      if (OBJECT_STORES.contains(fs.getScheme())) {
+        // One object's upload is atomic by itself, and a rename there is a copy that refuses an
+        // existing target.
+        try (OutputStream out = fs.create(target, true)) {
+          out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+        return;
+      }
       try (OutputStream out = fs.create(partial, false)) {
         out.write(content.getBytes(StandardCharsets.UTF_8));
       }
-      // Local file systems rename over a file atomically; HDFS and object stores refuse to, and
-      // there the old file goes first (on an object store the write itself is already atomic).
+      // Local file systems rename over a file atomically; HDFS refuses to, and there the old file
+      // goes first.
       if (!fs.rename(partial, target)
           && !(fs.delete(target, false) && fs.rename(partial, target))) {
         fs.delete(partial, false);

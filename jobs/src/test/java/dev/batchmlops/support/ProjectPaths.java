@@ -35,6 +35,11 @@ public final class ProjectPaths {
     return existing("batchmlops.python.notebooks-venv");
   }
 
+  /** The environment with moto's S3-compatible server (scripts/requirements-s3.txt). */
+  public static Path s3Venv() {
+    return existing("batchmlops.python.s3-venv");
+  }
+
   public static Path jobJar() {
     return existing("batchmlops.job.jar");
   }
