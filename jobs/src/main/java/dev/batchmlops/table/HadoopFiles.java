@@ -57,7 +57,8 @@ public final class HadoopFiles {
 
   /**
    * Creates a file that must not exist yet: false, and nothing written, when it does. Atomic on a
-   * local disk (O_EXCL) and on HDFS; an object store may let two writers both succeed.
+   * local disk (O_EXCL), on HDFS and on S3 (one conditional PUT); other object stores may let two
+   * writers both succeed.
    */
   public boolean createNew(String path, String content) {
     Path target = new Path(path);
@@ -68,6 +69,9 @@ public final class HadoopFiles {
         Files.createDirectories(local.getParent());
         Files.writeString(local, content, StandardOpenOption.CREATE_NEW);
         return true;
+      }
+      if ("s3a".equals(fs.getScheme())) {
+        return S3ConditionalCreate.createNew(fs, target, content.getBytes(StandardCharsets.UTF_8));
       }
       try (OutputStream out = fs.create(target, false)) {
         out.write(content.getBytes(StandardCharsets.UTF_8));

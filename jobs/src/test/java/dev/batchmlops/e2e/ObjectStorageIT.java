@@ -10,6 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * user runs it: {@code scripts/submit} with {@code s3a://} storage and {@code MLOPS_S3_ENDPOINT},
  * the credentials in the AWS SDK's environment variables. The source is read from the bucket, the
  * tables, state and metrics history land in it, the registered version's lineage names them, and
- * the lineage-safe cleanup runs there too.
+ * the lineage-safe cleanup runs there too. Two commands on one dataset at once never both write:
+ * the dataset lock is created on S3 by a conditional PUT.
  */
 class ObjectStorageIT {
   private record Finished(int exitCode, String output) {}
@@ -132,5 +137,49 @@ class ObjectStorageIT {
     assertTrue(
         s3.keys(bucket, "lake/german-credit/raw/part-").containsAll(rawFiles),
         "the registered version's raw files are kept");
+  }
+
+  @Test
+  void twoIngestsOfOneBatchStartedAtOnceWriteItOnce() throws Exception {
+    S3TestServer s3 = S3TestServer.shared();
+    String tracking = MlflowTestServer.shared().uri();
+    String bucket = "twice-" + UUID.randomUUID().toString().substring(0, 8);
+    s3.createBucket(bucket);
+    s3.putObject(
+        bucket,
+        "landing/credit-g.csv",
+        ProjectPaths.root().resolve("data/german-credit/credit-g.csv"));
+    String[] ingest =
+        pipeline(
+            "ingest", bucket, tracking, "--input", "s3a://" + bucket + "/landing/credit-g.csv");
+
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Finished> both = new ArrayList<>();
+    Callable<Finished> ingestOnce = () -> submit(s3, ingest);
+    try {
+      for (Future<Finished> done : pool.invokeAll(List.of(ingestOnce, ingestOnce))) {
+        both.add(done.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // Each either wrote the batch, found it written, or was refused while the other held the
+    // dataset (75: run again later); at least one did the work.
+    for (Finished one : both) {
+      assertTrue(
+          one.exitCode() == 0
+              || (one.exitCode() == 75 && one.output().contains("dataset 'german-credit' is busy")),
+          one.output());
+    }
+    assertTrue(both.stream().anyMatch(one -> one.exitCode() == 0), both.toString());
+    String log = "lake/german-credit/raw/_delta_log/";
+    assertEquals(
+        List.of(log + "00000000000000000000.json"),
+        s3.keys(bucket, log).stream().filter(k -> k.endsWith(".json")).toList(),
+        "one commit holds the batch");
+
+    Finished again = submit(s3, ingest);
+    assertEquals(0, again.exitCode(), again.output());
+    assertEquals(1, s3.keys(bucket, log).stream().filter(k -> k.endsWith(".json")).count());
   }
 }
