@@ -47,13 +47,17 @@ abstract class PipelineCommand implements Callable<Integer> {
     tracker.checkReachable();
     // Started by the first stage code that needs it: register and promote never do.
     var spark = OnDemandSpark.of("batchmlops-" + getClass().getSimpleName());
-    if (!inPipelineRun()) {
+    StorageLayout layout = StorageLayout.of(config);
+    // Scoring runs beside training, except where two writers of one table could both commit.
+    if (!inPipelineRun() && layout.concurrentCommitsSafe()) {
       return run(PipelineContext.openWithoutPipelineRun(config, spark, tracker), tracker);
     }
     HadoopFiles files = new HadoopFiles(spark.hadoopConfiguration());
-    StorageLayout layout = StorageLayout.of(config);
     try (DatasetLock lock =
         DatasetLock.acquire(files, layout.lockFile(), config.dataset().name(), spec.name())) {
+      if (!inPipelineRun()) {
+        return run(PipelineContext.openWithoutPipelineRun(config, spark, tracker), tracker);
+      }
       endAbandonedRuns(lock.tookOverFrom(), files, layout, tracker);
       return run(PipelineContext.open(config, spark, tracker, startsPipelineRun()), tracker);
     }

@@ -69,6 +69,16 @@ public record StorageLayout(String root, String landing, String dataset) {
     return root + "/" + dataset + "/_pipeline/metrics-history.json";
   }
 
+  /**
+   * Whether two processes committing to one table here at once are safe: Delta's log store writes a
+   * version only if absent on local disks, HDFS, Google Cloud Storage and Azure; on S3 its default
+   * log store trusts a single writer, so there every command that writes takes the dataset lock.
+   */
+  public boolean concurrentCommitsSafe() {
+    String scheme = root.contains(":/") ? root.substring(0, root.indexOf(':')) : "file";
+    return !java.util.Set.of("s3", "s3a", "s3n").contains(scheme.toLowerCase(Locale.ROOT));
+  }
+
   public String landingFile(FileFormat format) {
     return landing + "/" + dataset + "/" + dataset + "." + format.name().toLowerCase(Locale.ROOT);
   }
