@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.S3TestServer;
+import dev.batchmlops.support.SparkCluster;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +22,19 @@ import org.junit.jupiter.api.Test;
  * user runs it: {@code scripts/submit} with {@code s3a://} storage and {@code MLOPS_S3_ENDPOINT},
  * the credentials in the AWS SDK's environment variables. The source is read from the bucket, the
  * tables, state and metrics history land in it, the registered version's lineage names them, and
- * the lineage-safe cleanup runs there too. Two commands on one dataset at once never both write:
- * the dataset lock is created on S3 by a conditional PUT.
+ * the lineage-safe cleanup runs there too. The same stages on a standalone cluster, sharing nothing
+ * with the driver but the bucket, give the same split and the same test metrics. Two commands on
+ * one dataset at once never both write: the dataset lock is created on S3 by a conditional PUT.
  */
 class ObjectStorageIT {
   private record Finished(int exitCode, String output) {}
 
   private static Finished submit(S3TestServer s3, String... args) throws Exception {
+    return submitTo("local[2]", s3, args);
+  }
+
+  private static Finished submitTo(String master, S3TestServer s3, String... args)
+      throws Exception {
     List<String> command = new ArrayList<>(List.of("scripts/submit"));
     command.addAll(List.of(args));
     ProcessBuilder builder =
@@ -40,6 +47,7 @@ class ObjectStorageIT {
     builder.environment().put("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY);
     builder.environment().put("AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY);
     builder.environment().put("MLOPS_DRIVER_MEMORY", "1g");
+    builder.environment().put("MLOPS_SPARK_MASTER", master);
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Finished(process.waitFor(), output);
@@ -66,13 +74,39 @@ class ObjectStorageIT {
                 "--set",
                 "tracking.experiment-prefix=" + bucket,
                 "--set",
-                "register.model-prefix=" + bucket));
+                "register.model-prefix=" + bucket,
+                // One logistic regression: what must come out the same on any master.
+                "--set",
+                "train.search.max-trials=1",
+                "--set",
+                "train.models.random-forest.enabled=false",
+                "--set",
+                "train.models.gradient-boosted-trees.enabled=false"));
     args.addAll(List.of(extra));
     return args.toArray(String[]::new);
   }
 
+  /** The tags of the champion version registered under the bucket's prefix. */
+  private static java.util.Map<String, String> championTags(
+      MlflowTestServer mlflow, String bucket) {
+    JsonNode champion =
+        mlflow
+            .get(
+                "/api/2.0/mlflow/registered-models/alias?name="
+                    + bucket
+                    + "-german-credit&alias=champion")
+            .path("model_version");
+    assertEquals("1", champion.path("version").asText(), champion.toString());
+    java.util.Map<String, String> tags = new java.util.TreeMap<>();
+    for (JsonNode tag : champion.path("tags")) {
+      tags.put(tag.path("key").asText(), tag.path("value").asText());
+    }
+    return tags;
+  }
+
   @Test
-  void thePipelineKeepsItsTablesOnObjectStorageAndRegistersTheirLineage() throws Exception {
+  void thePipelineOnObjectStorageGivesTheSameModelOnLocalTwoCoresAndOnAStandaloneCluster()
+      throws Exception {
     S3TestServer s3 = S3TestServer.shared();
     MlflowTestServer mlflow = MlflowTestServer.shared();
     String bucket = "lake-" + UUID.randomUUID().toString().substring(0, 8);
@@ -113,21 +147,8 @@ class ObjectStorageIT {
         "the dataset lock is let go");
 
     // The champion's lineage names the versions on the object store.
-    JsonNode champion =
-        mlflow
-            .get(
-                "/api/2.0/mlflow/registered-models/alias?name="
-                    + bucket
-                    + "-german-credit&alias=champion")
-            .path("model_version");
-    assertEquals("1", champion.path("version").asText(), champion.toString());
-    String rawTable = null;
-    for (JsonNode tag : champion.path("tags")) {
-      if (tag.path("key").asText().equals("raw_table")) {
-        rawTable = tag.path("value").asText();
-      }
-    }
-    assertEquals("s3a://" + bucket + "/lake/german-credit/raw@v0", rawTable);
+    java.util.Map<String, String> local = championTags(mlflow, bucket);
+    assertEquals("s3a://" + bucket + "/lake/german-credit/raw@v0", local.get("raw_table"));
 
     // Cleanup on the object store keeps what the registered version was trained on.
     List<String> rawFiles = s3.keys(bucket, "lake/german-credit/raw/part-");
@@ -137,6 +158,49 @@ class ObjectStorageIT {
     assertTrue(
         s3.keys(bucket, "lake/german-credit/raw/part-").containsAll(rawFiles),
         "the registered version's raw files are kept");
+
+    // Every stage again on a standalone master with two one-core workers:
+    // driver and executors share nothing but the object store (the executors get the S3A jars
+    // through --jars and the credentials from their worker's environment).
+    String onCluster = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
+    s3.createBucket(onCluster);
+    s3.putObject(
+        onCluster,
+        "landing/credit-g.csv",
+        ProjectPaths.root().resolve("data/german-credit/credit-g.csv"));
+    java.nio.file.Path clusterLogs = java.nio.file.Files.createTempDirectory("batchmlops-cluster-");
+    try (SparkCluster cluster =
+        SparkCluster.start(
+            clusterLogs,
+            2,
+            java.util.Map.of(
+                "AWS_ACCESS_KEY_ID",
+                S3TestServer.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY",
+                S3TestServer.SECRET_KEY))) {
+      // The batch lands in one submit; a second runs every stage after it (its ingest finds the
+      // batch already in and goes on), so the state passes between processes through the bucket.
+      String input = "s3a://" + onCluster + "/landing/credit-g.csv";
+      for (String command : List.of("ingest", "run")) {
+        Finished done =
+            submitTo(
+                cluster.masterUrl(),
+                s3,
+                pipeline(command, onCluster, mlflow.uri(), "--input", input));
+        assertEquals(0, done.exitCode(), command + " on the cluster: " + done.output());
+      }
+    }
+    java.util.Map<String, String> distributed = championTags(mlflow, onCluster);
+    assertEquals(local.get("split_fingerprint"), distributed.get("split_fingerprint"));
+    List<String> testMetrics = local.keySet().stream().filter(k -> k.startsWith("test_")).toList();
+    assertFalse(testMetrics.isEmpty(), local.toString());
+    for (String metric : testMetrics) {
+      assertEquals(
+          Double.parseDouble(local.get(metric)),
+          Double.parseDouble(distributed.get(metric)),
+          1e-9,
+          metric + " on local[2] and on the cluster");
+    }
   }
 
   @Test

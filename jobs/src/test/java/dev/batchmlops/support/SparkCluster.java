@@ -10,11 +10,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A real Spark standalone cluster on loopback: one master and one worker with two cores, started
+ * A real Spark standalone cluster on loopback: one master and workers of one core each, started
  * with the venv's {@code spark-class}, for checks that must hold on a cluster, not only in local
- * mode.
+ * mode. Executors inherit their worker's environment (the AWS SDK's credentials, for one).
  */
 public final class SparkCluster implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
@@ -24,14 +25,16 @@ public final class SparkCluster implements AutoCloseable {
     this.masterUrl = masterUrl;
   }
 
-  /** Starts the master and a worker and waits until the worker has registered. */
-  public static SparkCluster start(Path workDir) throws IOException, InterruptedException {
+  /** Starts the master and {@code workers} workers and waits until all have registered. */
+  public static SparkCluster start(Path workDir, int workers, Map<String, String> environment)
+      throws IOException, InterruptedException {
     int port = MlflowTestServer.freePort();
     int masterUi = MlflowTestServer.freePort();
     SparkCluster cluster = new SparkCluster("spark://127.0.0.1:" + port);
     try {
       cluster.launch(
           workDir.resolve("master.log"),
+          environment,
           "org.apache.spark.deploy.master.Master",
           "--host",
           "127.0.0.1",
@@ -39,21 +42,24 @@ public final class SparkCluster implements AutoCloseable {
           Integer.toString(port),
           "--webui-port",
           Integer.toString(masterUi));
-      cluster.launch(
-          workDir.resolve("worker.log"),
-          "org.apache.spark.deploy.worker.Worker",
-          cluster.masterUrl,
-          "--host",
-          "127.0.0.1",
-          "--cores",
-          "2",
-          "--memory",
-          "2g",
-          "--webui-port",
-          Integer.toString(MlflowTestServer.freePort()),
-          "--work-dir",
-          workDir.resolve("worker").toString());
-      cluster.awaitWorker(masterUi, workDir);
+      for (int i = 1; i <= workers; i++) {
+        cluster.launch(
+            workDir.resolve("worker-" + i + ".log"),
+            environment,
+            "org.apache.spark.deploy.worker.Worker",
+            cluster.masterUrl,
+            "--host",
+            "127.0.0.1",
+            "--cores",
+            "1",
+            "--memory",
+            "1536m",
+            "--webui-port",
+            Integer.toString(MlflowTestServer.freePort()),
+            "--work-dir",
+            workDir.resolve("worker-" + i).toString());
+      }
+      cluster.awaitWorkers(masterUi, workers, workDir);
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
       cluster.close();
@@ -65,7 +71,8 @@ public final class SparkCluster implements AutoCloseable {
     return masterUrl;
   }
 
-  private void launch(Path log, String mainClass, String... args) throws IOException {
+  private void launch(Path log, Map<String, String> environment, String mainClass, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProjectPaths.venv().resolve("bin/spark-class").toString());
     command.add(mainClass);
@@ -74,10 +81,12 @@ public final class SparkCluster implements AutoCloseable {
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     SparkSubmit.sparkEnvironment(builder);
+    builder.environment().putAll(environment);
     processes.add(builder.start());
   }
 
-  private void awaitWorker(int masterUi, Path workDir) throws IOException, InterruptedException {
+  private void awaitWorkers(int masterUi, int workers, Path workDir)
+      throws IOException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     HttpRequest request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUi + "/json/")).build();
@@ -85,7 +94,9 @@ public final class SparkCluster implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       try {
         String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        if (body.matches("(?s).*\"aliveworkers\"\\s*:\\s*[1-9].*")) {
+        java.util.regex.Matcher alive =
+            java.util.regex.Pattern.compile("\"aliveworkers\"\\s*:\\s*(\\d+)").matcher(body);
+        if (alive.find() && Integer.parseInt(alive.group(1)) >= workers) {
           return;
         }
       } catch (IOException notYet) {
@@ -94,7 +105,7 @@ public final class SparkCluster implements AutoCloseable {
       Thread.sleep(500);
     }
     throw new IllegalStateException(
-        "no Spark worker registered within 90 s; see " + workDir.resolve("worker.log"));
+        workers + " Spark workers did not register within 90 s; see the logs in " + workDir);
   }
 
   @Override
