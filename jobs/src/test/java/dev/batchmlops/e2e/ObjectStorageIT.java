@@ -3,6 +3,7 @@ package dev.batchmlops.e2e;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.S3TestServer;
@@ -57,20 +58,13 @@ class ObjectStorageIT {
       String command, String bucket, String tracking, String... extra) {
     List<String> args =
         new ArrayList<>(
-            List.of(
+            JobArgs.of(
                 command,
-                "--conf-dir",
-                ProjectPaths.confDir().toString(),
-                "--env",
-                "test",
+                "s3a://" + bucket + "/lake",
+                "s3a://" + bucket + "/landing",
+                tracking,
                 "--dataset",
                 "german-credit",
-                "--set",
-                "storage.root=s3a://" + bucket + "/lake",
-                "--set",
-                "storage.landing=s3a://" + bucket + "/landing",
-                "--set",
-                "tracking.uri=" + tracking,
                 "--set",
                 "tracking.experiment-prefix=" + bucket,
                 "--set",
@@ -84,6 +78,17 @@ class ObjectStorageIT {
                 "train.models.gradient-boosted-trees.enabled=false"));
     args.addAll(List.of(extra));
     return args.toArray(String[]::new);
+  }
+
+  /** A new bucket holding the German Credit CSV at landing/credit-g.csv; its name. */
+  private static String bucketWithGermanCredit(S3TestServer s3, String prefix) throws Exception {
+    String bucket = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    s3.createBucket(bucket);
+    s3.putObject(
+        bucket,
+        "landing/credit-g.csv",
+        ProjectPaths.root().resolve("data/german-credit/credit-g.csv"));
+    return bucket;
   }
 
   /** The tags of the champion version registered under the bucket's prefix. */
@@ -109,12 +114,7 @@ class ObjectStorageIT {
       throws Exception {
     S3TestServer s3 = S3TestServer.shared();
     MlflowTestServer mlflow = MlflowTestServer.shared();
-    String bucket = "lake-" + UUID.randomUUID().toString().substring(0, 8);
-    s3.createBucket(bucket);
-    s3.putObject(
-        bucket,
-        "landing/credit-g.csv",
-        ProjectPaths.root().resolve("data/german-credit/credit-g.csv"));
+    String bucket = bucketWithGermanCredit(s3, "lake");
 
     Finished run =
         submit(
@@ -150,10 +150,29 @@ class ObjectStorageIT {
     java.util.Map<String, String> local = championTags(mlflow, bucket);
     assertEquals("s3a://" + bucket + "/lake/german-credit/raw@v0", local.get("raw_table"));
 
-    // Cleanup on the object store keeps what the registered version was trained on.
+    // A newer snapshot replaces every file of raw v0, then cleanup runs with no retention at all:
+    // a plain VACUUM would delete v0's files, but the registered version was trained on v0.
     List<String> rawFiles = s3.keys(bucket, "lake/german-credit/raw/part-");
     assertFalse(rawFiles.isEmpty());
-    Finished cleanup = submit(s3, pipeline("cleanup", bucket, mlflow.uri()));
+    java.nio.file.Path fewer = java.nio.file.Files.createTempFile("credit-g-", ".csv");
+    java.nio.file.Files.write(
+        fewer,
+        java.nio.file.Files.readAllLines(
+                ProjectPaths.root().resolve("data/german-credit/credit-g.csv"))
+            .subList(0, 901));
+    s3.putObject(bucket, "landing/credit-g-900.csv", fewer);
+    Finished snapshot =
+        submit(
+            s3,
+            pipeline(
+                "ingest",
+                bucket,
+                mlflow.uri(),
+                "--input",
+                "s3a://" + bucket + "/landing/credit-g-900.csv"));
+    assertEquals(0, snapshot.exitCode(), snapshot.output());
+    Finished cleanup =
+        submit(s3, pipeline("cleanup", bucket, mlflow.uri(), "--set", "storage.retention-hours=0"));
     assertEquals(0, cleanup.exitCode(), cleanup.output());
     assertTrue(
         s3.keys(bucket, "lake/german-credit/raw/part-").containsAll(rawFiles),
@@ -162,12 +181,7 @@ class ObjectStorageIT {
     // Every stage again on a standalone master with two one-core workers:
     // driver and executors share nothing but the object store (the executors get the S3A jars
     // through --jars and the credentials from their worker's environment).
-    String onCluster = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
-    s3.createBucket(onCluster);
-    s3.putObject(
-        onCluster,
-        "landing/credit-g.csv",
-        ProjectPaths.root().resolve("data/german-credit/credit-g.csv"));
+    String onCluster = bucketWithGermanCredit(s3, "cluster");
     java.nio.file.Path clusterLogs = java.nio.file.Files.createTempDirectory("batchmlops-cluster-");
     try (SparkCluster cluster =
         SparkCluster.start(
@@ -207,12 +221,7 @@ class ObjectStorageIT {
   void twoIngestsOfOneBatchStartedAtOnceWriteItOnce() throws Exception {
     S3TestServer s3 = S3TestServer.shared();
     String tracking = MlflowTestServer.shared().uri();
-    String bucket = "twice-" + UUID.randomUUID().toString().substring(0, 8);
-    s3.createBucket(bucket);
-    s3.putObject(
-        bucket,
-        "landing/credit-g.csv",
-        ProjectPaths.root().resolve("data/german-credit/credit-g.csv"));
+    String bucket = bucketWithGermanCredit(s3, "twice");
     String[] ingest =
         pipeline(
             "ingest", bucket, tracking, "--input", "s3a://" + bucket + "/landing/credit-g.csv");

@@ -11,6 +11,17 @@ public final class JobArgs {
   private JobArgs() {}
 
   public static List<String> of(String command, Path work, String trackingUri, String... extra) {
+    return of(
+        command,
+        work.resolve("delta").toString(),
+        work.resolve("landing").toString(),
+        trackingUri,
+        extra);
+  }
+
+  /** With the tables under {@code root} and landed files under {@code landing} (any URI). */
+  public static List<String> of(
+      String command, String root, String landing, String trackingUri, String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -20,9 +31,9 @@ public final class JobArgs {
                 "--env",
                 "test",
                 "--set",
-                "storage.root=" + work.resolve("delta"),
+                "storage.root=" + root,
                 "--set",
-                "storage.landing=" + work.resolve("landing"),
+                "storage.landing=" + landing,
                 "--set",
                 "tracking.uri=" + trackingUri));
     args.addAll(List.of(extra));
