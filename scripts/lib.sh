@@ -77,12 +77,15 @@ S3A_JARS=(
   "org.apache.hadoop:hadoop-aws:3.3.4"
   "com.amazonaws:aws-java-sdk-bundle:1.12.262"
 )
+# Where ensure_s3a_jars puts the jar of a group:artifact:version coordinate.
+s3a_jar() {
+  echo "$PROJECT_ROOT/.jars/$(cut -d: -f2 <<<"$1")-$(cut -d: -f3 <<<"$1").jar"
+}
 ensure_s3a_jars() {
-  local coordinate name
+  local coordinate
   mkdir -p "$PROJECT_ROOT/.jars"
   for coordinate in "${S3A_JARS[@]}"; do
-    name="$(cut -d: -f2 <<<"$coordinate")-$(cut -d: -f3 <<<"$coordinate").jar"
-    if ! [ -s "$PROJECT_ROOT/.jars/$name" ]; then
+    if ! [ -s "$(s3a_jar "$coordinate")" ]; then
       log "fetching $coordinate (for s3a:// storage)"
       (cd "$PROJECT_ROOT" && mvn -B -q dependency:copy -Dartifact="$coordinate" \
         -DoutputDirectory="$PROJECT_ROOT/.jars") || die "cannot fetch $coordinate through Maven"
@@ -97,7 +100,7 @@ ensure_s3a_jars() {
 s3a_submit_options() {
   local jars=() coordinate
   for coordinate in "${S3A_JARS[@]}"; do
-    jars+=("$PROJECT_ROOT/.jars/$(cut -d: -f2 <<<"$coordinate")-$(cut -d: -f3 <<<"$coordinate").jar")
+    jars+=("$(s3a_jar "$coordinate")")
   done
   S3A_OPTIONS=(--jars "$(IFS=,; echo "${jars[*]}")")
   if [ -n "${MLOPS_S3_ENDPOINT:-}" ]; then

@@ -101,10 +101,7 @@ public final class StratifiedSplitter {
    *     split
    */
   public static Result assign(Dataset<Row> data, Plan plan, Optional<Dataset<Row>> earlier) {
-    Dataset<Row> units =
-        plan.oneRowPerKey()
-            ? rowsAsUnits(data, plan).withColumn(UNIT, col(plan.keyColumn()))
-            : units(data, plan);
+    Dataset<Row> units = plan.oneRowPerKey() ? rowsAsUnits(data, plan) : units(data, plan);
     Dataset<Row> kept = null;
     Dataset<Row> fresh = units;
     long keptUnits = 0;
@@ -142,11 +139,9 @@ public final class StratifiedSplitter {
     if (kept == null && (plan.oneRowPerKey() || newUnits == data.count())) {
       // Every row is a unit of its own: its split follows from its own values and the boundaries,
       // with no need to join the rows back to their units.
+      Dataset<Row> rows = plan.oneRowPerKey() ? fresh : rowsAsUnits(data, plan);
       assigned =
-          withSplit(
-                  rowsAsUnits(data, plan).withColumn(UNIT, col(plan.keyColumn())),
-                  bounds,
-                  plan.seed())
+          withSplit(rows, bounds, plan.seed())
               .drop(UNIT, POSITIVE, STRATUM)
               .drop(valueColumns(plan));
     } else {
@@ -273,11 +268,13 @@ public final class StratifiedSplitter {
   }
 
   /**
-   * The rows with the class and stratum each would have as a unit of its own: what {@link #units}
-   * gives a key held by one row (with either entity label, one row is positive when it is).
+   * The rows with the key, class and stratum each would have as a unit of its own: what {@link
+   * #units} gives a key held by one row (with either entity label, one row is positive when it is).
    */
   private static Dataset<Row> rowsAsUnits(Dataset<Row> data, Plan plan) {
-    Dataset<Row> rows = data.withColumn(POSITIVE, coalesce(plan.isPositive(), lit(false)));
+    Dataset<Row> rows =
+        data.withColumn(UNIT, col(plan.keyColumn()))
+            .withColumn(POSITIVE, coalesce(plan.isPositive(), lit(false)));
     for (int i = 0; i < plan.stratifyBy().size(); i++) {
       rows = rows.withColumn(valueColumn(i), col(plan.stratifyBy().get(i)).cast("string"));
     }
