@@ -29,6 +29,8 @@ class PackageLayersTest {
           "metrics",
           "gates",
           "pipeline",
+          "audit",
+          "integrity",
           "generate",
           "profile",
           "ingest",

@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       TableCommands.History.class,
       TableCommands.Cleanup.class,
+      AuditCommand.class,
       ProfileCommand.class
     })
 public final class Main implements Runnable {

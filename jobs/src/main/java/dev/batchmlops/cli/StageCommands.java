@@ -379,8 +379,10 @@ final class StageCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Move the champion alias to a registered version by hand, with a recorded reason.",
-        "The version gets tags promotion_reason, promoted_by, promoted_at, previous_champion.",
-        "Reads: register.model-prefix, tracking.*. Needs no Spark data."
+        "The version gets tags promotion_reason, promoted_by, promoted_at, previous_champion;",
+        "the audit trail gets the promotion, or the refusal. With promote.release-users set, only",
+        "those tracking server users (MLFLOW_TRACKING_USERNAME) may promote.",
+        "Reads: promote.*, register.model-prefix, tracking.*, storage.root."
       })
   static final class Promote implements java.util.concurrent.Callable<Integer> {
     @Mixin CommonOptions options;
@@ -399,10 +401,10 @@ final class StageCommands {
       Promotion.Result result =
           Promotion.promote(
               tracker.registry(),
-              config.registeredModelName(),
-              version,
-              reason,
-              System.getProperty("user.name", "unknown"));
+              Audits.trail(config, tracker, "promote"),
+              config.promote(),
+              new Promotion.Request(
+                  config.registeredModelName(), version, reason, tracker.actor()));
       System.out.println(
           "champion of "
               + config.registeredModelName()

@@ -25,7 +25,8 @@ final class TableCommands {
     splits,
     scoring_inputs,
     predictions,
-    monitoring
+    monitoring,
+    audit
   }
 
   @Command(
@@ -43,7 +44,8 @@ final class TableCommands {
         names = "--table",
         defaultValue = "raw",
         description =
-            "raw (default), quarantine, splits, scoring-inputs, predictions or monitoring.")
+            "raw (default), quarantine, splits, scoring-inputs, predictions, monitoring or"
+                + " audit.")
     String table;
 
     @Override
@@ -58,6 +60,7 @@ final class TableCommands {
             case scoring_inputs -> layout.scoringInputsTable();
             case predictions -> layout.predictionsTable();
             case monitoring -> layout.monitoringTable();
+            case audit -> layout.auditTable();
           };
       DeltaTables tables = new DeltaTables(SparkSessions.getOrCreate("batchmlops-history"));
       if (!tables.exists(path)) {
@@ -84,7 +87,8 @@ final class TableCommands {
         throw new dev.batchmlops.PipelineException(
             "history: no table '"
                 + name
-                + "'; choose raw, quarantine, splits, scoring-inputs, predictions or monitoring");
+                + "'; choose raw, quarantine, splits, scoring-inputs, predictions, monitoring or"
+                + " audit");
       }
     }
 
@@ -145,6 +149,21 @@ final class TableCommands {
               tracker.registry(),
               config.registeredModelName(),
               hours);
+      Map<String, String> outputs = new java.util.LinkedHashMap<>();
+      done.forEach(
+          v ->
+              outputs.put(
+                  v.table(),
+                  "retained "
+                      + v.retentionHours()
+                      + " h"
+                      + v.protectedVersion().map(p -> ", protecting " + p).orElse("")));
+      Audits.trail(config, tracker, "cleanup")
+          .append(
+              dev.batchmlops.audit.AuditAction.CLEANUP,
+              Map.of("retention_hours", Long.toString(hours)),
+              outputs,
+              "");
       for (CleanupStage.Vacuumed vacuumed : done) {
         System.out.println(
             "vacuumed "

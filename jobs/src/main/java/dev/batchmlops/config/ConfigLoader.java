@@ -195,6 +195,7 @@ public final class ConfigLoader {
             c.getBoolean("register.gates.block-not-judged"),
             c.getBoolean("register.auto-promote"),
             c.getDouble("register.min-gain-over-champion")),
+        new StageConfigs.Promote(c.getStringList("promote.release-users")),
         new StageConfigs.Score(
             source(c, "score.source"), c.getDouble("score.max-quarantine-share")),
         new StageConfigs.Monitor(

@@ -20,6 +20,7 @@ public record PipelineConfig(
     StageConfigs.Train train,
     StageConfigs.Evaluate evaluate,
     StageConfigs.Register register,
+    StageConfigs.Promote promote,
     StageConfigs.Score score,
     StageConfigs.Monitor monitor,
     DatasetContract dataset,
@@ -28,6 +29,12 @@ public record PipelineConfig(
   public PipelineConfig {
     split.requireCompatible(dataset);
     evaluate.requireCompatible(dataset);
+    if (register.autoPromote() && promote.restricted()) {
+      throw ConfigException.invalid(
+          "register.auto-promote",
+          "must be false when promote.release-users is set: only a release user moves the"
+              + " champion");
+    }
   }
 
   /** A short, stable fingerprint of the resolved configuration, to tell runs' settings apart. */

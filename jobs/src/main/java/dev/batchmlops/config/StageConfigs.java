@@ -466,6 +466,26 @@ public final class StageConfigs {
    * @param autoPromote whether a registered candidate that beats the champion by more than {@code
    *     minGainOverChampion} becomes the champion; otherwise only `promote` moves it
    */
+  /**
+   * Who may move the champion alias with {@code promote}.
+   *
+   * @param releaseUsers the tracking server's users (MLFLOW_TRACKING_USERNAME) who may; empty:
+   *     anyone the server lets set aliases
+   */
+  public record Promote(List<String> releaseUsers) {
+    public Promote {
+      releaseUsers = List.copyOf(releaseUsers);
+      if (releaseUsers.stream().anyMatch(String::isBlank)) {
+        throw ConfigException.invalid("promote.release-users", "holds an empty user name");
+      }
+    }
+
+    /** Whether only the release users may promote. */
+    public boolean restricted() {
+      return !releaseUsers.isEmpty();
+    }
+  }
+
   public record Register(
       String modelPrefix,
       String metric,

@@ -9,6 +9,7 @@ import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.gates.Gates;
 import dev.batchmlops.gates.RegistrationDecision;
+import dev.batchmlops.integrity.ModelIntegrity;
 import dev.batchmlops.metrics.ClassificationMetrics;
 import dev.batchmlops.metrics.Curves;
 import dev.batchmlops.metrics.Fairness;
@@ -210,7 +211,7 @@ public final class EvaluateStage {
     Evaluation.Champion champion =
         registry
             .versionByAlias(config.registeredModelName(), ModelRegistry.CHAMPION)
-            .map(version -> champion(context, version, test, threshold))
+            .map(version -> champion(context, registry, version, test, threshold))
             .orElse(null);
     List<SegmentResult> segments = new ArrayList<>();
     List<Fairness> fairness = new ArrayList<>();
@@ -253,15 +254,20 @@ public final class EvaluateStage {
   /** The champion scored on the test rows at its own threshold, as it would decide. */
   private static Evaluation.Champion champion(
       PipelineContext context,
+      ModelRegistry registry,
       ModelRegistry.ModelVersion version,
       Dataset<Row> test,
       double fallbackThreshold) {
     double threshold = thresholdOf(version, fallbackThreshold);
     String recorded = version.tags().get(METRIC_TAG_PREFIX + context.config().register().metric());
+    String path = version.tags().get(MODEL_PATH_TAG);
+    if (path != null && context.files().exists(path)) {
+      ModelIntegrity.requireSavedModel(context, registry, version, path);
+    }
     return new Evaluation.Champion(
         version.version(),
         threshold,
-        readableModel(context, version.tags().get(MODEL_PATH_TAG))
+        readableModel(context, path)
             .map(m -> MetricsCalculator.compute(Scoring.score(m, test), threshold))
             .orElse(null),
         recorded == null ? Double.NaN : Double.parseDouble(recorded));

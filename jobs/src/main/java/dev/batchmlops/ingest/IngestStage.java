@@ -3,6 +3,8 @@ package dev.batchmlops.ingest;
 import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.audit.AuditAction;
+import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.StageConfigs.IngestMode;
 import dev.batchmlops.config.StageConfigs.SourceFormat;
@@ -72,21 +74,34 @@ public final class IngestStage {
     }
 
     Optional<Commit> existing = alreadyIngested(history, batch.checksum(), settings.mode());
-    return context.inChildRun(
-        "ingest",
-        run -> {
-          if (existing.isEmpty()) {
-            return write(context, batch, schemaChange, readVersion, run);
-          }
-          TableVersion table = new TableVersion(rawPath, existing.get().version());
-          run.setTags(
+    Result result =
+        context.inChildRun(
+            "ingest",
+            run -> {
+              if (existing.isEmpty()) {
+                return write(context, batch, schemaChange, readVersion, run);
+              }
+              TableVersion table = new TableVersion(rawPath, existing.get().version());
+              run.setTags(
+                  Map.of(
+                      "batchmlops.ingest", "skipped: content already in " + table,
+                      "batchmlops.source_checksum", batch.checksum(),
+                      "batchmlops.raw_version", Long.toString(table.version())));
+              recordRaw(context, table);
+              return new Result(table, false, 0, 0, 0);
+            });
+    if (result.written()) {
+      AuditTrail.of(context)
+          .append(
+              AuditAction.INGEST,
+              Map.of("source", batch.source(), "source_checksum", batch.checksum()),
               Map.of(
-                  "batchmlops.ingest", "skipped: content already in " + table,
-                  "batchmlops.source_checksum", batch.checksum(),
-                  "batchmlops.raw_version", Long.toString(table.version())));
-          recordRaw(context, table);
-          return new Result(table, false, 0, 0, 0);
-        });
+                  "raw_table", result.table().toString(),
+                  "rows_accepted", Long.toString(result.rowsAccepted()),
+                  "rows_quarantined", Long.toString(result.rowsQuarantined())),
+              "");
+    }
+    return result;
   }
 
   private static void recordRaw(PipelineContext context, TableVersion table) {

@@ -3,6 +3,8 @@ package dev.batchmlops.leakage;
 import static org.apache.spark.sql.functions.col;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.audit.AuditAction;
+import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.pipeline.PipelineContext;
@@ -107,6 +109,12 @@ public final class LeakageStage {
     context
         .parentRun()
         .setTags(Map.of("batchmlops.leakage", report.passed() ? "passed" : "failed"));
+    AuditTrail.of(context)
+        .append(
+            AuditAction.LEAKAGE_CHECK,
+            Map.of("splits_table", splits.toString()),
+            Map.of("verdict", report.passed() ? "passed" : "failed"),
+            report.summary());
     if (!report.passed()) {
       throw new PipelineException("leakage checks of " + splits + " failed: " + report.summary());
     }

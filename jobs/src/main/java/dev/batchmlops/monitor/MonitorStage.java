@@ -4,6 +4,9 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.audit.AuditAction;
+import dev.batchmlops.audit.AuditRecord;
+import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.evaluate.EvaluateStage;
@@ -621,6 +624,22 @@ public final class MonitorStage {
               "monitoring/report.html",
               DriftReport.html(context.config(), recorded, bins, referenceCounts, currentCounts));
           writeHistory(context, recorded);
+          AuditTrail.of(context)
+              .append(
+                  AuditAction.MONITORING,
+                  Map.of(
+                      "batch_id",
+                      result.batchId(),
+                      "model",
+                      version.name(),
+                      AuditRecord.MODEL_VERSION,
+                      version.version(),
+                      "input",
+                      result.input().toString(),
+                      "monitor_run_id",
+                      run.runId()),
+                  Map.of("decision", result.decision().label()),
+                  String.join("; ", result.reasons()));
           return recorded;
         });
   }

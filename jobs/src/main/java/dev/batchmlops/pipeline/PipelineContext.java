@@ -307,6 +307,11 @@ public final class PipelineContext {
     return parentRun;
   }
 
+  /** The id of the pipeline run this command works in, if it works in one. */
+  public Optional<String> pipelineRunId() {
+    return Optional.ofNullable(parentRun).map(TrackedRun::runId);
+  }
+
   /** The pipeline run's page in the MLflow UI, once a pipeline run is open. */
   public Optional<String> pipelineRunUrl() {
     return Optional.ofNullable(parentRun).map(this::runUrl);

@@ -28,6 +28,7 @@ public record PipelineState(
    * @param artifactUri where a registered version points: the logged model's artifacts (MLflow 3),
    *     else the train run's model folder
    * @param loggedModelId the logged model's id on MLflow 3 servers, else null
+   * @param manifestHash the hash of the manifest of the logged model's files
    * @param decisionThreshold the score from which a row is predicted positive, chosen on validation
    *     by the configured rule
    * @param thresholdChoice how it was chosen, readable
@@ -39,6 +40,7 @@ public record PipelineState(
       String modelPath,
       String artifactUri,
       String loggedModelId,
+      String manifestHash,
       String baselineRunId,
       double baselinePositiveRate,
       TableVersion trainedOn,

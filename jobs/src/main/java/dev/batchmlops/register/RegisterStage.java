@@ -2,12 +2,16 @@ package dev.batchmlops.register;
 
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.audit.AuditAction;
+import dev.batchmlops.audit.AuditRecord;
+import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.gates.Gates;
 import dev.batchmlops.gates.RegistrationDecision;
 import dev.batchmlops.pipeline.Evaluation;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState;
+import dev.batchmlops.tracking.LoggedModel;
 import dev.batchmlops.tracking.ModelRegistry;
 import dev.batchmlops.tracking.ModelRegistry.ModelVersion;
 import dev.batchmlops.tracking.TrackedRun;
@@ -73,59 +77,95 @@ public final class RegisterStage {
             promotedAlready
                 ? Optional.ofNullable(evaluation.champion()).map(c -> c.version())
                 : championNow);
-    return context.inChildRun(
-        "register",
-        run -> {
-          logGates(run, decision);
-          Map<String, String> tags = new LinkedHashMap<>();
-          tags.put("batchmlops.registration", decision.register() ? "registered" : "skipped");
-          tags.put("batchmlops.registration_reason", decision.reason());
-          tags.put("batchmlops.candidate_run_id", model.runId());
-          tags.put("batchmlops.evaluation_run_id", evaluation.runId());
-          Optional<ModelVersion> registered = Optional.empty();
-          Optional<ModelVersion> identical = decision.register() ? sameBuild : Optional.empty();
-          identical.ifPresent(
-              v -> {
-                tags.put("batchmlops.registration", "identical");
-                tags.put("batchmlops.identical_version", v.version());
-                // A run stopped between registering and setting the aliases left this undone.
-                boolean newest =
-                    versions.stream()
-                        .allMatch(
-                            other ->
-                                Long.parseLong(other.version()) <= Long.parseLong(v.version()));
-                if (newest) {
-                  registry.setAlias(name, ModelRegistry.CHALLENGER, v.version());
-                }
+    Outcome outcome =
+        context.inChildRun(
+            "register",
+            run -> {
+              logGates(run, decision);
+              Map<String, String> tags = new LinkedHashMap<>();
+              tags.put("batchmlops.registration", decision.register() ? "registered" : "skipped");
+              tags.put("batchmlops.registration_reason", decision.reason());
+              tags.put("batchmlops.candidate_run_id", model.runId());
+              tags.put("batchmlops.evaluation_run_id", evaluation.runId());
+              Optional<ModelVersion> registered = Optional.empty();
+              Optional<ModelVersion> identical = decision.register() ? sameBuild : Optional.empty();
+              identical.ifPresent(
+                  v -> {
+                    tags.put("batchmlops.registration", "identical");
+                    tags.put("batchmlops.identical_version", v.version());
+                    // A run stopped between registering and setting the aliases left this undone.
+                    boolean newest =
+                        versions.stream()
+                            .allMatch(
+                                other ->
+                                    Long.parseLong(other.version()) <= Long.parseLong(v.version()));
+                    if (newest) {
+                      registry.setAlias(name, ModelRegistry.CHALLENGER, v.version());
+                    }
+                    if (decision.promote()) {
+                      registry.setAlias(name, ModelRegistry.CHAMPION, v.version());
+                    }
+                  });
+              if (decision.register() && identical.isEmpty()) {
+                registry.ensureRegisteredModel(
+                    name, "Classifier for dataset '" + config.dataset().name() + "' (batchmlops)");
+                decision
+                    .gates()
+                    .forEach(
+                        g ->
+                            versionTags.put(
+                                "gate." + g.name(),
+                                g.passed() ? Double.toString(g.value()) : g.verdict().label()));
+                ModelVersion version =
+                    registry.createVersion(
+                        name,
+                        model.artifactUri(),
+                        model.runId(),
+                        model.loggedModelId(),
+                        versionTags);
+                registry.setAlias(name, ModelRegistry.CHALLENGER, version.version());
                 if (decision.promote()) {
-                  registry.setAlias(name, ModelRegistry.CHAMPION, v.version());
+                  registry.setAlias(name, ModelRegistry.CHAMPION, version.version());
                 }
-              });
-          if (decision.register() && identical.isEmpty()) {
-            registry.ensureRegisteredModel(
-                name, "Classifier for dataset '" + config.dataset().name() + "' (batchmlops)");
-            decision
-                .gates()
-                .forEach(
-                    g ->
-                        versionTags.put(
-                            "gate." + g.name(),
-                            g.passed() ? Double.toString(g.value()) : g.verdict().label()));
-            ModelVersion version =
-                registry.createVersion(
-                    name, model.artifactUri(), model.runId(), model.loggedModelId(), versionTags);
-            registry.setAlias(name, ModelRegistry.CHALLENGER, version.version());
-            if (decision.promote()) {
-              registry.setAlias(name, ModelRegistry.CHAMPION, version.version());
-            }
-            tags.put("batchmlops.registered_model", name);
-            tags.put("batchmlops.registered_version", version.version());
-            registered = Optional.of(version);
-          }
-          run.setTags(tags);
-          context.parentRun().setTags(tags);
-          return new Outcome(decision, registered, identical);
-        });
+                tags.put("batchmlops.registered_model", name);
+                tags.put("batchmlops.registered_version", version.version());
+                registered = Optional.of(version);
+              }
+              run.setTags(tags);
+              context.parentRun().setTags(tags);
+              return new Outcome(decision, registered, identical);
+            });
+    audit(context, name, model, outcome);
+    return outcome;
+  }
+
+  /** A registration (with the champion move, if any) or a rejection with its failed gates. */
+  private static void audit(
+      PipelineContext context, String name, PipelineState.TrainedModel model, Outcome outcome) {
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("candidate_run_id", model.runId());
+    inputs.put("splits_table", context.state().requireSplits().toString());
+    inputs.put("evaluation_run_id", context.state().requireEvaluation().runId());
+    Map<String, String> outputs = new LinkedHashMap<>();
+    outputs.put("model", name);
+    Optional<ModelVersion> version = outcome.version().or(outcome::identicalTo);
+    if (version.isEmpty()) {
+      outcome.decision().gates().stream()
+          .filter(g -> !g.passed())
+          .forEach(g -> outputs.put("gate." + g.name(), g.verdict().label()));
+      AuditTrail.of(context)
+          .append(AuditAction.REJECTION, inputs, outputs, outcome.decision().reason());
+      return;
+    }
+    outputs.put(AuditRecord.MODEL_VERSION, version.get().version());
+    if (outcome.identicalTo().isPresent()) {
+      outputs.put("identical_to_existing", "true");
+    }
+    if (outcome.decision().promote()) {
+      outputs.put(ModelRegistry.CHAMPION, version.get().version());
+    }
+    AuditTrail.of(context)
+        .append(AuditAction.REGISTRATION, inputs, outputs, outcome.decision().reason());
   }
 
   /**
@@ -198,6 +238,12 @@ public final class RegisterStage {
     PipelineState state = context.state();
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put("run_id", state.requireModel().runId());
+    if (state.requireModel().manifestHash() != null) {
+      tags.put(ModelRegistry.MANIFEST_TAG, state.requireModel().manifestHash());
+      tags.put(
+          "model_manifest",
+          "runs:/" + state.requireModel().runId() + "/" + LoggedModel.MANIFEST_ARTIFACT);
+    }
     tags.put("pipeline_run_id", context.parentRun().runId());
     tags.put("raw_table", state.requireRaw().toString());
     tags.put("splits_table", state.requireSplits().toString());

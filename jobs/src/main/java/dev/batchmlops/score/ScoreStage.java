@@ -6,6 +6,9 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.batchmlops.Fingerprints;
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.audit.AuditAction;
+import dev.batchmlops.audit.AuditRecord;
+import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.ingest.RawBatch;
@@ -122,17 +125,43 @@ public final class ScoreStage {
     tags.put("batchmlops.model_reference", reference.toString());
     Input chosen = input;
     Dataset<Row> known = tableRows;
-    return context.inOwnRun(
-        "score-" + context.config().dataset().name(),
-        tags,
-        run -> {
-          long started = System.nanoTime();
-          Checked checked =
-              chosen instanceof Input.Source source
-                  ? land(context, run, source.batch())
-                  : check(context, run, ((Input.Table) chosen).version(), known);
-          return score(context, registry, version, checked, started, run);
-        });
+    Result result =
+        context.inOwnRun(
+            "score-" + context.config().dataset().name(),
+            tags,
+            run -> {
+              long started = System.nanoTime();
+              Checked checked =
+                  chosen instanceof Input.Source source
+                      ? land(context, run, source.batch())
+                      : check(context, run, ((Input.Table) chosen).version(), known);
+              return score(context, registry, version, checked, started, run);
+            });
+    result
+        .written()
+        .ifPresent(
+            predictionsVersion ->
+                AuditTrail.of(context)
+                    .append(
+                        AuditAction.SCORING,
+                        Map.of(
+                            "model",
+                            version.name(),
+                            AuditRecord.MODEL_VERSION,
+                            version.version(),
+                            "input",
+                            String.valueOf(result.input()),
+                            "score_run_id",
+                            String.valueOf(result.runId())),
+                        Map.of(
+                            "predictions_table",
+                            predictionsVersion.toString(),
+                            BATCH_ID,
+                            result.batchId(),
+                            "rows_scored",
+                            Long.toString(result.rows())),
+                        ""));
+    return result;
   }
 
   /** A batch that met the contract: its table version, its rows, and the checks' summary. */

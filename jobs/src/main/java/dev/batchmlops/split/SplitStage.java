@@ -2,6 +2,8 @@ package dev.batchmlops.split;
 
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.audit.AuditAction;
+import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.Severity;
@@ -87,6 +89,12 @@ public final class SplitStage {
           run.logText("split/balance.json", Json.pretty(balance.rows()));
           if (!report.passed()) {
             assigned.unpersist();
+            AuditTrail.of(context)
+                .append(
+                    AuditAction.SPLIT,
+                    Map.of("raw_table", raw.toString()),
+                    Map.of("verdict", "refused"),
+                    report.summary());
             throw new PipelineException("split of " + raw + " refused: " + report.summary());
           }
           String fingerprint = SplitFingerprint.of(assigned, contract.idColumn());
@@ -115,6 +123,18 @@ public final class SplitStage {
           run.setTags(tags);
           context.parentRun().setTags(tags);
           context.updateState(s -> s.withSplits(splits));
+          AuditTrail.of(context)
+              .append(
+                  AuditAction.SPLIT,
+                  Map.of("raw_table", raw.toString()),
+                  Map.of(
+                      "verdict",
+                      "passed",
+                      "splits_table",
+                      splits.toString(),
+                      FINGERPRINT,
+                      fingerprint),
+                  report.summary());
           return new Result(splits, report);
         });
   }

@@ -181,6 +181,35 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * The SHA-256 of every file under a folder, by its path inside the folder. Hadoop's checksum
+   * files ({@code .name.crc}) are left out: they are the local file system's, not the content.
+   */
+  public java.util.SortedMap<String, String> fileHashes(String folder) {
+    try {
+      java.util.SortedMap<String, String> hashes = new java.util.TreeMap<>();
+      FileSystem fs = fs(folder);
+      String root = fs.makeQualified(new Path(folder)).toString();
+      for (FileStatus file : filesUnder(folder)) {
+        String name = file.getPath().getName();
+        if (name.startsWith(".") && name.endsWith(".crc")) {
+          continue;
+        }
+        MessageDigest digest = Fingerprints.newSha256();
+        try (InputStream in = new DigestInputStream(fs.open(file.getPath()), digest)) {
+          in.transferTo(OutputStream.nullOutputStream());
+        }
+        String path = fs.makeQualified(file.getPath()).toString();
+        hashes.put(
+            path.substring(root.length()).replaceAll("^/+", ""),
+            HexFormat.of().formatHex(digest.digest()));
+      }
+      return hashes;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + folder, e);
+    }
+  }
+
   /** Moves the single data file Spark wrote into {@code folder} to {@code target}. */
   public void promoteSingleFile(String folder, String extension, String target) {
     try {

@@ -59,6 +59,16 @@ public record StorageLayout(String root, String landing, String dataset) {
     return root + "/" + dataset + "/_pipeline/state.json";
   }
 
+  /** Every action that changed this dataset's state, hash-chained: see {@code audit}. */
+  public String auditTable() {
+    return root + "/" + dataset + "/audit";
+  }
+
+  /** Held while a record is appended to the audit table, where commits are not safe at once. */
+  public String auditLockFile() {
+    return root + "/" + dataset + "/_pipeline/audit-lock.json";
+  }
+
   /** Held by the training-pipeline command that works on this dataset now. */
   public String lockFile() {
     return root + "/" + dataset + "/_pipeline/lock.json";

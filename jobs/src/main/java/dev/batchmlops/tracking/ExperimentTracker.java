@@ -5,6 +5,9 @@ import java.util.Map;
 /** Where runs, their parameters, metrics, tags and artifacts are recorded. */
 public interface ExperimentTracker {
 
+  /** Who acts: the tracking server's user, else the operating system user. */
+  String actor();
+
   /** Fails with a one-line error when the tracking service does not answer. */
   void checkReachable();
 

@@ -125,6 +125,26 @@ final class MlflowModelRegistry implements ModelRegistry {
     }
   }
 
+  @Override
+  public Optional<String> runArtifactText(String runId, String path) {
+    String artifactUri =
+        rest.get(API + "/runs/get?run_id=" + encode(runId))
+            .path("run")
+            .path("info")
+            .path("artifact_uri")
+            .asText();
+    if (!artifactUri.startsWith(SERVED_ARTIFACTS)) {
+      throw new PipelineException(
+          "run "
+              + runId
+              + " keeps its artifacts at "
+              + artifactUri
+              + ", which the tracking server does not serve (mlflow-artifacts: URIs only)");
+    }
+    String root = artifactUri.substring(SERVED_ARTIFACTS.length()).replaceAll("^/+", "");
+    return rest.findText(ARTIFACTS + "/" + root + "/" + path);
+  }
+
   private int downloadFolder(String remote, Path local) {
     int files = 0;
     JsonNode listing = rest.get(ARTIFACTS + "?path=" + encode(remote));

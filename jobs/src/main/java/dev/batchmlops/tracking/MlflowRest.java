@@ -21,6 +21,7 @@ final class MlflowRest {
   static final ObjectMapper JSON = new ObjectMapper();
   private final String baseUri;
   private final Duration timeout;
+  private final TrackingCredentials credentials;
   private final HttpClient http;
 
   static {
@@ -32,14 +33,19 @@ final class MlflowRest {
     }
   }
 
-  MlflowRest(String baseUri, Duration timeout) {
+  MlflowRest(String baseUri, Duration timeout, TrackingCredentials credentials) {
     this.baseUri = baseUri.replaceAll("/+$", "");
     this.timeout = timeout;
+    this.credentials = credentials;
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
 
   String baseUri() {
     return baseUri;
+  }
+
+  TrackingCredentials credentials() {
+    return credentials;
   }
 
   JsonNode get(String path) {
@@ -82,6 +88,11 @@ final class MlflowRest {
     send(request(path).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)), path, false);
   }
 
+  /** The raw body of a GET, empty when the resource does not exist. */
+  Optional<String> findText(String path) {
+    return send(request(path).GET(), path, true);
+  }
+
   /** The raw body of a GET, for health checks and artifact downloads. */
   String getText(String path) {
     return send(request(path).GET(), path, false).orElseThrow();
@@ -93,6 +104,7 @@ final class MlflowRest {
         exchange(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() / 100 != 2) {
       throw failed(
+          credentials,
           path,
           response.statusCode(),
           new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
@@ -133,7 +145,10 @@ final class MlflowRest {
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(timeout);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(timeout);
+    credentials.authorization().ifPresent(value -> request.header("Authorization", value));
+    return request;
   }
 
   private Optional<String> send(HttpRequest.Builder request, String path, boolean missingIsEmpty) {
@@ -145,14 +160,32 @@ final class MlflowRest {
     if (missingIsEmpty && isMissing(status, response.body())) {
       return Optional.empty();
     }
-    throw failed(path, status, response.body());
+    throw failed(credentials, path, status, response.body());
   }
 
   /**
    * A request the server answered with an error. A gateway or an overloaded server saying so (502,
    * 503, 504) is transient; any other status is an answer, which asking again would not change.
    */
-  private static PipelineException failed(String path, int status, String body) {
+  private static PipelineException failed(
+      TrackingCredentials credentials, String path, int status, String body) {
+    if (status == 401) {
+      return new AccessDeniedException(
+          "the MLflow server refused "
+              + credentials.describe()
+              + " (HTTP 401: not authenticated): check "
+              + TrackingCredentials.USERNAME
+              + " and "
+              + TrackingCredentials.PASSWORD);
+    }
+    if (status == 403) {
+      return new AccessDeniedException(
+          "the MLflow server does not allow "
+              + credentials.describe()
+              + " to do "
+              + path.replaceAll("\\?.*", "")
+              + " (HTTP 403: permission denied)");
+    }
     String message =
         "MLflow request " + path + " failed with HTTP " + status + ": " + oneLine(body);
     return status == 502 || status == 503 || status == 504

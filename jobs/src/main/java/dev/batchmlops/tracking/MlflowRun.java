@@ -3,6 +3,7 @@ package dev.batchmlops.tracking;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchmlops.Json;
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.table.FileManifest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -194,9 +195,11 @@ final class MlflowRun implements TrackedRun {
       modelArtifacts = created.path("artifact_uri").asText();
     }
     Path folder = null;
+    FileManifest manifest;
     try {
       folder = Files.createTempDirectory("batchmlops-model-");
       files.write(folder, modelId);
+      manifest = FileManifest.of(folder);
       logDirectory(name, folder);
       if (modelId != null) {
         uploadDirectory(modelArtifacts, "", folder);
@@ -223,7 +226,9 @@ final class MlflowRun implements TrackedRun {
       history.put("model_id", modelId);
     }
     setTags(Map.of(MODEL_HISTORY_TAG, Json.compact(List.of(history))));
-    return new LoggedModel(modelId, modelId != null ? modelArtifacts : artifactUri() + "/" + name);
+    logText(LoggedModel.MANIFEST_ARTIFACT, manifest.json());
+    return new LoggedModel(
+        modelId, modelId != null ? modelArtifacts : artifactUri() + "/" + name, manifest.hash());
   }
 
   /** MLflow's run tag listing the models a run logged: what a 2.x UI's Models column reads. */

@@ -23,13 +23,27 @@ public final class MlflowTracker implements ExperimentTracker {
   /** The tag MLflow's UI uses to nest a run under its parent. */
   static final String PARENT_RUN_TAG = "mlflow.parentRunId";
 
+  /** The tag MLflow's UI shows as a run's user. */
+  static final String USER_TAG = "mlflow.user";
+
   private final MlflowClient client;
   private final MlflowRest rest;
   private Boolean loggedModels;
 
+  /** On the server of {@code settings}, as the user the environment names (if any). */
   public MlflowTracker(StageConfigs.Tracking settings) {
-    this.client = new MlflowClient(settings.uri());
-    this.rest = new MlflowRest(settings.uri(), Duration.ofSeconds(settings.timeoutSeconds()));
+    this(settings, TrackingCredentials.fromEnvironment());
+  }
+
+  public MlflowTracker(StageConfigs.Tracking settings, TrackingCredentials credentials) {
+    this.client = new MlflowClient(credentials.hostCreds(settings.uri()));
+    this.rest =
+        new MlflowRest(settings.uri(), Duration.ofSeconds(settings.timeoutSeconds()), credentials);
+  }
+
+  @Override
+  public String actor() {
+    return rest.credentials().actor();
   }
 
   public ModelRegistry registry() {
@@ -125,7 +139,9 @@ public final class MlflowTracker implements ExperimentTracker {
         CreateRun.newBuilder()
             .setExperimentId(experimentId)
             .setRunName(runName)
-            .setStartTime(System.currentTimeMillis());
+            .setStartTime(System.currentTimeMillis())
+            .setUserId(actor());
+    request.addTags(RunTag.newBuilder().setKey(USER_TAG).setValue(actor()));
     tags.forEach((key, value) -> request.addTags(RunTag.newBuilder().setKey(key).setValue(value)));
     if (parentRunId != null) {
       request.addTags(RunTag.newBuilder().setKey(PARENT_RUN_TAG).setValue(parentRunId));
@@ -175,12 +191,26 @@ public final class MlflowTracker implements ExperimentTracker {
   static <T> T call(Supplier<T> action) {
     try {
       return action.get();
+    } catch (org.mlflow.tracking.MlflowHttpException e) {
+      if (e.getStatusCode() == 401 || e.getStatusCode() == 403) {
+        throw new AccessDeniedException(
+            "the MLflow server refused the request (HTTP "
+                + e.getStatusCode()
+                + (e.getStatusCode() == 401
+                    ? ": not authenticated; check " + TrackingCredentials.USERNAME + ")"
+                    : ": permission denied)"));
+      }
+      throw failed(e);
     } catch (MlflowClientException e) {
-      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      String line = "MLflow call failed: " + message.replaceAll("\\s+", " ").trim();
-      throw ServiceUnavailableException.isTransient(e)
-          ? new ServiceUnavailableException(line, e)
-          : new PipelineException(line, e);
+      throw failed(e);
     }
+  }
+
+  private static PipelineException failed(MlflowClientException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String line = "MLflow call failed: " + message.replaceAll("\\s+", " ").trim();
+    return ServiceUnavailableException.isTransient(e)
+        ? new ServiceUnavailableException(line, e)
+        : new PipelineException(line, e);
   }
 }

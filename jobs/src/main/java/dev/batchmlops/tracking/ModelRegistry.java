@@ -15,6 +15,13 @@ public interface ModelRegistry {
   String CHALLENGER = "challenger";
 
   /**
+   * The version tag with the hash of the manifest of its files ({@link
+   * LoggedModel#MANIFEST_ARTIFACT} of the run that logged it), which the files are checked against
+   * before use.
+   */
+  String MANIFEST_TAG = "model_manifest_sha256";
+
+  /**
    * A registered version: its number, the run that produced it, where its files are ({@code
    * source}, an artifact URI) and its tags.
    */
@@ -40,6 +47,9 @@ public interface ModelRegistry {
    * machine that scores needs no access to where the model was trained.
    */
   void download(ModelVersion version, java.nio.file.Path folder);
+
+  /** The text of a run's artifact, when the run has one at {@code path}. */
+  Optional<String> runArtifactText(String runId, String path);
 
   /** Every version of a registered model (none when the model does not exist). */
   List<ModelVersion> versions(String name);

@@ -86,7 +86,7 @@ public final class TrainStage {
               run.setTags(dataTags);
               run.logInputs(inputs);
               return new TrainedModel(
-                  null, null, null, null, run.runId(), rate, splits, threshold, "", null);
+                  null, null, null, null, null, run.runId(), rate, splits, threshold, "", null);
             });
 
     // The feature stages are fitted once, on train only; every trial learns from their output.
@@ -199,6 +199,7 @@ public final class TrainStage {
                   modelPath,
                   logged.source(),
                   logged.modelId(),
+                  logged.manifestHash(),
                   baseline.baselineRunId(),
                   baseline.baselinePositiveRate(),
                   splits,

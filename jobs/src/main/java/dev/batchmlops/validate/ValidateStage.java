@@ -1,6 +1,8 @@
 package dev.batchmlops.validate;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.audit.AuditAction;
+import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.quality.HtmlReport;
 import dev.batchmlops.quality.QualityReport;
@@ -55,6 +57,12 @@ public final class ValidateStage {
     context
         .parentRun()
         .setTags(Map.of("batchmlops.validation", report.passed() ? "passed" : "failed"));
+    AuditTrail.of(context)
+        .append(
+            AuditAction.VALIDATION,
+            Map.of("raw_table", raw.toString()),
+            Map.of("verdict", report.passed() ? "passed" : "failed"),
+            report.summary());
     if (!report.passed()) {
       throw new PipelineException("validation of " + raw + " failed: " + report.summary());
     }

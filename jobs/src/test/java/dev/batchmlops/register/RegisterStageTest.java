@@ -84,6 +84,7 @@ class RegisterStageTest {
                 "/m",
                 "mlflow-artifacts:/m",
                 "m-1",
+                "manifest-hash",
                 "b",
                 0.13,
                 splits,
