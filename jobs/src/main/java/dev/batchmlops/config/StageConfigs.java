@@ -24,6 +24,13 @@ public final class StageConfigs {
       if (!uri.startsWith("http://") && !uri.startsWith("https://")) {
         throw ConfigException.invalid("tracking.uri", "must be an http(s) URL, got '" + uri + "'");
       }
+      if (java.net.URI.create(uri).getUserInfo() != null) {
+        // The URI is logged with the resolved configuration; a password in it would be too.
+        throw ConfigException.invalid(
+            "tracking.uri",
+            "must not carry credentials (user:password@): set MLFLOW_TRACKING_USERNAME and"
+                + " MLFLOW_TRACKING_PASSWORD instead");
+      }
       if (timeoutSeconds <= 0) {
         throw ConfigException.invalid("tracking.timeout-seconds", "must be positive");
       }

@@ -245,6 +245,7 @@ public final class RegisterStage {
           "runs:/" + state.requireModel().runId() + "/" + LoggedModel.MANIFEST_ARTIFACT);
     }
     tags.put("pipeline_run_id", context.parentRun().runId());
+    tags.put("registered_by", context.tracker().actor());
     tags.put("raw_table", state.requireRaw().toString());
     tags.put("splits_table", state.requireSplits().toString());
     tags.put("split_fingerprint", context.tableDigest(state.requireSplits()));

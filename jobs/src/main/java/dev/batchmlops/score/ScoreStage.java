@@ -123,6 +123,9 @@ public final class ScoreStage {
     tags.put("batchmlops.model_version", version.version());
     tags.put("batchmlops.model_run_id", version.runId());
     tags.put("batchmlops.model_reference", reference.toString());
+    // The model's files are checked before anything of the batch is landed or written.
+    // The model's files are checked before anything of the batch is landed or written.
+    String modelPath = RegisteredModels.localCopy(context, registry, version);
     Input chosen = input;
     Dataset<Row> known = tableRows;
     Result result =
@@ -135,7 +138,7 @@ public final class ScoreStage {
                   chosen instanceof Input.Source source
                       ? land(context, run, source.batch())
                       : check(context, run, ((Input.Table) chosen).version(), known);
-              return score(context, registry, version, checked, started, run);
+              return score(context, modelPath, version, checked, started, run);
             });
     result
         .written()
@@ -236,7 +239,7 @@ public final class ScoreStage {
 
   private static Result score(
       PipelineContext context,
-      ModelRegistry registry,
+      String modelPath,
       ModelVersion version,
       Checked checked,
       long started,
@@ -247,7 +250,6 @@ public final class ScoreStage {
     run.setTags(Map.of("batchmlops.batch_id", batchId, "batchmlops.input_table", input.toString()));
     double threshold =
         EvaluateStage.thresholdOf(version, context.config().evaluate().threshold().fixed());
-    String modelPath = RegisteredModels.localCopy(context, registry, version);
     Dataset<Row> scored =
         Scoring.score(PipelineModel.load(modelPath), checked.rows())
             .select(

@@ -27,7 +27,7 @@ final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public void ensureRegisteredModel(String name, String description) {
-    if (rest.find(API + "/registered-models/get?name=" + encode(name)).isEmpty()) {
+    if (lookUp(name, "/registered-models/get?name=" + encode(name)).isEmpty()) {
       rest.post(
           API + "/registered-models/create", Map.of("name", name, "description", description));
     }
@@ -52,13 +52,13 @@ final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public Optional<ModelVersion> versionByAlias(String name, String alias) {
-    return find("/registered-models/alias?name=" + encode(name) + "&alias=" + encode(alias));
+    return find(name, "/registered-models/alias?name=" + encode(name) + "&alias=" + encode(alias));
   }
 
   @Override
   public List<ModelVersion> versions(String name) {
     List<ModelVersion> versions = new ArrayList<>();
-    String filter = encode("name='" + name.replace("'", "\\'") + "'");
+    String filter = nameFilter(name);
     String pageToken = "";
     do {
       JsonNode page =
@@ -90,12 +90,35 @@ final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public Optional<ModelVersion> version(String name, String version) {
-    return find("/model-versions/get?name=" + encode(name) + "&version=" + encode(version));
+    return find(name, "/model-versions/get?name=" + encode(name) + "&version=" + encode(version));
   }
 
   /** The version a lookup answers with, when it exists. */
-  private Optional<ModelVersion> find(String query) {
-    return rest.find(API + query).map(answer -> toVersion(answer.path("model_version")));
+  private Optional<ModelVersion> find(String name, String query) {
+    return lookUp(name, query).map(answer -> toVersion(answer.path("model_version")));
+  }
+
+  /**
+   * A lookup on registered model {@code name}. A server with authentication on answers 403, not
+   * 404, for a model that does not exist (it cannot tell whose it would be); a search, which only
+   * lists what the user may read, tells the two apart.
+   */
+  private Optional<JsonNode> lookUp(String name, String query) {
+    try {
+      return rest.find(API + query);
+    } catch (AccessDeniedException denied) {
+      if (!registeredModelListed(name)) {
+        return Optional.empty();
+      }
+      throw denied;
+    }
+  }
+
+  private boolean registeredModelListed(String name) {
+    return rest.get(API + "/registered-models/search?max_results=1&filter=" + nameFilter(name))
+            .path("registered_models")
+            .size()
+        > 0;
   }
 
   /** Lists and fetches the files through the artifact proxy: /api/2.0/mlflow-artifacts/. */
@@ -177,6 +200,11 @@ final class MlflowModelRegistry implements ModelRegistry {
         node.path("run_id").asText(),
         node.path("source").asText(),
         tags);
+  }
+
+  /** A search filter for the one registered model called {@code name}. */
+  private static String nameFilter(String name) {
+    return encode("name='" + name.replace("'", "\\'") + "'");
   }
 
   private static String encode(String value) {

@@ -27,19 +27,53 @@ public final class MlflowTestServer {
   private final Path venv;
   private final int port;
   private final Path store;
+  private final boolean authenticated;
   private Process process;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private MlflowTestServer(Path venv, int port, Path store) {
+  /** The administrator of an {@link #authenticated} server. */
+  public static final String ADMIN = "admin";
+
+  public static final String ADMIN_PASSWORD = "batchmlops-admin-pw-3f9c";
+
+  private MlflowTestServer(Path venv, int port, Path store, boolean authenticated) {
     this.uri = "http://127.0.0.1:" + port;
     this.venv = venv;
     this.port = port;
     this.store = store;
+    this.authenticated = authenticated;
+  }
+
+  /**
+   * A server of its own with authentication on ({@code --app-name basic-auth}): users need a
+   * password, and those without a grant may only read. The test helpers act as {@link #ADMIN}.
+   */
+  public static MlflowTestServer authenticated() {
+    return start(ProjectPaths.venv(), true);
+  }
+
+  /** Adds a user of the server. */
+  public void createUser(String user, String password) {
+    post(
+        "/api/2.0/mlflow/users/create",
+        JSON.createObjectNode().put("username", user).put("password", password).toString());
+  }
+
+  /** Grants a user a permission (READ, EDIT, MANAGE) on a registered model, as an admin would. */
+  public void grantOnRegisteredModel(String user, String model, String permission) {
+    post(
+        "/api/3.0/mlflow/users/permissions/grant",
+        JSON.createObjectNode()
+            .put("username", user)
+            .put("resource_type", "registered_model")
+            .put("resource_id", model)
+            .put("permission", permission)
+            .toString());
   }
 
   /** A server of its own (MLflow 3), for a test that stops and restarts it. */
   public static MlflowTestServer dedicated() {
-    return start(ProjectPaths.venv());
+    return start(ProjectPaths.venv(), false);
   }
 
   /**
@@ -63,7 +97,7 @@ public final class MlflowTestServer {
   /** The server the scripts install (MLflow 3), shared by the tests of this JVM. */
   public static synchronized MlflowTestServer shared() {
     if (instance == null) {
-      instance = start(ProjectPaths.venv());
+      instance = start(ProjectPaths.venv(), false);
     }
     return instance;
   }
@@ -71,7 +105,7 @@ public final class MlflowTestServer {
   /** An MLflow 2.17 server, for tests that keep the pipeline working against the previous line. */
   public static synchronized MlflowTestServer legacy() {
     if (legacy == null) {
-      legacy = start(ProjectPaths.legacyMlflowVenv());
+      legacy = start(ProjectPaths.legacyMlflowVenv(), false);
     }
     return legacy;
   }
@@ -80,10 +114,16 @@ public final class MlflowTestServer {
     return uri;
   }
 
-  private static MlflowTestServer start(Path venv) {
+  /** Where the server keeps its runs and artifacts, for tests that look at the stored files. */
+  public Path store() {
+    return store;
+  }
+
+  private static MlflowTestServer start(Path venv, boolean authenticated) {
     try {
       MlflowTestServer server =
-          new MlflowTestServer(venv, freePort(), Files.createTempDirectory("batchmlops-mlflow-"));
+          new MlflowTestServer(
+              venv, freePort(), Files.createTempDirectory("batchmlops-mlflow-"), authenticated);
       Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
       server.launch();
       return server;
@@ -94,23 +134,44 @@ public final class MlflowTestServer {
 
   private void launch() throws IOException {
     Path log = store.resolve("server.log");
+    List<String> command =
+        new java.util.ArrayList<>(List.of(venv.resolve("bin/mlflow").toString(), "server"));
+    if (authenticated) {
+      command.addAll(List.of("--app-name", "basic-auth"));
+    }
+    command.addAll(
+        List.of(
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            "sqlite:///" + store.resolve("mlflow.db"),
+            "--artifacts-destination",
+            store.resolve("artifacts").toString(),
+            "--serve-artifacts"));
     ProcessBuilder builder =
-        new ProcessBuilder(
-                venv.resolve("bin/mlflow").toString(),
-                "server",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--workers",
-                "1",
-                "--backend-store-uri",
-                "sqlite:///" + store.resolve("mlflow.db"),
-                "--artifacts-destination",
-                store.resolve("artifacts").toString(),
-                "--serve-artifacts")
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    if (authenticated) {
+      Path config = store.resolve("basic-auth.ini");
+      Files.writeString(
+          config,
+          String.join(
+              "\n",
+              "[mlflow]",
+              "default_permission = READ",
+              "database_uri = sqlite:///" + store.resolve("auth.db"),
+              "admin_username = " + ADMIN,
+              "admin_password = " + ADMIN_PASSWORD,
+              "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
+              ""));
+      builder.environment().put("MLFLOW_AUTH_CONFIG_PATH", config.toString());
+      builder.environment().put("MLFLOW_FLASK_SERVER_SECRET_KEY", "batchmlops-test-secret");
+    }
     process = builder.start();
     awaitHealthy(log);
   }
@@ -155,7 +216,7 @@ public final class MlflowTestServer {
   public String getText(String path) {
     try {
       return http.send(
-              HttpRequest.newBuilder(URI.create(uri + path)).GET().build(),
+              asAdmin(HttpRequest.newBuilder(URI.create(uri + path))).GET().build(),
               HttpResponse.BodyHandlers.ofString())
           .body()
           .trim();
@@ -169,13 +230,24 @@ public final class MlflowTestServer {
 
   /** GET on the REST API, for assertions on what the server holds. */
   public JsonNode get(String pathAndQuery) {
-    return send(HttpRequest.newBuilder(URI.create(uri + pathAndQuery)).GET().build());
+    return send(asAdmin(HttpRequest.newBuilder(URI.create(uri + pathAndQuery))).GET().build());
+  }
+
+  private HttpRequest.Builder asAdmin(HttpRequest.Builder request) {
+    if (authenticated) {
+      request.header(
+          "Authorization",
+          "Basic "
+              + java.util.Base64.getEncoder()
+                  .encodeToString((ADMIN + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)));
+    }
+    return request;
   }
 
   /** POST on the REST API (the search endpoints take POST bodies). */
   public JsonNode post(String path, String jsonBody) {
     return send(
-        HttpRequest.newBuilder(URI.create(uri + path))
+        asAdmin(HttpRequest.newBuilder(URI.create(uri + path)))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(jsonBody))
             .build());

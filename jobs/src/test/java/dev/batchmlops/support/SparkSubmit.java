@@ -28,8 +28,21 @@ public final class SparkSubmit {
 
   /** Runs a job on the given master to its end (at most 10 minutes). */
   public static Result run(String master, Path workDir, List<String> jobArgs) {
+    return run(master, workDir, jobArgs, java.util.Map.of());
+  }
+
+  /**
+   * Runs a job on local[2] with these environment variables besides Spark's (the tracking
+   * credentials of a user, for example).
+   */
+  public static Result run(Path workDir, List<String> jobArgs, java.util.Map<String, String> env) {
+    return run("local[2]", workDir, jobArgs, env);
+  }
+
+  private static Result run(
+      String master, Path workDir, List<String> jobArgs, java.util.Map<String, String> env) {
     try {
-      Started started = start(master, workDir, jobArgs);
+      Started started = start(master, workDir, jobArgs, env);
       if (!started.process().waitFor(10, TimeUnit.MINUTES)) {
         started.process().descendants().forEach(ProcessHandle::destroyForcibly);
         started.process().destroyForcibly();
@@ -94,10 +107,11 @@ public final class SparkSubmit {
 
   /** Starts a job on local[2] without waiting for it. */
   public static Started start(Path workDir, List<String> jobArgs) {
-    return start("local[2]", workDir, jobArgs);
+    return start("local[2]", workDir, jobArgs, java.util.Map.of());
   }
 
-  private static Started start(String master, Path workDir, List<String> jobArgs) {
+  private static Started start(
+      String master, Path workDir, List<String> jobArgs, java.util.Map<String, String> env) {
     List<String> command = new ArrayList<>();
     command.add(ProjectPaths.venv().resolve("bin/spark-submit").toString());
     command.addAll(
@@ -127,6 +141,10 @@ public final class SparkSubmit {
       sparkEnvironment(builder);
       builder.environment().remove("MLFLOW_TRACKING_URI");
       builder.environment().remove("MLOPS_STORAGE_ROOT");
+      builder.environment().remove("MLFLOW_TRACKING_USERNAME");
+      builder.environment().remove("MLFLOW_TRACKING_PASSWORD");
+      builder.environment().remove("MLFLOW_TRACKING_TOKEN");
+      builder.environment().putAll(env);
       return new Started(builder.start(), out, err);
     } catch (IOException e) {
       throw new IllegalStateException("cannot run spark-submit", e);
