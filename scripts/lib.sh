@@ -152,7 +152,7 @@ ensure_jar() {
 # Starts an MLflow tracking server on 127.0.0.1:$1 with its store under $2, unless one already
 # answers there. A port held by something that is not MLflow is an error.
 ensure_mlflow_server() {
-  local port="$1" store="$2" url="http://127.0.0.1:$1"
+  local port="$1" store="$2" auth="${3:-}" url="http://127.0.0.1:$1"
   if curl -fsS --max-time 3 "$url/health" 2>/dev/null | grep -q '^OK'; then
     log "reusing the MLflow server already running at $url"
     return
@@ -161,9 +161,16 @@ ensure_mlflow_server() {
     die "port $port is taken by something that is not an MLflow server; free it or set MLOPS_MLFLOW_PORT"
   fi
   mkdir -p "$store/artifacts"
-  log "starting the MLflow server at $url (store: $store)"
+  local app=()
+  if [ "$auth" = auth ]; then
+    app=(--app-name basic-auth)
+    write_mlflow_auth_config "$store"
+  fi
+  log "starting the MLflow server at $url (store: $store${auth:+, authentication on})"
   # Its own process group, so that one kill stops the server and its gunicorn workers.
-  setsid nohup "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 1 \
+  MLFLOW_AUTH_CONFIG_PATH="$store/basic-auth.ini" \
+    MLFLOW_FLASK_SERVER_SECRET_KEY="$(secret_in "$store/secrets/flask")" \
+    setsid nohup "$VENV/bin/mlflow" server "${app[@]}" --host 127.0.0.1 --port "$port" --workers 1 \
     --backend-store-uri "sqlite:///$store/mlflow.db" \
     --artifacts-destination "$store/artifacts" --serve-artifacts \
     >"$store/server.log" 2>&1 &
@@ -177,6 +184,44 @@ ensure_mlflow_server() {
   done
   die "the MLflow server did not answer within 120 s; see $store/server.log"
 }
+# A random secret kept in a file only its owner reads, made on first use; prints it.
+secret_in() {
+  local file="$1"
+  if ! [ -s "$file" ]; then
+    (umask 077 && mkdir -p "$(dirname "$file")" &&
+      "$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(16))' >"$file")
+  fi
+  cat "$file"
+}
+
+# The authenticated server's settings: its users in $store/auth.db, anyone without a grant may
+# read, and the admin's password in $store/secrets/admin (read by mlflow_user).
+write_mlflow_auth_config() {
+  local store="$1" admin
+  admin="$(secret_in "$store/secrets/admin")"
+  (
+    umask 077
+    printf '%s\n' "[mlflow]" "default_permission = READ" \
+      "database_uri = sqlite:///$store/auth.db" "admin_username = admin" \
+      "admin_password = $admin" \
+      "authorization_function = mlflow.server.auth:authenticate_request_basic_auth" \
+      >"$store/basic-auth.ini"
+  )
+}
+
+# Makes a user of the authenticated server at URL (once) and prints its password, kept in
+# $store/secrets/<user>: `mlflow_user URL STORE USER`.
+mlflow_user() {
+  local url="$1" store="$2" user="$3" password status
+  password="$(secret_in "$store/secrets/$user")"
+  status="$(curl -sS -o /dev/null -w '%{http_code}' -u "admin:$(cat "$store/secrets/admin")" \
+    -H 'Content-Type: application/json' -X POST "$url/api/2.0/mlflow/users/create" \
+    --data "{\"username\": \"$user\", \"password\": \"$password\"}")"
+  # 400: the user exists already (a second demo run).
+  case "$status" in 200 | 400) ;; *) die "could not create the MLflow user $user (HTTP $status)" ;; esac
+  printf '%s' "$password"
+}
+
 # Runs a pipeline command through spark-submit: `submit_job COMMAND [OPTIONS...]`. The Spark
 # settings come from the environment: SPARK_SUBMIT (default: the venv's), MLOPS_SPARK_MASTER
 # (local[2]), MLOPS_DRIVER_MEMORY (2g). Storage on s3a:// (MLOPS_STORAGE_ROOT, or an s3a:// value

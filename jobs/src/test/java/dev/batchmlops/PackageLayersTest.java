@@ -40,9 +40,11 @@ class PackageLayersTest {
           "train",
           "evaluate",
           "register",
+          "reproduce",
           "score",
           "monitor",
           "retention",
+          "catalog",
           "cli",
           "bench");
 

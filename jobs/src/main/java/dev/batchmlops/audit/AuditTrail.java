@@ -110,15 +110,22 @@ public final class AuditTrail {
     }
     Instant deadline = Instant.now().plus(LOCK_PATIENCE);
     while (true) {
-      try (DatasetLock lock =
-          DatasetLock.acquire(
-              files, layout.auditLockFile(), layout.dataset(), "audit " + action.label())) {
-        return appendInPlace(entry);
+      DatasetLock lock;
+      try {
+        lock =
+            DatasetLock.acquire(
+                files, layout.auditLockFile(), layout.dataset(), "audit " + action.label());
       } catch (DatasetLock.BusyException busy) {
         if (Instant.now().isAfter(deadline)) {
           throw busy;
         }
         pause();
+        continue;
+      }
+      try {
+        return appendInPlace(entry);
+      } finally {
+        lock.close();
       }
     }
   }

@@ -38,6 +38,8 @@ import picocli.CommandLine.Command;
       TableCommands.History.class,
       TableCommands.Cleanup.class,
       AuditCommand.class,
+      ReproduceCommand.class,
+      ModelsCommand.class,
       ProfileCommand.class
     })
 public final class Main implements Runnable {

@@ -61,6 +61,25 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * The configuration a run recorded ({@code config/resolved.json}), with {@code overrides} (where
+   * this command keeps its tables and tracks its runs) on top.
+   */
+  public static PipelineConfig fromResolved(
+      String resolvedJson, String environment, Map<String, String> overrides) {
+    try {
+      Config recorded =
+          ConfigFactory.parseString(
+              resolvedJson,
+              ConfigParseOptions.defaults().setOriginDescription("the recorded configuration"));
+      return build(
+          ConfigFactory.parseMap(overrides, "reproduce").withFallback(recorded).resolve(),
+          environment);
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException("invalid recorded configuration: " + oneLine(e.getMessage()));
+    }
+  }
+
   private static Map<String, String> environmentOverrides(Map<String, String> variables) {
     Map<String, String> values = new LinkedHashMap<>();
     ENVIRONMENT_KEYS.forEach(

@@ -108,7 +108,9 @@ public final class RegisterStage {
                   });
               if (decision.register() && identical.isEmpty()) {
                 registry.ensureRegisteredModel(
-                    name, "Classifier for dataset '" + config.dataset().name() + "' (batchmlops)");
+                    name,
+                    "Classifier for dataset '" + config.dataset().name() + "' (batchmlops)",
+                    Map.of("dataset", config.dataset().name(), "pipeline", "batchmlops"));
                 decision
                     .gates()
                     .forEach(
@@ -123,6 +125,8 @@ public final class RegisterStage {
                         model.runId(),
                         model.loggedModelId(),
                         versionTags);
+                registry.describeVersion(
+                    name, version.version(), description(context, evaluation, decision));
                 registry.setAlias(name, ModelRegistry.CHALLENGER, version.version());
                 if (decision.promote()) {
                   registry.setAlias(name, ModelRegistry.CHAMPION, version.version());
@@ -137,6 +141,27 @@ public final class RegisterStage {
             });
     audit(context, name, model, outcome);
     return outcome;
+  }
+
+  /**
+   * What the MLflow UI shows for the version and its search finds: the data, the test metric and
+   * the gate verdict.
+   */
+  static String description(
+      PipelineContext context, Evaluation evaluation, RegistrationDecision decision) {
+    PipelineState state = context.state();
+    String metric = context.config().register().metric();
+    return String.format(
+        java.util.Locale.ROOT,
+        "Trained on %s (split %s, %s); test %s %.4f on %d rows; registered by %s: %s",
+        state.requireRaw(),
+        state.requireSplits(),
+        context.tableDigest(state.requireSplits()),
+        metric,
+        evaluation.candidate().asMap().getOrDefault(metric, Double.NaN),
+        evaluation.candidate().rows(),
+        context.tracker().actor(),
+        decision.reason());
   }
 
   /** A registration (with the champion move, if any) or a rejection with its failed gates. */
@@ -246,6 +271,8 @@ public final class RegisterStage {
     }
     tags.put("pipeline_run_id", context.parentRun().runId());
     tags.put("registered_by", context.tracker().actor());
+    tags.put("dataset", context.config().dataset().name());
+    tags.put("test_rows", Long.toString(evaluation.candidate().rows()));
     tags.put("raw_table", state.requireRaw().toString());
     tags.put("splits_table", state.requireSplits().toString());
     tags.put("split_fingerprint", context.tableDigest(state.requireSplits()));

@@ -106,6 +106,15 @@ public final class HadoopFiles {
     }
   }
 
+  /** Deletes a folder and everything under it; false when there was nothing. */
+  public boolean deleteTree(String path) {
+    try {
+      return fs(path).delete(new Path(path), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path, e);
+    }
+  }
+
   /**
    * Replaces a file's content so that a reader, or a process killed while it writes, sees the old
    * content or the new, never a part: written beside it, then renamed over it.

@@ -21,6 +21,12 @@ public interface ExperimentTracker {
   TrackedRun startRun(
       String experimentId, String runName, String parentRunId, Map<String, String> tags);
 
+  /** The parameters a run logged. */
+  Map<String, String> params(String runId);
+
+  /** The tags a run carries. */
+  Map<String, String> tags(String runId);
+
   /** Re-opens an existing run to add to it. */
   TrackedRun resumeRun(String runId);
 

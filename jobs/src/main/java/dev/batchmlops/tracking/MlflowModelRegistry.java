@@ -26,11 +26,47 @@ final class MlflowModelRegistry implements ModelRegistry {
   }
 
   @Override
-  public void ensureRegisteredModel(String name, String description) {
+  public void ensureRegisteredModel(String name, String description, Map<String, String> tags) {
     if (lookUp(name, "/registered-models/get?name=" + encode(name)).isEmpty()) {
+      List<Map<String, String>> tagList = new ArrayList<>();
+      tags.forEach((k, v) -> tagList.add(Map.of("key", k, "value", v)));
       rest.post(
-          API + "/registered-models/create", Map.of("name", name, "description", description));
+          API + "/registered-models/create",
+          Map.of("name", name, "description", description, "tags", tagList));
     }
+  }
+
+  @Override
+  public List<RegisteredModel> registeredModels() {
+    List<RegisteredModel> models = new ArrayList<>();
+    String pageToken = "";
+    do {
+      JsonNode page =
+          rest.get(
+              API
+                  + "/registered-models/search?max_results=1000"
+                  + (pageToken.isEmpty() ? "" : "&page_token=" + encode(pageToken)));
+      for (JsonNode model : page.path("registered_models")) {
+        Map<String, String> aliases = new java.util.TreeMap<>();
+        model
+            .path("aliases")
+            .forEach(a -> aliases.put(a.path("alias").asText(), a.path("version").asText()));
+        Map<String, String> tags = new LinkedHashMap<>();
+        model.path("tags").forEach(t -> tags.put(t.path("key").asText(), t.path("value").asText()));
+        models.add(
+            new RegisteredModel(
+                model.path("name").asText(), model.path("description").asText(""), aliases, tags));
+      }
+      pageToken = page.path("next_page_token").asText("");
+    } while (!pageToken.isEmpty());
+    return models;
+  }
+
+  @Override
+  public void describeVersion(String name, String version, String description) {
+    rest.patch(
+        API + "/model-versions/update",
+        Map.of("name", name, "version", version, "description", description));
   }
 
   @Override

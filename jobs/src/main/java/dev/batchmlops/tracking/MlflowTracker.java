@@ -151,6 +151,26 @@ public final class MlflowTracker implements ExperimentTracker {
   }
 
   @Override
+  public Map<String, String> params(String runId) {
+    Map<String, String> params = new java.util.TreeMap<>();
+    call(() -> client.getRun(runId))
+        .getData()
+        .getParamsList()
+        .forEach(p -> params.put(p.getKey(), p.getValue()));
+    return params;
+  }
+
+  @Override
+  public Map<String, String> tags(String runId) {
+    Map<String, String> tags = new java.util.TreeMap<>();
+    call(() -> client.getRun(runId))
+        .getData()
+        .getTagsList()
+        .forEach(t -> tags.put(t.getKey(), t.getValue()));
+    return tags;
+  }
+
+  @Override
   public TrackedRun resumeRun(String runId) {
     RunInfo info = call(() -> client.getRun(runId).getInfo());
     return new MlflowRun(client, rest, info, loggedModels());

@@ -28,7 +28,15 @@ public interface ModelRegistry {
   record ModelVersion(
       String name, String version, String runId, String source, Map<String, String> tags) {}
 
-  void ensureRegisteredModel(String name, String description);
+  /** A registered model: its description, aliases (alias to version) and tags. */
+  record RegisteredModel(
+      String name, String description, Map<String, String> aliases, Map<String, String> tags) {}
+
+  /** Every registered model the user may read, by name. */
+  List<RegisteredModel> registeredModels();
+
+  /** Makes the registered model when it does not exist yet, with a description and tags. */
+  void ensureRegisteredModel(String name, String description, Map<String, String> tags);
 
   /**
    * A new version of {@code source}, produced by run {@code runId}; linked to its logged model when
@@ -55,6 +63,9 @@ public interface ModelRegistry {
   List<ModelVersion> versions(String name);
 
   void setAlias(String name, String alias, String version);
+
+  /** Sets a version's description, which the MLflow UI shows and its search finds. */
+  void describeVersion(String name, String version, String description);
 
   /** Adds or replaces tags of one version. */
   void setVersionTags(String name, String version, Map<String, String> tags);

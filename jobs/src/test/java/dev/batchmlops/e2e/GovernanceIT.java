@@ -168,10 +168,84 @@ class GovernanceIT {
     assertEquals("1", records.get(8).outputs().get("champion"));
     assertEquals("reviewed in CR-7", records.get(8).reason());
     assertEquals("1", records.get(9).inputs().get(AuditRecord.MODEL_VERSION));
+
+    // The catalogue, read by the read-only user.
+    SparkSubmit.Result list = as("reader", "models", "list");
+    assertEquals(0, list.exitCode(), list.stderr());
+    assertTrue(
+        list.stdout().lines().anyMatch(l -> l.startsWith(MODEL + "/1 @challenger,@champion raw=")),
+        list.stdout());
+    SparkSubmit.Result show = as("reader", "models show " + MODEL + "@champion");
+    assertEquals(0, show.exitCode(), show.stderr());
+    for (String line :
+        List.of(
+            "model        " + MODEL + " version 1",
+            "registered   by pipeline from run ",
+            "checks       validation passed, leakage passed",
+            "gate         min_metric ",
+            "test metric  auc ",
+            "promoted     by release at ")) {
+      assertTrue(show.stdout().contains(line), line + " in\n" + show.stdout());
+    }
+    assertTrue(show.stdout().contains("reviewed in CR-7"), show.stdout());
+    JsonNode described =
+        mlflow
+            .get("/api/2.0/mlflow/model-versions/get?name=" + MODEL + "&version=1")
+            .path("model_version");
+    assertTrue(
+        described.path("description").asText().startsWith("Trained on "), described.toString());
   }
 
   @Test
   @Order(2)
+  void aRegisteredVersionReproducesAndAlteredRecordedSettingsAreShownAsTheDifference()
+      throws IOException {
+    SparkSubmit.Result same = as("pipeline", "reproduce", "--version", "1");
+    assertEquals(0, same.exitCode(), same.stdout() + same.stderr());
+    assertTrue(same.stdout().contains(MODEL + " version 1 reproduces"), same.stdout());
+    assertTrue(
+        same.stdout()
+            .lines()
+            .anyMatch(l -> l.startsWith("split_fingerprint") && l.endsWith("same")),
+        same.stdout());
+    assertTrue(
+        same.stdout().lines().anyMatch(l -> l.startsWith("test_auc") && l.endsWith("same")),
+        same.stdout());
+
+    // Someone edits the seed in the configuration the training run recorded.
+    String trainRun = champion().path("model_version").path("run_id").asText();
+    Path recorded;
+    try (Stream<Path> files = Files.walk(mlflow.store().resolve("artifacts"))) {
+      recorded =
+          files
+              .filter(f -> f.endsWith(Path.of(trainRun, "artifacts", "config", "resolved.json")))
+              .findFirst()
+              .orElseThrow();
+    }
+    String config = Files.readString(recorded);
+    String altered = config.replaceFirst("(\"seed\"\\s*:\\s*)42", "$143");
+    assertNotEquals(config, altered, "the recorded seed is 42");
+    Files.writeString(recorded, altered);
+    SparkSubmit.Result differs = as("pipeline", "reproduce", "--version", "1");
+    assertEquals(1, differs.exitCode(), differs.stdout() + differs.stderr());
+    assertTrue(
+        differs
+            .errorLine()
+            .startsWith(
+                "batchmlops: error: reproduce: "
+                    + MODEL
+                    + " version 1 does not reproduce: config_hash"),
+        differs.errorLine());
+    assertTrue(
+        differs.errorLine().contains("; split_fingerprint (registered "), differs.errorLine());
+    try (Stream<Path> scratch = Files.list(work.resolve("delta/credit/_reproduce"))) {
+      assertEquals(List.of(), scratch.toList(), "scratch folders are removed");
+    }
+    Files.writeString(recorded, config);
+  }
+
+  @Test
+  @Order(3)
   void aByteFlippedInTheRegisteredModelsFilesMakesScoringRefuseIt() throws IOException {
     JsonNode version = champion().path("model_version");
     String source = version.path("source").asText().replaceFirst("^mlflow-artifacts:/+", "");
@@ -215,7 +289,7 @@ class GovernanceIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aChangedAuditRecordMakesAuditVerifyFailNamingIt() {
     DeltaTable.forPath(TestSpark.session(), trail().table())
         .updateExpr("sequence = 9", Map.of("reason", "'approved by nobody'"));
@@ -226,7 +300,7 @@ class GovernanceIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void noCredentialIsWrittenToAnyOutputRunArtifactOrTable() throws IOException {
     List<String> secrets = new ArrayList<>();
     PASSWORDS.forEach(

@@ -68,7 +68,7 @@ class PromotionRolesTest {
     pipelineRunId = run.runId();
     run.end(true);
     ModelRegistry registry = pipeline.registry();
-    registry.ensureRegisteredModel(MODEL, "roles test");
+    registry.ensureRegisteredModel(MODEL, "roles test", Map.of());
     version =
         registry
             .createVersion(MODEL, run.artifactUri() + "/model", run.runId(), null, Map.of())

@@ -55,7 +55,7 @@ class CleanupStageTest {
     MlflowTracker tracker = new MlflowTracker(kept.config().tracking());
     ModelRegistry registry = tracker.registry();
     String model = kept.config().registeredModelName();
-    registry.ensureRegisteredModel(model, "cleanup test");
+    registry.ensureRegisteredModel(model, "cleanup test", java.util.Map.of());
     TableVersion trainedOn = new TableVersion(kept.layout().rawTable(), 0);
     // MLflow 3 checks that a version's source lies under its run's artifacts.
     registry.createVersion(

@@ -34,7 +34,10 @@ public final class MlflowTestServer {
   /** The administrator of an {@link #authenticated} server. */
   public static final String ADMIN = "admin";
 
-  public static final String ADMIN_PASSWORD = "batchmlops-admin-pw-3f9c";
+  private String adminPassword;
+
+  /** The authenticated server's process (started detached by the scripts). */
+  private ProcessHandle server;
 
   private MlflowTestServer(Path venv, int port, Path store, boolean authenticated) {
     this.uri = "http://127.0.0.1:" + port;
@@ -133,47 +136,64 @@ public final class MlflowTestServer {
   }
 
   private void launch() throws IOException {
-    Path log = store.resolve("server.log");
-    List<String> command =
-        new java.util.ArrayList<>(List.of(venv.resolve("bin/mlflow").toString(), "server"));
     if (authenticated) {
-      command.addAll(List.of("--app-name", "basic-auth"));
+      launchThroughTheScripts();
+      return;
     }
-    command.addAll(
-        List.of(
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(port),
-            "--workers",
-            "1",
-            "--backend-store-uri",
-            "sqlite:///" + store.resolve("mlflow.db"),
-            "--artifacts-destination",
-            store.resolve("artifacts").toString(),
-            "--serve-artifacts"));
+    Path log = store.resolve("server.log");
     ProcessBuilder builder =
-        new ProcessBuilder(command)
+        new ProcessBuilder(
+                venv.resolve("bin/mlflow").toString(),
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--workers",
+                "1",
+                "--backend-store-uri",
+                "sqlite:///" + store.resolve("mlflow.db"),
+                "--artifacts-destination",
+                store.resolve("artifacts").toString(),
+                "--serve-artifacts")
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    if (authenticated) {
-      Path config = store.resolve("basic-auth.ini");
-      Files.writeString(
-          config,
-          String.join(
-              "\n",
-              "[mlflow]",
-              "default_permission = READ",
-              "database_uri = sqlite:///" + store.resolve("auth.db"),
-              "admin_username = " + ADMIN,
-              "admin_password = " + ADMIN_PASSWORD,
-              "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
-              ""));
-      builder.environment().put("MLFLOW_AUTH_CONFIG_PATH", config.toString());
-      builder.environment().put("MLFLOW_FLASK_SERVER_SECRET_KEY", "batchmlops-test-secret");
-    }
     process = builder.start();
     awaitHealthy(log);
+  }
+
+  /**
+   * The authenticated server as {@code MLOPS_MLFLOW_AUTH=1 scripts/demo} starts it: lib.sh's
+   * ensure_mlflow_server with authentication on, which waits until it answers and leaves the admin
+   * password in the store.
+   */
+  private void launchThroughTheScripts() throws IOException {
+    Path log = store.resolve("launch.log");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "source \"$0\" && ensure_mlflow_server \"$1\" \"$2\" auth",
+                ProjectPaths.root().resolve("scripts/lib.sh").toString(),
+                Integer.toString(port),
+                store.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    try {
+      Process launcher = builder.start();
+      if (!launcher.waitFor(3, TimeUnit.MINUTES) || launcher.exitValue() != 0) {
+        throw new IllegalStateException(
+            "scripts/lib.sh could not start the authenticated MLflow server: "
+                + Files.readString(log, StandardCharsets.UTF_8)
+                + Files.readString(store.resolve("server.log"), StandardCharsets.UTF_8));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    adminPassword = Files.readString(store.resolve("secrets/admin")).trim();
+    long pid = Long.parseLong(Files.readString(store.resolve("server.pid")).trim());
+    server = ProcessHandle.of(pid).orElseThrow();
   }
 
   private void awaitHealthy(Path log) throws IOException {
@@ -206,6 +226,10 @@ public final class MlflowTestServer {
   }
 
   private synchronized void stop() {
+    if (server != null) {
+      server.descendants().forEach(ProcessHandle::destroy);
+      server.destroy();
+    }
     if (process != null) {
       process.descendants().forEach(ProcessHandle::destroy);
       process.destroy();
@@ -239,7 +263,7 @@ public final class MlflowTestServer {
           "Authorization",
           "Basic "
               + java.util.Base64.getEncoder()
-                  .encodeToString((ADMIN + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)));
+                  .encodeToString((ADMIN + ":" + adminPassword).getBytes(StandardCharsets.UTF_8)));
     }
     return request;
   }
