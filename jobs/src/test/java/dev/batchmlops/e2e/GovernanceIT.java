@@ -68,6 +68,7 @@ class GovernanceIT {
                 "--set",
                 "train.search.max-trials=2"));
     settings.addAll(List.of(extra));
+    long started = System.nanoTime();
     // A command with a subcommand ("audit verify"): the options go after both.
     String[] words = command.split(" ");
     List<String> args =
@@ -82,6 +83,9 @@ class GovernanceIT {
             Map.of(
                 "MLFLOW_TRACKING_USERNAME", user, "MLFLOW_TRACKING_PASSWORD", PASSWORDS.get(user)));
     outputs.add(result);
+    System.out.printf(
+        "%s as %s: exit %d in %.0f s%n",
+        command, user, result.exitCode(), (System.nanoTime() - started) / 1e9);
     return result;
   }
 
@@ -170,7 +174,7 @@ class GovernanceIT {
     assertEquals("1", records.get(9).inputs().get(AuditRecord.MODEL_VERSION));
 
     // The catalogue, read by the read-only user.
-    SparkSubmit.Result list = as("reader", "models", "list");
+    SparkSubmit.Result list = as("reader", "models list");
     assertEquals(0, list.exitCode(), list.stderr());
     assertTrue(
         list.stdout().lines().anyMatch(l -> l.startsWith(MODEL + "/1 @challenger,@champion raw=")),
@@ -202,6 +206,7 @@ class GovernanceIT {
       throws IOException {
     SparkSubmit.Result same = as("pipeline", "reproduce", "--version", "1");
     assertEquals(0, same.exitCode(), same.stdout() + same.stderr());
+    System.out.println(same.stdout()); // the side-by-side report, for the build log
     assertTrue(same.stdout().contains(MODEL + " version 1 reproduces"), same.stdout());
     assertTrue(
         same.stdout()
