@@ -31,7 +31,8 @@ scripts/; default: the one this file is in), BATCHMLOPS_RETRIES (3), BATCHMLOPS_
 BATCHMLOPS_TIMEOUT_<COMMAND>_MINUTES (per task, see TIMEOUT_MINUTES), BATCHMLOPS_TRAINING_SCHEDULE
 and BATCHMLOPS_SCORING_SCHEDULE (cron expressions or presets; default: triggered only), and
 MLOPS_DATASET, MLOPS_ENV, MLOPS_SPARK_MASTER (the params' defaults). The workers' environment also
-reaches the job: MLFLOW_TRACKING_URI, MLOPS_STORAGE_ROOT, SPARK_SUBMIT, MLOPS_DRIVER_MEMORY, and any
+reaches the job: MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (an
+authenticated tracking server), MLOPS_STORAGE_ROOT, SPARK_SUBMIT, MLOPS_DRIVER_MEMORY, and any
 variable a dataset's settings name (a JDBC password).
 """
 

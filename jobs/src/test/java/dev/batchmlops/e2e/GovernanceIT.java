@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchmlops.audit.AuditChain;
 import dev.batchmlops.audit.AuditRecord;
 import dev.batchmlops.audit.AuditTrail;
+import dev.batchmlops.support.Cli;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.SparkSubmit;
@@ -87,6 +88,20 @@ class GovernanceIT {
         "%s as %s: exit %d in %.0f s%n",
         command, user, result.exitCode(), (System.nanoTime() - started) / 1e9);
     return result;
+  }
+
+  /** `audit` in this JVM: it reads the table only, no MLflow server or credentials needed. */
+  private Cli.Outcome audit(String... options) {
+    List<String> args = new ArrayList<>();
+    boolean verify = options.length > 0 && options[0].equals("verify");
+    args.add("audit");
+    if (verify) {
+      args.add("verify");
+    }
+    List<String> common = JobArgs.of("audit", work, mlflow.uri());
+    args.addAll(common.subList(1, common.size()));
+    args.addAll(List.of(options).subList(verify ? 1 : 0, options.length));
+    return Cli.execute(args.toArray(String[]::new));
   }
 
   private AuditTrail trail() {
@@ -172,6 +187,20 @@ class GovernanceIT {
     assertEquals("1", records.get(8).outputs().get("champion"));
     assertEquals("reviewed in CR-7", records.get(8).reason());
     assertEquals("1", records.get(9).inputs().get(AuditRecord.MODEL_VERSION));
+
+    // The audit command, with its filters, and verify on the whole trail.
+    Cli.Outcome refusals = audit("--action", "promotion_refused");
+    assertEquals(0, refusals.exitCode(), refusals.stderr());
+    assertEquals(2, refusals.stdout().lines().count(), refusals.stdout());
+    assertTrue(refusals.stdout().startsWith("#7 "), refusals.stdout());
+    assertEquals(
+        List.of("#6", "#7", "#8", "#9", "#10"),
+        audit("--model-version", "1").stdout().lines().map(l -> l.split(" ")[0]).toList());
+    assertEquals("", audit("--since", "2999-01-01").stdout());
+    Cli.Outcome whole = audit("verify");
+    assertEquals(0, whole.exitCode(), whole.stderr());
+    assertTrue(whole.stdout().contains("is whole: 10 records, last hash "), whole.stdout());
+    assertEquals(1, audit("--action", "promoted").exitCode(), "an unknown action is refused");
 
     // The catalogue, read by the read-only user.
     SparkSubmit.Result list = as("reader", "models list");
