@@ -130,6 +130,12 @@ public final class AuditTrail {
     }
   }
 
+  /** A check's verdict on what it read: passed or failed, with its summary as the reason. */
+  public AuditRecord appendVerdict(
+      AuditAction action, Map<String, String> inputs, boolean passed, String summary) {
+    return append(action, inputs, Map.of("verdict", passed ? "passed" : "failed"), summary);
+  }
+
   private AuditRecord appendInPlace(AuditRecord.Entry entry) {
     DeltaTables tables = new DeltaTables(spark.get());
     for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {

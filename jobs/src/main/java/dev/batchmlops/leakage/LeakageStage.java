@@ -110,10 +110,10 @@ public final class LeakageStage {
         .parentRun()
         .setTags(Map.of("batchmlops.leakage", report.passed() ? "passed" : "failed"));
     AuditTrail.of(context)
-        .append(
+        .appendVerdict(
             AuditAction.LEAKAGE_CHECK,
             Map.of("splits_table", splits.toString()),
-            Map.of("verdict", report.passed() ? "passed" : "failed"),
+            report.passed(),
             report.summary());
     if (!report.passed()) {
       throw new PipelineException("leakage checks of " + splits + " failed: " + report.summary());

@@ -152,22 +152,25 @@ public final class MlflowTracker implements ExperimentTracker {
 
   @Override
   public Map<String, String> params(String runId) {
-    Map<String, String> params = new java.util.TreeMap<>();
-    call(() -> client.getRun(runId))
-        .getData()
-        .getParamsList()
-        .forEach(p -> params.put(p.getKey(), p.getValue()));
-    return params;
+    return byKey(
+        call(() -> client.getRun(runId)).getData().getParamsList(),
+        org.mlflow.api.proto.Service.Param::getKey,
+        org.mlflow.api.proto.Service.Param::getValue);
   }
 
   @Override
   public Map<String, String> tags(String runId) {
-    Map<String, String> tags = new java.util.TreeMap<>();
-    call(() -> client.getRun(runId))
-        .getData()
-        .getTagsList()
-        .forEach(t -> tags.put(t.getKey(), t.getValue()));
-    return tags;
+    return byKey(
+        call(() -> client.getRun(runId)).getData().getTagsList(), RunTag::getKey, RunTag::getValue);
+  }
+
+  private static <T> Map<String, String> byKey(
+      List<T> entries,
+      java.util.function.Function<T, String> key,
+      java.util.function.Function<T, String> value) {
+    Map<String, String> byKey = new java.util.TreeMap<>();
+    entries.forEach(e -> byKey.put(key.apply(e), value.apply(e)));
+    return byKey;
   }
 
   @Override

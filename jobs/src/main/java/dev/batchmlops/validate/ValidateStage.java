@@ -58,10 +58,10 @@ public final class ValidateStage {
         .parentRun()
         .setTags(Map.of("batchmlops.validation", report.passed() ? "passed" : "failed"));
     AuditTrail.of(context)
-        .append(
+        .appendVerdict(
             AuditAction.VALIDATION,
             Map.of("raw_table", raw.toString()),
-            Map.of("verdict", report.passed() ? "passed" : "failed"),
+            report.passed(),
             report.summary());
     if (!report.passed()) {
       throw new PipelineException("validation of " + raw + " failed: " + report.summary());
