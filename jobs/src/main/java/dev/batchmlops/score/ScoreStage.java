@@ -123,9 +123,6 @@ public final class ScoreStage {
     tags.put("batchmlops.model_version", version.version());
     tags.put("batchmlops.model_run_id", version.runId());
     tags.put("batchmlops.model_reference", reference.toString());
-    // The model's files are checked before anything of the batch is landed or written.
-    // The model's files are checked before anything of the batch is landed or written.
-    String modelPath = RegisteredModels.localCopy(context, registry, version);
     Input chosen = input;
     Dataset<Row> known = tableRows;
     Result result =
@@ -134,6 +131,8 @@ public final class ScoreStage {
             tags,
             run -> {
               long started = System.nanoTime();
+              // The model's files are checked before anything of the batch is landed.
+              String modelPath = RegisteredModels.localCopy(context, registry, version);
               Checked checked =
                   chosen instanceof Input.Source source
                       ? land(context, run, source.batch())
