@@ -222,6 +222,16 @@ mlflow_user() {
   printf '%s' "$password"
 }
 
+# Grants, as the admin, a user a permission (READ, EDIT, MANAGE) on a registered model:
+# `mlflow_grant URL STORE USER MODEL PERMISSION`. Granted already: nothing to do.
+mlflow_grant() {
+  local url="$1" store="$2" user="$3" model="$4" permission="$5" status
+  status="$(curl -sS -o /dev/null -w '%{http_code}' -u "admin:$(cat "$store/secrets/admin")" \
+    -H 'Content-Type: application/json' -X POST "$url/api/3.0/mlflow/users/permissions/grant" \
+    --data "{\"username\": \"$user\", \"resource_type\": \"registered_model\", \"resource_id\": \"$model\", \"permission\": \"$permission\"}")"
+  case "$status" in 200 | 400) ;; *) die "could not grant $user $permission on $model (HTTP $status)" ;; esac
+}
+
 # Runs a pipeline command through spark-submit: `submit_job COMMAND [OPTIONS...]`. The Spark
 # settings come from the environment: SPARK_SUBMIT (default: the venv's), MLOPS_SPARK_MASTER
 # (local[2]), MLOPS_DRIVER_MEMORY (2g). Storage on s3a:// (MLOPS_STORAGE_ROOT, or an s3a:// value
