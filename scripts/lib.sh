@@ -161,15 +161,20 @@ ensure_mlflow_server() {
     die "port $port is taken by something that is not an MLflow server; free it or set MLOPS_MLFLOW_PORT"
   fi
   mkdir -p "$store/artifacts"
-  local app=()
+  # The authentication app's settings go to the authenticated server only: MLflow 3 imports
+  # mlflow.server.auth on a plain server too (for run search, when Flask-WTF is installed), and a
+  # MLFLOW_AUTH_CONFIG_PATH naming a file that is not there makes every such call fail with HTTP 500.
+  # Nor does a plain server inherit the caller's: `env -u` drops them.
+  local app=() auth_env=(-u MLFLOW_AUTH_CONFIG_PATH -u MLFLOW_FLASK_SERVER_SECRET_KEY)
   if [ "$auth" = auth ]; then
     app=(--app-name basic-auth)
     write_mlflow_auth_config "$store"
+    auth_env=("MLFLOW_AUTH_CONFIG_PATH=$store/basic-auth.ini"
+      "MLFLOW_FLASK_SERVER_SECRET_KEY=$(secret_in "$store/secrets/flask")")
   fi
   log "starting the MLflow server at $url (store: $store${auth:+, authentication on})"
   # Its own process group, so that one kill stops the server and its gunicorn workers.
-  MLFLOW_AUTH_CONFIG_PATH="$store/basic-auth.ini" \
-    MLFLOW_FLASK_SERVER_SECRET_KEY="$(secret_in "$store/secrets/flask")" \
+  env "${auth_env[@]}" \
     setsid nohup "$VENV/bin/mlflow" server "${app[@]}" --host 127.0.0.1 --port "$port" --workers 1 \
     --backend-store-uri "sqlite:///$store/mlflow.db" \
     --artifacts-destination "$store/artifacts" --serve-artifacts \
