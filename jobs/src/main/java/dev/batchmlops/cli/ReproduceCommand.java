@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 /** Rebuilds a registered version from its lineage and compares. */
 @Command(
     name = "reproduce",
-    mixinStandardHelpOptions = true,
     description = {
       "Rebuild a registered model version from its lineage and compare it with what was",
       "registered: the raw table version it names, the configuration and seed its training run",
@@ -29,6 +28,7 @@ import picocli.CommandLine.Option;
     })
 final class ReproduceCommand implements Callable<Integer> {
   @Mixin CommonOptions options;
+  @Mixin HelpOption help;
 
   @Option(
       names = "--model",

@@ -376,7 +376,6 @@ final class StageCommands {
 
   @Command(
       name = "promote",
-      mixinStandardHelpOptions = true,
       description = {
         "Move the champion alias to a registered version by hand, with a recorded reason.",
         "The version gets tags promotion_reason, promoted_by, promoted_at, previous_champion;",
@@ -386,6 +385,7 @@ final class StageCommands {
       })
   static final class Promote implements java.util.concurrent.Callable<Integer> {
     @Mixin CommonOptions options;
+    @Mixin HelpOption help;
 
     @Option(names = "--version", required = true, description = "The model version to promote.")
     String version;

@@ -71,6 +71,42 @@ class MainTest {
     assertTrue(monitorHelp.stdout().contains("4 retrain recommended"), monitorHelp.stdout());
   }
 
+  /** Every command and nested command (audit verify, models list ...) answers --help. */
+  @Test
+  void everySubcommandAnswersHelpWithItsUsageAndWhatItDoes() {
+    List<List<String>> paths = new java.util.ArrayList<>();
+    collectSubcommands(new picocli.CommandLine(new Main()), List.of(), paths);
+    assertTrue(paths.size() >= 18, "the commands: " + paths);
+    for (List<String> path : paths) {
+      List<String> args = new java.util.ArrayList<>(path);
+      args.add("--help");
+      Outcome help = execute(args.toArray(String[]::new));
+      assertEquals(0, help.exitCode(), path + ": " + help.stderr());
+      assertTrue(
+          help.stdout().startsWith("Usage: batchmlops " + String.join(" ", path)),
+          path + ":\n" + help.stdout());
+      assertTrue(
+          help.stdout().lines().skip(1).anyMatch(line -> line.strip().length() > 20),
+          path + " says what it does:\n" + help.stdout());
+      assertEquals("", help.stderr(), path + " prints its help on stdout only");
+    }
+  }
+
+  private static void collectSubcommands(
+      picocli.CommandLine command, List<String> path, List<List<String>> paths) {
+    command
+        .getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (sub.getCommandName().equals(name) && !name.equals("help")) {
+                List<String> subPath = new java.util.ArrayList<>(path);
+                subPath.add(name);
+                paths.add(subPath);
+                collectSubcommands(sub, subPath, paths);
+              }
+            });
+  }
+
   @Test
   void unknownSubcommandIsAUsageErrorOnOneLine() {
     Outcome outcome = execute("deploy");
