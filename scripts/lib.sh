@@ -149,6 +149,21 @@ ensure_jar() {
   (cd "$PROJECT_ROOT" && mvn -B -q -DskipTests package) || die "the Maven build failed"
 }
 
+# Where scripts/demo keeps its server and tables, from the settings it reads: MLOPS_MLFLOW_AUTH=1
+# (the authenticated server: port 5001, store work/mlflow-auth, tables work/delta-auth) and
+# MLOPS_MLFLOW_PORT. Sets DEMO_AUTH ("auth" or empty), DEMO_PORT, DEMO_STORE, DEMO_TRACKING_URI and
+# DEMO_STORAGE_ROOT; scripts/notebooks reads the same.
+demo_places() {
+  DEMO_AUTH=""
+  if [ "${MLOPS_MLFLOW_AUTH:-0}" = 1 ]; then
+    DEMO_AUTH=auth
+  fi
+  DEMO_PORT="${MLOPS_MLFLOW_PORT:-$([ -n "$DEMO_AUTH" ] && echo 5001 || echo 5000)}"
+  DEMO_STORE="$PROJECT_ROOT/work/mlflow${DEMO_AUTH:+-auth}"
+  DEMO_TRACKING_URI="http://127.0.0.1:$DEMO_PORT"
+  DEMO_STORAGE_ROOT="$PROJECT_ROOT/work/delta${DEMO_AUTH:+-auth}"
+}
+
 # Starts an MLflow tracking server on 127.0.0.1:$1 with its store under $2, unless one already
 # answers there. A port held by something that is not MLflow is an error.
 ensure_mlflow_server() {

@@ -66,6 +66,9 @@ public final class ContractDraft {
   /** The id column drafted when the data has none: derived from each row's content. */
   static final String CONTENT_ID = "row_id";
 
+  /** Fewer rows than this: the draft cross-validates the search (see {@link #searchAdvice}). */
+  static final long CROSS_VALIDATE_BELOW_ROWS = 10_000;
+
   /** What the draft says about one column beyond Deequ's profile. */
   private record Facts(
       String name,
@@ -237,7 +240,25 @@ public final class ContractDraft {
       text.append(column(column, role, profile, suggestions, allowed));
     }
     text.append("  ]\n}\n");
+    text.append(searchAdvice(rows));
     return new Draft(text.toString(), rows);
+  }
+
+  /**
+   * For a small dataset, cross-validation of the search: the validation split of a few thousand
+   * rows is too small to rank trials, and a search that ranks them on it picks by chance.
+   */
+  static String searchAdvice(long rows) {
+    if (rows >= CROSS_VALIDATE_BELOW_ROWS) {
+      return "";
+    }
+    return "\n# "
+        + rows
+        + " rows (fewer than "
+        + CROSS_VALIDATE_BELOW_ROWS
+        + "): a validation split too small to rank the search's trials on.\n"
+        + "# Five-fold cross-validation within the training split ranks each on all of them.\n"
+        + "train.search.folds = 5\n";
   }
 
   /** Plain names (see {@link ColumnSpec#plainName}) for the source's columns, in order, unique. */

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * leaves no partial batch, a monitor killed while it works no monitoring record.
  */
 class RetrainingLoopIT {
-  private static final long BIG = 400_000;
+  private static final long BIG = 150_000;
   private final MlflowTestServer mlflow = MlflowTestServer.shared();
   private final SparkSession spark = TestSpark.session();
 

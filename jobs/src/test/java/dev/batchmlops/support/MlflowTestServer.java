@@ -97,6 +97,27 @@ public final class MlflowTestServer {
     }
   }
 
+  /**
+   * The server a script started (scripts/demo, scripts/bench) on {@code port} with its store in
+   * {@code store}: its REST API, as the admin when it has authentication on; stopped at JVM exit.
+   */
+  public static MlflowTestServer startedByTheScripts(int port, Path store) throws IOException {
+    Path admin = store.resolve("secrets/admin");
+    MlflowTestServer server = new MlflowTestServer(null, port, store, Files.exists(admin));
+    if (server.authenticated) {
+      server.adminPassword = Files.readString(admin).trim();
+    }
+    long pid = Long.parseLong(Files.readString(store.resolve("server.pid")).trim());
+    server.server = ProcessHandle.of(pid).orElse(null);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+    return server;
+  }
+
+  /** Stops a server a script started (its process and gunicorn workers). */
+  public void stopStartedByTheScripts() {
+    stop();
+  }
+
   /** The server the scripts install (MLflow 3), shared by the tests of this JVM. */
   public static synchronized MlflowTestServer shared() {
     if (instance == null) {

@@ -1,0 +1,260 @@
+package dev.batchmlops.e2e;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchmlops.support.FreshCopy;
+import dev.batchmlops.support.MlflowTestServer;
+import dev.batchmlops.support.TestSpark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The commands the README tells a user to type, typed as a user types them: in a fresh copy of the
+ * checkout (no {@code work/}) with the environment of a new login shell. The only setting a test
+ * adds is a free port for each MLflow server, so that nothing else listens there. The tests run in
+ * order in one copy, as a user would run them one after another.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DemoIT {
+  private static final Duration DEMO_LIMIT = Duration.ofMinutes(15);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private FreshCopy copy;
+  private int port;
+  private final List<MlflowTestServer> servers = new ArrayList<>();
+
+  @BeforeAll
+  void copyTheCheckout() throws IOException {
+    copy = FreshCopy.make();
+    port = MlflowTestServer.freePort();
+    assertFalse(Files.exists(copy.root().resolve("work")), "a fresh copy has no work folder");
+  }
+
+  @AfterAll
+  void stopTheServersTheScriptsLeftRunning() {
+    servers.forEach(MlflowTestServer::stopStartedByTheScripts);
+  }
+
+  private FreshCopy.Result demo(Map<String, String> settings) throws IOException {
+    return copy.run(settings, DEMO_LIMIT, "scripts/demo");
+  }
+
+  private MlflowTestServer serverLeftBy(int port, String store) throws IOException {
+    MlflowTestServer server =
+        MlflowTestServer.startedByTheScripts(port, copy.root().resolve(store));
+    servers.add(server);
+    return server;
+  }
+
+  @Test
+  @Order(1)
+  void theDemoRunsOnAFreshCopy() throws IOException {
+    Map<String, String> settings = Map.of("MLOPS_MLFLOW_PORT", Integer.toString(port));
+    FreshCopy.Result first = demo(settings);
+    assertEquals(0, first.exitCode(), first.stderr());
+    MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
+    assertTrue(first.stderr().contains("starting the MLflow server at http://127.0.0.1:" + port));
+    assertTrue(mlflow.getText("/version").startsWith("3."), "the MLflow 3 server of the scripts");
+
+    // The closing lines the README shows.
+    String out = first.stdout();
+    assertLine(out, "pipeline run  [0-9a-f]{32}");
+    assertLine(out, "MLflow UI     http://127\\.0\\.0\\.1:" + port + "/#/experiments/\\d+/runs.*");
+    assertLine(out, "raw table     .*/work/delta/credit/raw@v0");
+    assertLine(out, "validation    \\d+ checks, 0 errors, \\d+ warnings .*");
+    assertLine(
+        out,
+        "registered model batchmlops-credit version 1 \\(champion\\): first model: registered as"
+            + " champion");
+    assertLine(
+        out,
+        "scored 5000 rows of .*/work/delta/credit/raw@v1 with batchmlops-credit version 1 into"
+            + " .*/work/delta/credit/predictions@v0 \\(batch [0-9a-f]+\\) in .*");
+    assertLine(out, "monitor: .*");
+    assertLine(out, "monitor: no retraining needed \\(exit 0\\)");
+
+    // What it leaves: the champion on the server, the scored batch, a monitor run.
+    JsonNode champion = champion(mlflow, "batchmlops-credit");
+    assertEquals("1", champion.path("version").asText());
+    assertEquals(5000, predictions("credit").count());
+    assertEquals(1, mlflow.searchRuns("batchmlops-credit", monitorRuns()).size());
+  }
+
+  @Test
+  @Order(2)
+  void theDemoRunsOnTheGermanCreditData() throws IOException {
+    FreshCopy.Result result =
+        demo(Map.of("MLOPS_MLFLOW_PORT", Integer.toString(port), "MLOPS_DATASET", "german-credit"));
+    assertEquals(0, result.exitCode(), result.stderr());
+    // Run again in the same folder, the demo finds its server and uses it.
+    assertTrue(
+        result
+            .stderr()
+            .contains("reusing the MLflow server already running at http://127.0.0.1:" + port),
+        result.stderr());
+    MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
+    assertLine(result.stdout(), "registered model batchmlops-german-credit version 1 .*");
+    assertEquals("1", champion(mlflow, "batchmlops-german-credit").path("version").asText());
+    assertTrue(predictions("german-credit").count() > 0, "the new batch scored");
+    assertLine(result.stdout(), "monitor: .*\\(exit [045]\\)");
+  }
+
+  @Test
+  @Order(3)
+  void theAuthenticatedDemoTrainsAsThePipelineUserAndPromotesAsTheReleaseUser() throws IOException {
+    int authPort = MlflowTestServer.freePort();
+    FreshCopy.Result result =
+        demo(Map.of("MLOPS_MLFLOW_AUTH", "1", "MLOPS_MLFLOW_PORT", Integer.toString(authPort)));
+    assertEquals(0, result.exitCode(), result.stderr());
+    MlflowTestServer mlflow = serverLeftBy(authPort, "work/mlflow-auth");
+    assertTrue(result.stderr().contains("authentication on"), result.stderr());
+    JsonNode champion = champion(mlflow, "batchmlops-credit");
+    assertEquals("1", champion.path("version").asText());
+    assertEquals("pipeline", tag(champion, "registered_by"));
+    assertLine(
+        result.stdout(), "champion of batchmlops-credit is now version 1: demo: release review");
+    assertLine(result.stdout(), "monitor: no retraining needed \\(exit 0\\)");
+    assertLine(result.stdout(), "Sign in as pipeline or release; passwords in .*");
+    for (String user : List.of("admin", "pipeline", "release")) {
+      String password =
+          Files.readString(copy.root().resolve("work/mlflow-auth/secrets").resolve(user)).trim();
+      assertFalse(result.stdout().contains(password), user + "'s password in the output");
+      assertFalse(result.stderr().contains(password), user + "'s password in the log");
+    }
+    Dataset<Row> predictions =
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(copy.root().resolve("work/delta-auth/credit/predictions").toString());
+    assertEquals(5000, predictions.count());
+  }
+
+  @Test
+  @Order(4)
+  void theNotebooksBenchAndSubmitCommandsRun() throws IOException {
+    // scripts/notebooks: its environment and the jar ready, then JupyterLab itself starts (asked
+    // only its version here; the notebooks' execution is RetrainingLoopIT's).
+    FreshCopy.Result notebooks =
+        copy.run(Map.of(), Duration.ofMinutes(5), "scripts/notebooks", "--version");
+    assertEquals(0, notebooks.exitCode(), notebooks.stderr());
+    assertTrue(notebooks.stdout().strip().matches("4\\.\\d+\\.\\d+"), notebooks.stdout());
+
+    FreshCopy.Result help = copy.run(Map.of(), Duration.ofMinutes(2), "scripts/submit", "--help");
+    assertEquals(0, help.exitCode(), help.stderr());
+    assertTrue(help.stdout().contains("Usage: batchmlops"), help.stdout());
+    assertTrue(help.stdout().contains("monitor"), help.stdout());
+    // Onboarding's worked example, as the README gives it.
+    FreshCopy.Result profile =
+        copy.run(
+            Map.of(),
+            Duration.ofMinutes(5),
+            "scripts/submit",
+            "profile",
+            "--input",
+            "data/german-credit/credit-g.csv",
+            "--name",
+            "my-credit",
+            "--label",
+            "class");
+    assertEquals(0, profile.exitCode(), profile.stderr());
+    assertTrue(profile.stdout().contains("profiled 1000 rows of "), profile.stdout());
+    String draft = Files.readString(copy.root().resolve("my-credit.draft.conf"));
+    assertTrue(draft.contains("name = \"my-credit\""), draft);
+    assertTrue(draft.contains("positive-label = \"bad\""), draft);
+    // 1,000 rows: the draft cross-validates the search, without which its gates refuse the model.
+    assertTrue(draft.contains("\ntrain.search.folds = 5\n"), draft);
+    // Reviewed (here: as drafted) and moved into place, the contract runs, against the server the
+    // demo left running.
+    Files.move(
+        copy.root().resolve("my-credit.draft.conf"),
+        copy.root().resolve("conf/datasets/my-credit.conf"));
+    FreshCopy.Result onboarded =
+        copy.run(
+            Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:" + port),
+            Duration.ofMinutes(10),
+            "scripts/submit",
+            "run",
+            "--dataset",
+            "my-credit",
+            "--input",
+            "data/german-credit/credit-g.csv");
+    assertEquals(0, onboarded.exitCode(), onboarded.stderr());
+    assertLine(onboarded.stdout(), "registered model batchmlops-my-credit version 1 \\(champion\\): .*");
+    FreshCopy.Result benchHelp =
+        copy.run(Map.of(), Duration.ofMinutes(1), "scripts/bench", "--help");
+    assertEquals(0, benchHelp.exitCode(), benchHelp.stderr());
+    assertTrue(benchHelp.stdout().contains("--rows"), benchHelp.stdout());
+
+    // The benchmark's driver, its own MLflow server and the bare Spark side, cut to the first two
+    // stages: the pipeline's later stages run in every end-to-end test.
+    int benchPort = MlflowTestServer.freePort();
+    FreshCopy.Result bench =
+        copy.run(
+            Map.of("MLOPS_BENCH_MLFLOW_PORT", Integer.toString(benchPort)),
+            Duration.ofMinutes(10),
+            "scripts/bench",
+            "--rows",
+            "10000",
+            "--until",
+            "validate");
+    serverLeftBy(benchPort, "work/bench/mlflow");
+    assertEquals(0, bench.exitCode(), bench.stderr());
+    assertLine(bench.stdout(), "total +[0-9.]+ +[0-9.]+ +[0-9.]+.*");
+    JsonNode results = JSON.readTree(copy.root().resolve("work/bench/bench-10000.json").toFile());
+    assertEquals(10000, results.path("rows").asInt());
+    List<String> stages = new ArrayList<>();
+    results.path("stages").forEach(stage -> stages.add(stage.path("stage").asText()));
+    assertEquals(List.of("ingest", "validate"), stages);
+  }
+
+  private static String monitorRuns() {
+    return "attributes.run_name LIKE 'monitor%'";
+  }
+
+  private Dataset<Row> predictions(String dataset) {
+    return TestSpark.session()
+        .read()
+        .format("delta")
+        .load(copy.root().resolve("work/delta").resolve(dataset).resolve("predictions").toString());
+  }
+
+  private static JsonNode champion(MlflowTestServer mlflow, String model) {
+    return mlflow
+        .get("/api/2.0/mlflow/registered-models/alias?name=" + model + "&alias=champion")
+        .path("model_version");
+  }
+
+  private static String tag(JsonNode version, String key) {
+    for (JsonNode tag : version.path("tags")) {
+      if (tag.path("key").asText().equals(key)) {
+        return tag.path("value").asText();
+      }
+    }
+    return null;
+  }
+
+  /** Some line of {@code output} matches {@code regex} whole. */
+  private static void assertLine(String output, String regex) {
+    Pattern pattern = Pattern.compile(regex);
+    assertTrue(
+        output.lines().anyMatch(line -> pattern.matcher(line).matches()),
+        "no line matching " + regex + " in:\n" + output);
+  }
+}
