@@ -11,8 +11,6 @@ import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,11 +94,7 @@ class AirflowDagsIT {
   }
 
   private static JsonNode modelVersions(String model) {
-    return mlflow
-        .get(
-            "/api/2.0/mlflow/model-versions/search?filter="
-                + URLEncoder.encode("name='" + model + "'", StandardCharsets.UTF_8))
-        .path("model_versions");
+    return mlflow.modelVersions(model);
   }
 
   @Test

@@ -65,7 +65,7 @@ class DemoIT {
 
   @Test
   @Order(1)
-  void theDemoRunsOnAFreshCopy() throws IOException {
+  void theDemoRunsOnAFreshCopyAndAgain() throws IOException {
     Map<String, String> settings = Map.of("MLOPS_MLFLOW_PORT", Integer.toString(port));
     FreshCopy.Result first = demo(settings);
     assertEquals(0, first.exitCode(), first.stderr());
@@ -95,6 +95,23 @@ class DemoIT {
     assertEquals("1", champion.path("version").asText());
     assertEquals(5000, predictions("credit").count());
     assertEquals(1, mlflow.searchRuns("batchmlops-credit", monitorRuns()).size());
+
+    // Safe to run again: the same server, both batches found in the raw table, the same build
+    // not registered a second time, and the batch not scored twice.
+    FreshCopy.Result second = demo(settings);
+    assertEquals(0, second.exitCode(), second.stderr());
+    assertTrue(
+        second.stderr().contains("reusing the MLflow server already running"), second.stderr());
+    assertLine(second.stdout(), "already ingested: .*/work/delta/credit/raw@v0 holds .*");
+    assertLine(
+        second.stdout(), "not registered again: identical to batchmlops-credit version 1 .*");
+    assertLine(second.stdout(), "already ingested: .*/work/delta/credit/raw@v1 holds .*");
+    assertLine(second.stdout(), "already scored: .*/work/delta/credit/raw@v1 .*");
+    assertLine(second.stdout(), "monitor: no retraining needed \\(exit 0\\)");
+    JsonNode versions = mlflow.modelVersions("batchmlops-credit");
+    assertEquals(1, versions.size(), "one version: " + versions);
+    assertEquals("1", champion(mlflow, "batchmlops-credit").path("version").asText());
+    assertEquals(5000, predictions("credit").count(), "the batch scored once");
   }
 
   @Test
@@ -103,7 +120,7 @@ class DemoIT {
     FreshCopy.Result result =
         demo(Map.of("MLOPS_MLFLOW_PORT", Integer.toString(port), "MLOPS_DATASET", "german-credit"));
     assertEquals(0, result.exitCode(), result.stderr());
-    // Run again in the same folder, the demo finds its server and uses it.
+    // Another dataset in the same folder: the demo finds its server and uses it.
     assertTrue(
         result
             .stderr()
@@ -112,7 +129,7 @@ class DemoIT {
     MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
     assertLine(result.stdout(), "registered model batchmlops-german-credit version 1 .*");
     assertEquals("1", champion(mlflow, "batchmlops-german-credit").path("version").asText());
-    assertTrue(predictions("german-credit").count() > 0, "the new batch scored");
+    assertEquals(1000, predictions("german-credit").count(), "its raw rows scored");
     assertLine(result.stdout(), "monitor: .*\\(exit [045]\\)");
   }
 
@@ -196,7 +213,8 @@ class DemoIT {
             "--input",
             "data/german-credit/credit-g.csv");
     assertEquals(0, onboarded.exitCode(), onboarded.stderr());
-    assertLine(onboarded.stdout(), "registered model batchmlops-my-credit version 1 \\(champion\\): .*");
+    assertLine(
+        onboarded.stdout(), "registered model batchmlops-my-credit version 1 \\(champion\\): .*");
     FreshCopy.Result benchHelp =
         copy.run(Map.of(), Duration.ofMinutes(1), "scripts/bench", "--help");
     assertEquals(0, benchHelp.exitCode(), benchHelp.stderr());

@@ -9,8 +9,6 @@ import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import io.delta.tables.DeltaTable;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -157,12 +155,7 @@ class FaultsIT {
       assertTrue(again.stdout().contains("not registered again: identical to"), again.stdout());
     }
 
-    JsonNode versions =
-        mlflow
-            .get(
-                "/api/2.0/mlflow/model-versions/search?filter="
-                    + URLEncoder.encode("name='batchmlops-credit'", StandardCharsets.UTF_8))
-            .path("model_versions");
+    JsonNode versions = mlflow.modelVersions("batchmlops-credit");
     assertEquals(1, versions.size(), "registered once: " + versions);
     assertEquals(
         "1",

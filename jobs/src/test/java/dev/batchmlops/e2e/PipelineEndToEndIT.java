@@ -14,8 +14,6 @@ import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.SparkSubmit;
 import dev.batchmlops.support.TestSpark;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -792,11 +790,7 @@ class PipelineEndToEndIT {
   }
 
   private int versionCount() {
-    JsonNode found =
-        mlflow.get(
-            "/api/2.0/mlflow/model-versions/search?filter="
-                + URLEncoder.encode("name='" + MODEL + "'", StandardCharsets.UTF_8));
-    return found.path("model_versions").size();
+    return mlflow.modelVersions(MODEL).size();
   }
 
   private JsonNode alias(String alias) {

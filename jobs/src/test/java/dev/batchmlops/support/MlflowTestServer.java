@@ -323,6 +323,14 @@ public final class MlflowTestServer {
     return runs;
   }
 
+  /** Every version of a registered model (none when it does not exist). */
+  public JsonNode modelVersions(String model) {
+    return get("/api/2.0/mlflow/model-versions/search?filter="
+            + java.net.URLEncoder.encode(
+                "name='" + model + "'", java.nio.charset.StandardCharsets.UTF_8))
+        .path("model_versions");
+  }
+
   /** Whether a run named {@code runName} is RUNNING in the experiment. */
   public boolean hasRunningRun(String experimentName, String runName) {
     return !searchRuns(
