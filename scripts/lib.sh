@@ -252,22 +252,66 @@ mlflow_grant() {
   case "$status" in 200 | 400) ;; *) die "could not grant $user $permission on $model (HTTP $status)" ;; esac
 }
 
-# Runs a pipeline command through spark-submit: `submit_job COMMAND [OPTIONS...]`. The Spark
-# settings come from the environment: SPARK_SUBMIT (default: the venv's), MLOPS_SPARK_MASTER
-# (local[2]), MLOPS_DRIVER_MEMORY (2g). Storage on s3a:// (MLOPS_STORAGE_ROOT, or an s3a:// value
-# in the options) adds the S3A jars and MLOPS_S3_ENDPOINT's settings (s3a_submit_options).
+# Runs a pipeline command through spark-submit: `submit_job COMMAND [OPTIONS...]`, and returns the
+# job's exit code. The Spark settings come from the environment: SPARK_SUBMIT (default: the venv's),
+# MLOPS_SPARK_MASTER (local[2]), MLOPS_DRIVER_MEMORY (2g), MLOPS_DRIVER_JAVA_OPTIONS (more options
+# for the driver's JVM), MLOPS_CLASS_ARCHIVE (off: no class-data sharing, see
+# driver_class_archive). Storage on s3a:// (MLOPS_STORAGE_ROOT, or an s3a:// value in the options)
+# adds the S3A jars and MLOPS_S3_ENDPOINT's settings (s3a_submit_options).
 submit_job() {
-  local storage=() arg
+  local storage=() arg status=0
   for arg in "${MLOPS_STORAGE_ROOT:-}" "$@"; do
     case "$arg" in
       s3a://* | *=s3a://*) ensure_s3a_jars; s3a_submit_options; storage=("${S3A_OPTIONS[@]}"); break ;;
     esac
   done
+  driver_class_archive "$@"
   "${SPARK_SUBMIT:-$VENV/bin/spark-submit}" --master "${MLOPS_SPARK_MASTER:-local[2]}" \
     --driver-memory "${MLOPS_DRIVER_MEMORY:-2g}" "${storage[@]}" \
     --conf spark.sql.shuffle.partitions=4 \
-    --driver-java-options "-Dlog4j2.configurationFile=file:$PROJECT_ROOT/conf/log4j2.properties" \
-    --class dev.batchmlops.cli.Main "$JOB_JAR" "$@"
+    --driver-java-options "-Dlog4j2.configurationFile=file:$PROJECT_ROOT/conf/log4j2.properties $CLASS_ARCHIVE_OPTIONS ${MLOPS_DRIVER_JAVA_OPTIONS:-}" \
+    --class dev.batchmlops.cli.Main "$JOB_JAR" "$@" || status=$?
+  if [ -n "$CLASS_ARCHIVE_DUMP" ]; then
+    # A job that ended by a signal may have left half an archive.
+    if [ "$status" -lt 128 ] && [ -s "$CLASS_ARCHIVE_DUMP.$BASHPID" ]; then
+      mv -f "$CLASS_ARCHIVE_DUMP.$BASHPID" "$CLASS_ARCHIVE_DUMP"
+      printf '%s\n' "$1" >"$CLASS_ARCHIVE_DUMP.by"
+    fi
+    rm -f "$CLASS_ARCHIVE_DUMP.$BASHPID"
+  fi
+  return "$status"
+}
+
+# Driver JVM options for jobs on small data (scripts/demo's and the tests'): the quick compiler only
+# starts a short job sooner; its code cache is as large as the default's, or a long run fills it and
+# the JVM stops compiling.
+SMALL_DATA_JVM_OPTIONS="-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+
+# Class-data sharing for the driver's JVM (JDK 17's dynamic archive): the first job writes the
+# classes it loaded (Spark, Delta, Deequ, MLlib, the job's own) to an archive beside the venv, and
+# later jobs map it instead of loading and verifying those classes again, about 5 s of each job's
+# start-up. The JVM checks an archive against its own build and class path and silently ignores
+# one that does not match; a class of a rebuilt job jar is taken from it only if its bytes are
+# unchanged. Sets CLASS_ARCHIVE_OPTIONS, and CLASS_ARCHIVE_DUMP when this job writes the archive.
+driver_class_archive() {
+  CLASS_ARCHIVE_OPTIONS="" CLASS_ARCHIVE_DUMP=""
+  if [ "${MLOPS_CLASS_ARCHIVE:-on}" = off ] || [ -n "${SPARK_SUBMIT:-}" ] ||
+    [ ! -d "${SPARK_HOME:-}/jars" ] || [ ! -d "$VENV" ]; then
+    return
+  fi
+  local key archive
+  key="$({ readlink -f "$(command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java")"; ls "$SPARK_HOME/jars"; } | cksum | cut -d' ' -f1)"
+  archive="$VENV/jvm/classes-$key.jsa"
+  CLASS_ARCHIVE_OPTIONS="-Xlog:cds=off,cds+dynamic=off"
+  # The whole pipeline (`run`) loads nearly every class a job needs: its archive is kept; until one
+  # runs, the first other command writes one. Help loads too few classes to be worth an archive.
+  if [ -f "$archive" ] && { [ "${1:-}" != run ] || [ "$(cat "$archive.by" 2>/dev/null)" = run ]; }; then
+    CLASS_ARCHIVE_OPTIONS+=" -XX:SharedArchiveFile=$archive"
+  elif [ $# -gt 0 ] && [[ " $* " != *" --help "* && " $* " != *" -h "* ]]; then
+    mkdir -p "$VENV/jvm"
+    CLASS_ARCHIVE_DUMP="$archive"
+    CLASS_ARCHIVE_OPTIONS+=" -XX:ArchiveClassesAtExit=$archive.$BASHPID"
+  fi
 }
 
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"  # keep Spark on loopback

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the job jar the way users do: through the real spark-submit launcher from the venv. */
+/**
+ * Runs the job jar the way users do: through {@code scripts/submit}, the real spark-submit launcher
+ * from the venv.
+ */
 public final class SparkSubmit {
   private SparkSubmit() {}
 
@@ -112,22 +115,9 @@ public final class SparkSubmit {
 
   private static Started start(
       String master, Path workDir, List<String> jobArgs, java.util.Map<String, String> env) {
+    // scripts/submit, as the scheduler and users call it: the same launcher options, the same JVM.
     List<String> command = new ArrayList<>();
-    command.add(ProjectPaths.venv().resolve("bin/spark-submit").toString());
-    command.addAll(
-        List.of(
-            "--master",
-            master,
-            "--driver-memory",
-            "1g",
-            "--conf",
-            "spark.sql.shuffle.partitions=4",
-            "--driver-java-options",
-            "-Dlog4j2.configurationFile=file:"
-                + ProjectPaths.confDir().resolve("log4j2.properties"),
-            "--class",
-            "dev.batchmlops.cli.Main",
-            ProjectPaths.jobJar().toString()));
+    command.add(ProjectPaths.root().resolve("scripts/submit").toString());
     command.addAll(jobArgs);
     try {
       Files.createDirectories(workDir);
@@ -139,6 +129,9 @@ public final class SparkSubmit {
               .redirectOutput(out.toFile())
               .redirectError(err.toFile());
       sparkEnvironment(builder);
+      builder.environment().put("MLOPS_SPARK_MASTER", master);
+      builder.environment().put("MLOPS_DRIVER_MEMORY", "1g");
+      builder.environment().remove("SPARK_SUBMIT");
       builder.environment().remove("MLFLOW_TRACKING_URI");
       builder.environment().remove("MLOPS_STORAGE_ROOT");
       builder.environment().remove("MLFLOW_TRACKING_USERNAME");
