@@ -272,8 +272,10 @@ submit_job() {
     --driver-java-options "-Dlog4j2.configurationFile=file:$PROJECT_ROOT/conf/log4j2.properties $CLASS_ARCHIVE_OPTIONS ${MLOPS_DRIVER_JAVA_OPTIONS:-}" \
     --class dev.batchmlops.cli.Main "$JOB_JAR" "$@" || status=$?
   if [ -n "$CLASS_ARCHIVE_DUMP" ]; then
-    # A job that ended by a signal may have left half an archive.
-    if [ "$status" -lt 128 ] && [ -s "$CLASS_ARCHIVE_DUMP.$BASHPID" ]; then
+    # Only a job that succeeded has loaded all it needs (a failed one may have stopped at its
+    # first step, a killed one left half an archive); one written meanwhile by `run` stays.
+    if [ "$status" = 0 ] && [ -s "$CLASS_ARCHIVE_DUMP.$BASHPID" ] &&
+      { [ "$1" = run ] || [ "$(cat "$CLASS_ARCHIVE_DUMP.by" 2>/dev/null)" != run ]; }; then
       mv -f "$CLASS_ARCHIVE_DUMP.$BASHPID" "$CLASS_ARCHIVE_DUMP"
       printf '%s\n' "$1" >"$CLASS_ARCHIVE_DUMP.by"
     fi

@@ -9,11 +9,13 @@ import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.TestSpark;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -89,6 +91,11 @@ class DemoIT {
             + " .*/work/delta/credit/predictions@v0 \\(batch [0-9a-f]+\\) in .*");
     assertLine(out, "monitor: .*");
     assertLine(out, "monitor: no retraining needed \\(exit 0\\)");
+
+    // The JVM says nothing on the job's output (class archive, code cache), and the archive the
+    // drivers share holds the whole pipeline's classes.
+    assertFalse(out.contains("[warning]"), out);
+    assertEquals(List.of("run"), classArchivesWrittenBy());
 
     // What it leaves: the champion on the server, the scored batch, a monitor run.
     JsonNode champion = champion(mlflow, "batchmlops-credit");
@@ -240,6 +247,19 @@ class DemoIT {
     List<String> stages = new ArrayList<>();
     results.path("stages").forEach(stage -> stages.add(stage.path("stage").asText()));
     assertEquals(List.of("ingest", "validate"), stages);
+  }
+
+  /** The command that wrote each class archive of the venv's Spark (scripts/lib.sh). */
+  private List<String> classArchivesWrittenBy() throws IOException {
+    try (Stream<Path> files = Files.list(copy.root().resolve(".venv/jvm"))) {
+      List<String> writers = new ArrayList<>();
+      for (Path by : files.filter(f -> f.toString().endsWith(".jsa.by")).toList()) {
+        assertTrue(
+            Files.isRegularFile(Path.of(by.toString().replaceFirst("\\.by$", ""))), by.toString());
+        writers.add(Files.readString(by).strip());
+      }
+      return writers;
+    }
   }
 
   private static String monitorRuns() {

@@ -47,8 +47,7 @@ public final class SparkSubmit {
     try {
       Started started = start(master, workDir, jobArgs, env);
       if (!started.process().waitFor(10, TimeUnit.MINUTES)) {
-        started.process().descendants().forEach(ProcessHandle::destroyForcibly);
-        started.process().destroyForcibly();
+        killTree(started.process());
         throw new AssertionError("spark-submit " + jobArgs + " ran past 10 minutes");
       }
       return started.result();
@@ -90,9 +89,7 @@ public final class SparkSubmit {
         }
         Thread.sleep(20);
       }
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-      process.waitFor();
+      killTree(process);
       return true;
     }
 
@@ -106,6 +103,17 @@ public final class SparkSubmit {
         throw new IllegalStateException(e);
       }
     }
+  }
+
+  /**
+   * SIGKILL to the launcher and every process under it (scripts/submit, spark-submit, the driver's
+   * JVM), returning once all are gone: a re-run must find the killed driver dead, not dying.
+   */
+  private static void killTree(Process process) {
+    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+    tree.add(process.toHandle());
+    tree.forEach(ProcessHandle::destroyForcibly);
+    tree.forEach(handle -> handle.onExit().join());
   }
 
   /** Starts a job on local[2] without waiting for it. */
