@@ -1,6 +1,8 @@
 package dev.batchmlops.cli;
 
+import dev.batchmlops.PipelineException;
 import dev.batchmlops.config.PipelineConfig;
+import dev.batchmlops.config.Task;
 import dev.batchmlops.pipeline.DatasetLock;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.StateStore;
@@ -34,6 +36,16 @@ abstract class PipelineCommand implements Callable<Integer> {
 
   abstract int execute(PipelineContext context, MlflowTracker tracker);
 
+  /** The tasks ({@code dataset.task}) this command handles; it refuses the others at once. */
+  java.util.Set<Task> tasks() {
+    return java.util.EnumSet.allOf(Task.class);
+  }
+
+  /** For the commands that train, judge or score a model: the binary task only, so far. */
+  static java.util.Set<Task> binaryOnly() {
+    return java.util.EnumSet.of(Task.BINARY);
+  }
+
   /**
    * The MLflow page of the run a failed command had opened, labelled, for its one-line error: where
    * the evidence is (stage runs, their reports, the failed gates).
@@ -43,6 +55,18 @@ abstract class PipelineCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PipelineConfig config = options.load();
+    Task task = config.dataset().task();
+    if (!tasks().contains(task)) {
+      // Refused before anything is read or written: never a model for a question not asked.
+      throw new PipelineException(
+          "dataset.task = "
+              + task.label()
+              + ": `"
+              + spec.name()
+              + "` handles "
+              + tasks().stream().map(Task::label).toList()
+              + " labels so far; ingest and validate handle every task");
+    }
     MlflowTracker tracker = new MlflowTracker(config.tracking());
     tracker.checkReachable();
     // Started by the first stage code that needs it: register and promote never do.

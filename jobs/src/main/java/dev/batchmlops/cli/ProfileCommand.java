@@ -1,7 +1,9 @@
 package dev.batchmlops.cli;
 
 import dev.batchmlops.PipelineException;
+import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.StageConfigs.SourceFormat;
+import dev.batchmlops.config.Task;
 import dev.batchmlops.ingest.SourceReader;
 import dev.batchmlops.profile.ContractDraft;
 import dev.batchmlops.spark.SparkSessions;
@@ -39,7 +41,15 @@ final class ProfileCommand implements Callable<Integer> {
   @Option(names = "--label", description = "The column to predict.")
   String label;
 
-  @Option(names = "--positive-label", description = "The label value of the positive class.")
+  @Option(
+      names = "--task",
+      description =
+          "binary, multiclass or regression (default: proposed from the label's type and values).")
+  String task;
+
+  @Option(
+      names = "--positive-label",
+      description = "The label value of the positive class (a binary task).")
   String positiveLabel;
 
   @Option(names = "--id", description = "The id column (default: the first unique column).")
@@ -73,7 +83,9 @@ final class ProfileCommand implements Callable<Integer> {
                   name,
                   Optional.ofNullable(label),
                   Optional.ofNullable(positiveLabel),
-                  Optional.ofNullable(id)));
+                  Optional.ofNullable(id),
+                  Optional.ofNullable(task)
+                      .map(t -> ConfigLoader.parseEnum("--task", t, Task.class))));
     } catch (IllegalArgumentException e) {
       throw new PipelineException("profile: " + input + ": " + e.getMessage());
     }

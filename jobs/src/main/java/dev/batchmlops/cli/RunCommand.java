@@ -2,6 +2,7 @@ package dev.batchmlops.cli;
 
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.StageConfigs.SourceFormat;
+import dev.batchmlops.config.Task;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
@@ -15,6 +16,7 @@ import dev.batchmlops.tracking.MlflowTracker;
 import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
 import java.util.Optional;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,6 +33,11 @@ import picocli.CommandLine.Option;
       "Reads every setting the stages read. Exits 3 when the model is not registered."
     })
 final class RunCommand extends PipelineCommand {
+  @Override
+  Set<Task> tasks() {
+    return binaryOnly();
+  }
+
   @Option(names = "--input", description = "Ingest this raw file instead of generating data.")
   String input;
 

@@ -1,5 +1,6 @@
 package dev.batchmlops.cli;
 
+import dev.batchmlops.config.Task;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
@@ -17,6 +18,7 @@ import dev.batchmlops.tracking.MlflowTracker;
 import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
 import java.util.Optional;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -123,6 +125,11 @@ final class StageCommands {
       })
   static final class Split extends PipelineCommand {
     @Override
+    Set<Task> tasks() {
+      return binaryOnly();
+    }
+
+    @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       SplitStage.Result split = SplitStage.run(context);
       System.out.println("split " + split.table() + ": " + split.report().summary());
@@ -141,6 +148,11 @@ final class StageCommands {
         "Reads: leakage.*, the dataset contract. Exits non-zero on an error-level finding."
       })
   static final class Leakage extends PipelineCommand {
+    @Override
+    Set<Task> tasks() {
+      return binaryOnly();
+    }
+
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       System.out.println("leakage: " + LeakageStage.run(context).summary());
@@ -161,6 +173,11 @@ final class StageCommands {
       })
   static final class Train extends PipelineCommand {
     @Override
+    Set<Task> tasks() {
+      return binaryOnly();
+    }
+
+    @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       System.out.println("trained model " + TrainStage.run(context).artifactUri());
       return 0;
@@ -178,6 +195,11 @@ final class StageCommands {
         "Reads: evaluate.*, register.*, dataset.segment-columns, dataset.protected-columns."
       })
   static final class Evaluate extends PipelineCommand {
+    @Override
+    Set<Task> tasks() {
+      return binaryOnly();
+    }
+
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       var evaluation = EvaluateStage.run(context, tracker.registry());
@@ -201,6 +223,11 @@ final class StageCommands {
         "Exits 3, naming each failed gate, when the candidate is not registered."
       })
   static final class Register extends PipelineCommand {
+    @Override
+    Set<Task> tasks() {
+      return binaryOnly();
+    }
+
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       return Reports.registration(RegisterStage.run(context, tracker.registry()));
@@ -227,6 +254,11 @@ final class StageCommands {
         "threshold), tracking.*."
       })
   static final class Score extends PipelineCommand {
+    @Override
+    Set<Task> tasks() {
+      return binaryOnly();
+    }
+
     @Option(
         names = "--model",
         paramLabel = "MODEL",
@@ -335,6 +367,11 @@ final class StageCommands {
         "Reads: monitor.*, register.metric."
       })
   static final class Monitor extends PipelineCommand {
+    @Override
+    Set<Task> tasks() {
+      return binaryOnly();
+    }
+
     @Option(names = "--batch", paramLabel = "ID", description = "The scored batch to monitor.")
     String batch;
 

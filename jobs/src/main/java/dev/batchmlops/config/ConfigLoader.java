@@ -377,6 +377,7 @@ public final class ConfigLoader {
   private static final Set<String> DATASET_KEYS =
       Set.of(
           "name",
+          "task",
           "label",
           "positive-label",
           "id-column",
@@ -386,6 +387,7 @@ public final class ConfigLoader {
           "protected-columns",
           "min-rows",
           "positive-share",
+          "class-share",
           "segment-completeness",
           "missing-values",
           "id-from-content",
@@ -433,6 +435,7 @@ public final class ConfigLoader {
     }
     return new DatasetContract(
         c.getString("dataset.name"),
+        parseEnum(c, "dataset.task", Task.class),
         c.getString("dataset.label"),
         c.getString("dataset.positive-label"),
         idColumn,
@@ -448,6 +451,9 @@ public final class ConfigLoader {
                 "dataset.positive-share.severity",
                 c.getString("dataset.positive-share.severity"),
                 Severity.class)),
+        new DatasetContract.ClassShare(
+            c.getDouble("dataset.class-share.min"),
+            parseEnum(c, "dataset.class-share.severity", Severity.class)),
         new DatasetContract.SegmentCompleteness(
             c.getBoolean("dataset.segment-completeness.enabled"),
             c.getLong("dataset.segment-completeness.min-rows")),
@@ -596,7 +602,7 @@ public final class ConfigLoader {
   }
 
   /** An enum constant from its configuration spelling (any case, dashes for underscores). */
-  static <E extends Enum<E>> E parseEnum(String key, String value, Class<E> type) {
+  public static <E extends Enum<E>> E parseEnum(String key, String value, Class<E> type) {
     try {
       return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {

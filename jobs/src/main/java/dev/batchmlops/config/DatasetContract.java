@@ -9,10 +9,12 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * What a dataset must look like: its columns in file order with their rules, the label and its
- * positive value, the id, entity, event-time and segment columns, and how its metrics may move
- * between runs. Validated when built, so every stage can rely on it.
+ * What a dataset must look like: its columns in file order with their rules, the task and its label
+ * (with the positive value of a binary one), the id, entity, event-time and segment columns, and
+ * how its metrics may move between runs. Validated when built, so every stage can rely on it.
  *
+ * @param positiveLabel the positive class of a binary label; not used by the other tasks
+ * @param classShare the least share of rows each class of a multiclass label must hold
  * @param entityColumn the entity (customer, account) whose rows must all fall in one split
  * @param eventTimeColumn when the prediction is made; no feature may be observed later
  * @param protectedColumns segment columns whose groups the model must treat alike (fairness)
@@ -23,6 +25,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public record DatasetContract(
     String name,
+    Task task,
     String label,
     String positiveLabel,
     String idColumn,
@@ -32,6 +35,7 @@ public record DatasetContract(
     List<String> protectedColumns,
     long minRows,
     PositiveShare positiveShare,
+    ClassShare classShare,
     SegmentCompleteness segmentCompleteness,
     List<ColumnSpec> columns,
     List<AnomalyRule> anomalies,
@@ -48,6 +52,15 @@ public record DatasetContract(
 
     public boolean bounded() {
       return min > 0 || max < 1;
+    }
+  }
+
+  /** The least share of rows of every class of a multiclass label. */
+  public record ClassShare(double min, Severity severity) {
+    public ClassShare {
+      if (min < 0 || min >= 1) {
+        throw ConfigException.invalid("dataset.class-share.min", "needs 0 <= min < 1, got " + min);
+      }
     }
   }
 
@@ -73,16 +86,7 @@ public record DatasetContract(
     anomalies = List.copyOf(anomalies);
     List<ColumnSpec> declared = columns;
     ColumnSpec labelColumn = requireColumn("dataset.label", label, ColumnRole.LABEL, columns);
-    // A value outside this list would otherwise be read as a negative, silently.
-    if (!labelColumn.allowed().contains(positiveLabel) || labelColumn.allowed().size() < 2) {
-      throw ConfigException.invalid(
-          "dataset.columns (" + label + ").allowed",
-          "declare the label's values, the positive label '"
-              + positiveLabel
-              + "' and the negative one(s), for example allowed = [\"0\", \"1\"] (found "
-              + labelColumn.allowed()
-              + ")");
-    }
+    requireLabelOfTask(task, positiveLabel, positiveShare, classShare, labelColumn);
     requireColumn("dataset.id-column", idColumn, null, columns);
     for (String segment : segmentColumns) {
       requireColumn("dataset.segment-columns", segment, null, columns);
@@ -125,6 +129,70 @@ public record DatasetContract(
     }
     if (columns.stream().filter(c -> c.role() == ColumnRole.LABEL).count() != 1) {
       throw ConfigException.invalid("dataset.columns", "exactly one column must have role 'label'");
+    }
+  }
+
+  /** The label column declares what its task needs, and nothing of another task's. */
+  private static void requireLabelOfTask(
+      Task task,
+      String positiveLabel,
+      PositiveShare positiveShare,
+      ClassShare classShare,
+      ColumnSpec labelColumn) {
+    String label = labelColumn.name();
+    String allowedKey = "dataset.columns (" + label + ").allowed";
+    if (task != Task.BINARY && positiveShare.bounded()) {
+      throw ConfigException.invalid(
+          "dataset.positive-share",
+          "bounds the positive class of a binary label; dataset.task is " + task.label());
+    }
+    if (task != Task.MULTICLASS && classShare.min() > 0) {
+      throw ConfigException.invalid(
+          "dataset.class-share", "bounds a multiclass label; dataset.task is " + task.label());
+    }
+    switch (task) {
+      case BINARY -> {
+        // A value outside this list would otherwise be read as a negative, silently.
+        if (!labelColumn.allowed().contains(positiveLabel) || labelColumn.allowed().size() != 2) {
+          throw ConfigException.invalid(
+              allowedKey,
+              "declare the binary label's two values, the positive label '"
+                  + positiveLabel
+                  + "' and the negative one, for example allowed = [\"0\", \"1\"] (found "
+                  + labelColumn.allowed()
+                  + (labelColumn.allowed().size() > 2
+                      ? "; more classes: dataset.task = multiclass"
+                      : "")
+                  + ")");
+        }
+      }
+      case MULTICLASS -> {
+        // An undeclared class would be a class the model was never asked to predict.
+        if (labelColumn.allowed().size() < 3) {
+          throw ConfigException.invalid(
+              allowedKey,
+              "declare every class of the multiclass label, at least three (found "
+                  + labelColumn.allowed()
+                  + (labelColumn.allowed().size() == 2
+                      ? "; two classes: dataset.task = binary with dataset.positive-label"
+                      : "")
+                  + ")");
+        }
+      }
+      case REGRESSION -> {
+        if (!labelColumn.type().isNumeric()) {
+          throw ConfigException.invalid(
+              "dataset.columns (" + label + ").type",
+              "a regression label is a number: integer or double, not "
+                  + labelColumn.type().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (!labelColumn.allowed().isEmpty()) {
+          throw ConfigException.invalid(
+              allowedKey,
+              "a regression label has a range (min, max), not a list of values; a few values"
+                  + " are classes: dataset.task = multiclass");
+        }
+      }
     }
   }
 
@@ -173,6 +241,7 @@ public record DatasetContract(
             .toList();
     return new DatasetContract(
         name,
+        task,
         label,
         positiveLabel,
         idColumn,
@@ -182,6 +251,7 @@ public record DatasetContract(
         protectedColumns,
         1,
         new PositiveShare(0, 1, positiveShare.severity()),
+        new ClassShare(0, classShare.severity()),
         segmentCompleteness,
         scoringColumns,
         anomalies.stream()
@@ -212,8 +282,8 @@ public record DatasetContract(
   }
 
   /**
-   * The label's values: the positive label and the negative one(s), as its column's {@code allowed}
-   * list declares them.
+   * The label's values as its column's {@code allowed} list declares them: the positive and the
+   * negative value of a binary label, the classes of a multiclass one; none for regression.
    */
   public List<String> labelValues() {
     return column(label).allowed();
@@ -245,6 +315,10 @@ public record DatasetContract(
    * True where a row's label is the positive class (compared as text, so 1 and "bad" both work).
    */
   public Column isPositive() {
+    if (task != Task.BINARY) {
+      throw new IllegalStateException(
+          name + ": a " + task.label() + " label has no positive class");
+    }
     return functions.col(label).cast("string").equalTo(positiveLabel);
   }
 

@@ -11,6 +11,7 @@ import com.amazon.deequ.suggestions.ConstraintSuggestionResult;
 import com.amazon.deequ.suggestions.ConstraintSuggestionRunner;
 import com.amazon.deequ.suggestions.Rules;
 import dev.batchmlops.config.ColumnSpec;
+import dev.batchmlops.config.Task;
 import dev.batchmlops.spark.ColumnNames;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -47,12 +48,49 @@ public final class ContractDraft {
    * @param label the label column, if known
    * @param positiveLabel the label value of the positive class, if known
    * @param idColumn the id column, if known; else the first column Deequ finds unique
+   * @param task the task, if known; else proposed from the label's type and values
    */
   public record Options(
       String name,
       Optional<String> label,
       Optional<String> positiveLabel,
-      Optional<String> idColumn) {}
+      Optional<String> idColumn,
+      Optional<Task> task) {}
+
+  /** The task a draft declares, and why (a line of the draft's header). */
+  record TaskProposal(Task task, String reason) {}
+
+  /** More classes than this: the draft still calls the label multiclass, but asks whether it is. */
+  static final int MAX_CLASSES = 50;
+
+  /**
+   * The task a label of this contract type and number of distinct values most likely poses: two
+   * values are binary; text, or a few integers, are classes; other numbers are amounts.
+   */
+  static TaskProposal proposeTask(String type, int values) {
+    boolean numeric = type.equals("integer") || type.equals("double");
+    if (values == 2) {
+      return new TaskProposal(Task.BINARY, "two values");
+    }
+    if (!numeric) {
+      return new TaskProposal(
+          Task.MULTICLASS,
+          (values > MAX_CLASSES ? "text with more than " + MAX_CLASSES : "text with " + values)
+              + " values, each a class"
+              + (values > MAX_CLASSES ? " (so many classes: is it the column to predict?)" : ""));
+    }
+    if (type.equals("integer") && values <= MAX_ALLOWED_VALUES) {
+      return new TaskProposal(
+          Task.MULTICLASS,
+          values
+              + " integer values, taken as classes (if they are counts or amounts, set task ="
+              + " regression and drop the label's allowed list)");
+    }
+    return new TaskProposal(
+        Task.REGRESSION,
+        (values > MAX_CLASSES ? "more than " + MAX_CLASSES : String.valueOf(values))
+            + " numeric values, an amount to predict");
+  }
 
   /** The draft contract as HOCON text, and how many rows were profiled. */
   public record Draft(String text, long rows) {}
@@ -127,16 +165,32 @@ public final class ContractDraft {
     List<String> findings = new ArrayList<>();
     Optional<String> positive = options.positiveLabel();
     List<String> labelValues = List.of();
+    Optional<Task> task = options.task();
+    Optional<String> classShare = Optional.empty();
     if (label.isPresent()) {
       List<Row> counts =
           data.groupBy(ColumnNames.exact(label.get()).cast("string").as("value"))
               .count()
               .where(col("value").isNotNull())
               .orderBy(col("count"), col("value"))
-              .limit(50)
+              .limit(MAX_CLASSES + 1)
               .collectAsList();
-      labelValues = counts.stream().map(r -> r.getString(0)).sorted().toList();
-      if (counts.size() != 2) {
+      String labelType = facts.get(label.get()).type();
+      if (task.isEmpty()) {
+        TaskProposal proposal = proposeTask(labelType, counts.size());
+        task = Optional.of(proposal.task());
+        findings.add(
+            "task = "
+                + proposal.task().label()
+                + ": the label "
+                + label.get()
+                + " has "
+                + proposal.reason());
+      }
+      if (task.get() != Task.REGRESSION) {
+        labelValues = counts.stream().map(r -> r.getString(0)).sorted().toList();
+      }
+      if (task.get() == Task.BINARY && counts.size() != 2) {
         findings.add(
             "the label "
                 + label.get()
@@ -144,9 +198,12 @@ public final class ContractDraft {
                 + counts.size()
                 + " values "
                 + labelValues
-                + ": a binary label needs two (map the others before ingesting)");
+                + ": a binary label needs two (task = multiclass predicts each of them)");
       }
-      if (positive.isEmpty() && !counts.isEmpty()) {
+      if (task.get() == Task.MULTICLASS && !counts.isEmpty()) {
+        classShare = classShareOf(counts.get(0), rows);
+      }
+      if (task.get() == Task.BINARY && positive.isEmpty() && !counts.isEmpty()) {
         positive = Optional.of(counts.get(0).getString(0));
         findings.add(
             "took '"
@@ -210,7 +267,11 @@ public final class ContractDraft {
         .append(quote(label.orElse("")))
         .append(label.isEmpty() ? "  # TODO: the column to predict" : "")
         .append('\n');
-    positive.ifPresent(p -> text.append("  positive-label = ").append(quote(p)).append('\n'));
+    task.ifPresent(t -> text.append("  task = ").append(t.label()).append('\n'));
+    if (task.equals(Optional.of(Task.BINARY))) {
+      positive.ifPresent(p -> text.append("  positive-label = ").append(quote(p)).append('\n'));
+    }
+    classShare.ifPresent(line -> text.append("  ").append(line).append('\n'));
     text.append("  id-column = ").append(quote(id.orElse(CONTENT_ID))).append('\n');
     if (id.isEmpty()) {
       text.append("  id-from-content = true\n");
@@ -237,7 +298,8 @@ public final class ContractDraft {
               ? "label"
               : id.equals(Optional.of(column.name())) ? "id" : "feature";
       List<String> allowed = role.equals("label") ? labelValues : allowedValues(column, profile);
-      text.append(column(column, role, profile, suggestions, allowed));
+      boolean observedRange = role.equals("label") && task.equals(Optional.of(Task.REGRESSION));
+      text.append(column(column, role, profile, suggestions, allowed, observedRange));
     }
     text.append("  ]\n}\n");
     text.append(searchAdvice(rows));
@@ -417,7 +479,8 @@ public final class ContractDraft {
       String role,
       ColumnProfile profile,
       List<String> suggestions,
-      List<String> allowed) {
+      List<String> allowed,
+      boolean observedRange) {
     StringBuilder line = new StringBuilder();
     line.append("    # ").append(observed(profile));
     for (String note : column.notes()) {
@@ -442,7 +505,15 @@ public final class ContractDraft {
     if (!column.missingValues().isEmpty()) {
       line.append(", missing-values = ").append(list(column.missingValues()));
     }
-    if (column.type().equals("integer") || column.type().equals("double")) {
+    if (observedRange
+        && profile instanceof NumericColumnProfile numeric
+        && numeric.minimum().isDefined()) {
+      // A regression label's range: the observed one, to widen where larger values are valid.
+      line.append(", min = ")
+          .append(number(numeric.minimum().get(), column.type()))
+          .append(", max = ")
+          .append(number(numeric.maximum().get(), column.type()));
+    } else if (column.type().equals("integer") || column.type().equals("double")) {
       if (profile instanceof NumericColumnProfile numeric
           && numeric.minimum().isDefined()
           && ((Number) numeric.minimum().get()).doubleValue() >= 0) {
@@ -453,6 +524,36 @@ public final class ContractDraft {
       line.append(", allowed = ").append(list(allowed));
     }
     return line.append(" }\n").toString();
+  }
+
+  /**
+   * A multiclass label's least class share: half the rarest class's, so the profiled data passes
+   * and a class that all but vanishes from a later batch does not.
+   */
+  private static Optional<String> classShareOf(Row rarest, long rows) {
+    double share = rows == 0 ? 0 : (double) rarest.getLong(1) / rows;
+    BigDecimal min = BigDecimal.valueOf(share / 2).setScale(3, RoundingMode.FLOOR);
+    if (min.signum() == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "class-share { min = "
+            + min.stripTrailingZeros().toPlainString()
+            + " }  # half the rarest class's share ('"
+            + rarest.getString(0)
+            + "', "
+            + rarest.getLong(1)
+            + " of "
+            + rows
+            + " rows)");
+  }
+
+  /** A profiled bound as the contract writes it: integers without a fraction. */
+  private static String number(Object value, String type) {
+    double bound = ((Number) value).doubleValue();
+    return type.equals("integer")
+        ? String.valueOf((long) bound)
+        : BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString();
   }
 
   /** The share of values present, sentinels counted as missing. */

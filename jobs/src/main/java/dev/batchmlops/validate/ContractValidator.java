@@ -334,8 +334,72 @@ public final class ContractValidator {
             "row count >= " + minRows,
             Severity.ERROR,
             check -> check.hasSize(atLeast(minRows), Option.empty())));
+    if (present.contains(contract.label())) {
+      labelRules(contract, rules);
+    }
+    for (ColumnSpec column : contract.columns()) {
+      if (present.contains(column.name())) {
+        columnRules(contract, column, rules);
+      }
+    }
+    return rules;
+  }
+
+  /** The rules of the contract's task on the label's distribution. */
+  private static void labelRules(DatasetContract contract, List<Rule> rules) {
+    switch (contract.task()) {
+      case BINARY -> positiveShareRule(contract, rules);
+      case MULTICLASS -> classShareRules(contract, rules);
+      case REGRESSION -> {
+        String value = "CAST(" + quoted(contract.label()) + " AS DOUBLE)";
+        // Ingest reads "NaN" and "Infinity" as doubles; no loss or metric is defined on them.
+        rules.add(
+            new Rule(
+                contract.label(),
+                "a finite number (no NaN or infinity)",
+                Severity.ERROR,
+                c ->
+                    c.satisfies(
+                        value
+                            + " IS NULL OR NOT (isnan("
+                            + value
+                            + ") OR abs("
+                            + value
+                            + ") = double('Infinity'))",
+                        "finite label",
+                        isOne(),
+                        Option.empty(),
+                        noColumns(),
+                        Option.empty())));
+      }
+    }
+  }
+
+  private static void classShareRules(DatasetContract contract, List<Rule> rules) {
+    DatasetContract.ClassShare share = contract.classShare();
+    if (share.min() <= 0) {
+      return;
+    }
+    for (String value : contract.labelValues()) {
+      rules.add(
+          new Rule(
+              contract.label(),
+              "share of class '" + value + "' >= " + share.min(),
+              share.severity(),
+              c ->
+                  c.satisfies(
+                      "CAST(" + quoted(contract.label()) + " AS STRING) = " + sqlString(value),
+                      "class share " + value,
+                      atLeast(share.min()),
+                      Option.empty(),
+                      noColumns(),
+                      Option.empty())));
+    }
+  }
+
+  private static void positiveShareRule(DatasetContract contract, List<Rule> rules) {
     DatasetContract.PositiveShare share = contract.positiveShare();
-    if (share.bounded() && present.contains(contract.label())) {
+    if (share.bounded()) {
       String positive = sqlString(contract.positiveLabel());
       rules.add(
           new Rule(
@@ -357,12 +421,6 @@ public final class ContractValidator {
                       noColumns(),
                       Option.empty())));
     }
-    for (ColumnSpec column : contract.columns()) {
-      if (present.contains(column.name())) {
-        columnRules(contract, column, rules);
-      }
-    }
-    return rules;
   }
 
   private static void columnRules(DatasetContract contract, ColumnSpec column, List<Rule> rules) {
@@ -401,10 +459,10 @@ public final class ContractValidator {
       boolean label = name.equals(contract.label());
       rules.add(
           label
-              // Any other label value would be trained on as a negative: never only a warning.
+              // Another value would be trained on as a negative, or as a class no one declared.
               ? new Rule(
                       name,
-                      "a binary label: values in " + column.allowed(),
+                      "a " + contract.task().label() + " label: values in " + column.allowed(),
                       Severity.ERROR,
                       c -> c.isContainedIn(name, allowed))
                   .explainedBy((finding, data) -> labelEvidence(finding, data, contract))

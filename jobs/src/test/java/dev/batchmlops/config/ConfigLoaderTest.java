@@ -146,13 +146,74 @@ class ConfigLoaderTest {
 
   /** Loads the credit contract after one textual edit, expecting it to be refused. */
   private String refusedContract(String from, String to) throws IOException {
+    return refused(editedContract(from, to), Map.of());
+  }
+
+  /** A copy of the configuration whose credit contract has one textual edit. */
+  private Path editedContract(String from, String to) throws IOException {
     Path conf = ConfCopies.copy(Files.createTempDirectory(temp, "conf"));
     Path contract = conf.resolve("datasets/credit.conf");
     String text = Files.readString(contract);
     assertTrue(text.contains(from), from);
     Files.writeString(contract, text.replace(from, to));
-    return assertThrows(ConfigException.class, () -> load(conf, "dev", Map.of(), Map.of()))
+    return conf;
+  }
+
+  private static String refused(Path conf, Map<String, String> overrides) {
+    return assertThrows(ConfigException.class, () -> load(conf, "dev", overrides, Map.of()))
         .getMessage();
+  }
+
+  @Test
+  void theTaskDecidesWhatTheLabelDeclaresAndNothingOfAnotherTaskIsAccepted() throws IOException {
+    Path conf = ProjectPaths.confDir();
+    assertEquals(Task.BINARY, load(conf, "dev", Map.of(), Map.of()).dataset().task());
+    Map<String, String> unbounded =
+        Map.of("dataset.positive-share.min", "0", "dataset.positive-share.max", "1");
+
+    String share = refused(conf, Map.of("dataset.task", "regression"));
+    assertTrue(share.contains("'dataset.positive-share'"), share);
+    assertTrue(share.contains("dataset.task is regression"), share);
+    String twoClasses = refused(conf, with(unbounded, "dataset.task", "multiclass"));
+    assertTrue(twoClasses.contains("(defaulted).allowed"), twoClasses);
+    assertTrue(twoClasses.contains("two classes: dataset.task = binary"), twoClasses);
+    String listed = refused(conf, with(unbounded, "dataset.task", "regression"));
+    assertTrue(listed.contains("a regression label has a range (min, max)"), listed);
+    String text =
+        refused(
+            editedContract(
+                "{ name = \"defaulted\", type = integer", "{ name = \"defaulted\", type = string"),
+            with(unbounded, "dataset.task", "regression"));
+    assertTrue(text.contains("(defaulted).type") && text.contains("not string"), text);
+    String unknown = refused(conf, Map.of("dataset.task", "ranking"));
+    assertTrue(unknown.contains("dataset.task") && unknown.contains("binary, multiclass"), unknown);
+
+    Path threeClasses =
+        editedContract("allowed = [\"0\", \"1\"]", "allowed = [\"0\", \"1\", \"2\"]");
+    String binaryOfThree = refused(threeClasses, Map.of());
+    assertTrue(binaryOfThree.contains("more classes: dataset.task = multiclass"), binaryOfThree);
+    String classShareOfBinary = refused(conf, Map.of("dataset.class-share.min", "0.1"));
+    assertTrue(classShareOfBinary.contains("'dataset.class-share'"), classShareOfBinary);
+    DatasetContract multiclass =
+        load(
+                threeClasses,
+                "dev",
+                with(
+                    with(unbounded, "dataset.task", "multiclass"),
+                    "dataset.class-share.min",
+                    "0.1"),
+                Map.of())
+            .dataset();
+    assertEquals(Task.MULTICLASS, multiclass.task());
+    assertEquals(List.of("0", "1", "2"), multiclass.labelValues());
+    assertEquals(0.1, multiclass.classShare().min());
+    assertThrows(IllegalStateException.class, multiclass::isPositive, "no positive class");
+  }
+
+  private static Map<String, String> with(Map<String, String> settings, String key, String value) {
+    Map<String, String> more = new java.util.HashMap<>(settings);
+    more.put(key, value);
+    return more;
   }
 
   @Test
@@ -268,7 +329,8 @@ class ConfigLoaderTest {
             && refused.contains("name = \"housing_type\", source = \"housing-type\""),
         refused);
     String label = refusedContract("allowed = [\"0\", \"1\"]", "allowed = [\"0\", \"2\"]");
-    assertTrue(label.contains("(defaulted).allowed': declare the label's values"), label);
+    assertTrue(
+        label.contains("(defaulted).allowed': declare the binary label's two values"), label);
   }
 
   @Test
