@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.generate.CreditDataGenerator;
 import dev.batchmlops.support.Cli;
+import dev.batchmlops.support.ConfCopies;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.TestSpark;
@@ -295,6 +296,44 @@ class BadInputTest {
             && line.contains("40 values occur more than once, in 80 rows"),
         line);
     assertTrue(line.contains("[pipeline run http://"), line);
+    assertFalse(Files.exists(work.resolve("delta/credit/splits")), "nothing split");
+  }
+
+  @Test
+  void aThreeClassLabelDeclaredSoIsValidatedButNoCommandTrainsOnItAsBinary() throws IOException {
+    Path work = Files.createDirectories(temp.resolve("multiclass"));
+    Path file = work.resolve("applications.csv");
+    Files.write(file, utf8(withRows(IntStream.range(0, 30), column("defaulted"), cell -> "2")));
+    Path conf = ConfCopies.copy(work.resolve("conf"));
+    ConfCopies.edit(
+        conf,
+        "datasets/credit.conf",
+        text ->
+            text.replace("  positive-share { min = 0.05, max = 0.6 }\n", "  task = multiclass\n")
+                .replace(
+                    "role = label, completeness = 1.0, allowed = [\"0\", \"1\"]",
+                    "role = label, completeness = 1.0, allowed = [\"0\", \"1\", \"2\"]"));
+    java.util.function.Function<String, Cli.Outcome> command =
+        name -> {
+          List<String> args =
+              JobArgs.of(name, work, MlflowTestServer.shared().uri(), "--input", file.toString());
+          args.set(args.indexOf("--conf-dir") + 1, conf.toString());
+          if (!name.equals("ingest") && !name.equals("run")) {
+            args.subList(args.size() - 2, args.size()).clear();
+          }
+          return Cli.execute(args.toArray(String[]::new));
+        };
+
+    Case run = new Case(work, command.apply("run"));
+    refused(run, "dataset.task = multiclass: `run` handles [binary] labels so far");
+    assertEquals(0, command.apply("ingest").exitCode());
+    Cli.Outcome validated = command.apply("validate");
+    assertEquals(0, validated.exitCode(), validated.stderr());
+    Cli.Outcome split = command.apply("split");
+    assertEquals(1, split.exitCode(), split.stderr());
+    assertTrue(
+        new Case(work, split).errorLine().contains("`split` handles [binary] labels so far"),
+        split.stderr());
     assertFalse(Files.exists(work.resolve("delta/credit/splits")), "nothing split");
   }
 }

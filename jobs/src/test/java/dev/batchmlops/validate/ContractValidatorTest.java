@@ -181,6 +181,89 @@ class ContractValidatorTest {
         report.summary());
   }
 
+  /** The credit contract with another label: its task, its column and the label rules of it. */
+  private DatasetContract withLabel(String task, String column, String labelRules) {
+    return contract(
+        temp,
+        text ->
+            text.replace("  positive-share { min = 0.05, max = 0.6 }\n", labelRules)
+                .replace(
+                    "  label = \"defaulted\"\n", "  label = \"defaulted\"\n  task = " + task + "\n")
+                .replace(
+                    "{ name = \"defaulted\", type = integer, role = label, completeness = 1.0,"
+                        + " allowed = [\"0\", \"1\"] }",
+                    column));
+  }
+
+  @Test
+  void aMulticlassLabelHoldsOnlyItsDeclaredClassesEachWithItsLeastShare() {
+    DatasetContract contract =
+        withLabel(
+            "multiclass",
+            "{ name = \"defaulted\", type = string, role = label, completeness = 1.0,"
+                + " allowed = [\"low\", \"medium\", \"high\"] }",
+            "  class-share { min = 0.1 }\n");
+    Dataset<Row> classes =
+        CLEAN.withColumn(
+            "defaulted",
+            when(col("age").lt(35), "low").when(col("age").lt(55), "medium").otherwise("high"));
+    QualityReport clean = validate(classes, contract);
+    assertTrue(clean.passed(), clean.summary());
+
+    // Five rows of a class nobody declared, and a class that all but vanished.
+    Dataset<Row> broken =
+        classes.withColumn(
+            "defaulted",
+            when(col("application_id").isin(ids(1, 5)), "severe")
+                .when(col("application_id").isin(ids(6, 20)), "high")
+                .when(col("defaulted").equalTo("high"), "medium")
+                .otherwise(col("defaulted")));
+    QualityReport report = validate(broken, contract);
+    assertEquals(
+        Set.of(
+            "defaulted: a multiclass label: values in [low, medium, high]",
+            "defaulted: share of class 'high' >= 0.1"),
+        failed(report, Severity.ERROR),
+        report.summary());
+    Finding unseen =
+        report.errors().stream()
+            .filter(f -> f.check().startsWith("a multiclass label"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(unseen.message().startsWith("other values: 'severe' in 5 rows"), unseen.message());
+  }
+
+  @Test
+  void aRegressionLabelIsAFiniteNumberWithinItsRange() {
+    DatasetContract contract =
+        withLabel(
+            "regression",
+            "{ name = \"defaulted\", type = double, role = label, completeness = 1.0, min = 0,"
+                + " max = 1000000 }",
+            "");
+    Dataset<Row> amounts = CLEAN.withColumn("defaulted", col("loan_amount").multiply(0.1));
+    QualityReport clean = validate(amounts, contract);
+    assertTrue(clean.passed(), clean.summary());
+
+    Dataset<Row> broken =
+        amounts.withColumn(
+            "defaulted",
+            when(col("application_id").equalTo("APP-00000001"), lit(Double.NaN))
+                .when(col("application_id").equalTo("APP-00000002"), lit(Double.NEGATIVE_INFINITY))
+                .otherwise(col("defaulted")));
+    QualityReport report = validate(broken, contract);
+    assertTrue(
+        failed(report, Severity.ERROR).contains("defaulted: a finite number (no NaN or infinity)"),
+        report.summary());
+    assertTrue(failed(report, Severity.ERROR).contains("defaulted: min >= 0.0"), report.summary());
+  }
+
+  private static Object[] ids(int from, int to) {
+    return java.util.stream.IntStream.rangeClosed(from, to)
+        .mapToObj(i -> String.format("APP-%08d", i))
+        .toArray();
+  }
+
   @Test
   void tooFewRowsAndAMissingColumnFail() {
     QualityReport report = validate(CLEAN.limit(100).drop("housing"), CONTRACT);
