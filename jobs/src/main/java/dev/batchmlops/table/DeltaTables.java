@@ -83,6 +83,12 @@ public final class DeltaTables {
       Map<String, String> commitInfo,
       SchemaChange schemaChange) {
     long before = exists(path) ? latestVersion(path) : -1;
+    // Whether this write committed is told by its own token, not by the table having moved: a
+    // writer whose id was taken by another could otherwise count a third writer's commit as its
+    // own.
+    String token = java.util.UUID.randomUUID().toString();
+    Map<String, String> info = new TreeMap<>(commitInfo);
+    info.put(WRITE_TOKEN, token);
     data.write()
         .format("delta")
         .mode(mode)
@@ -90,11 +96,27 @@ public final class DeltaTables {
         .option("overwriteSchema", schemaChange == SchemaChange.REPLACE)
         .option("txnAppId", writeId)
         .option("txnVersion", 0L)
-        .option("userMetadata", Json.compact(new TreeMap<>(commitInfo)))
+        .option("userMetadata", Json.compact(info))
         .save(path);
     long after = latestVersion(path);
-    return after == before ? Optional.empty() : Optional.of(new TableVersion(path, after));
+    if (after == before) {
+      return Optional.empty();
+    }
+    return DeltaTable.forPath(spark, path)
+        .history((int) Math.min(Integer.MAX_VALUE, after - before))
+        .select("version", "userMetadata")
+        .collectAsList()
+        .stream()
+        .filter(
+            row ->
+                !row.isNullAt(1)
+                    && token.equals(Json.parseStringMap(row.getString(1)).get(WRITE_TOKEN)))
+        .findFirst()
+        .map(row -> new TableVersion(path, row.getLong(0)));
   }
+
+  /** The commit metadata key of a write's own random token (see {@link #writeOnce}). */
+  public static final String WRITE_TOKEN = "write_token";
 
   public boolean exists(String path) {
     return DeltaTable.isDeltaTable(spark, path);
