@@ -96,8 +96,9 @@ final class StageCommands {
       description = {
         "Check the raw table against the dataset contract with Deequ.",
         "Checks the last ingested version, or the one pinned with --raw-version or --raw-as-of:",
-        "every column rule, the positive share, and each anomaly rule against the metrics of earlier",
-        "passing validations (kept in <storage.root>/<dataset>/_pipeline/metrics-history.json).",
+        "every column rule, the label rules of the task (dataset.task), and each anomaly rule",
+        "against the metrics of earlier passing validations (kept in",
+        "<storage.root>/<dataset>/_pipeline/metrics-history.json).",
         "Reads: the dataset contract (dataset.*). Warnings are reported; an error-level failure exits",
         "non-zero naming each failed column and rule."
       })
