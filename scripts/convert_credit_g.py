@@ -12,6 +12,8 @@ Every original column is kept as it is.
 import csv
 import sys
 
+import arff
+
 
 def age_band(age: int) -> str:
     if age <= 25:
@@ -24,21 +26,7 @@ def age_band(age: int) -> str:
 
 
 def main(arff_path: str, csv_path: str) -> None:
-    attributes = []
-    rows = []
-    in_data = False
-    with open(arff_path, encoding="utf-8") as arff:
-        for line in arff:
-            line = line.strip()
-            if not line or line.startswith("%"):
-                continue
-            lower = line.lower()
-            if lower.startswith("@attribute"):
-                attributes.append(line.split()[1])
-            elif lower.startswith("@data"):
-                in_data = True
-            elif in_data:
-                rows.append(next(csv.reader([line], quotechar="'", skipinitialspace=True)))
+    attributes, rows = arff.read(arff_path)
     if len(attributes) != 21 or len(rows) != 1000:
         sys.exit(f"{arff_path}: expected 21 attributes and 1000 rows, found {len(attributes)} and {len(rows)}")
     status = attributes.index("personal_status")
