@@ -126,11 +126,6 @@ final class StageCommands {
       })
   static final class Split extends PipelineCommand {
     @Override
-    Set<Task> tasks() {
-      return binaryOnly();
-    }
-
-    @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       SplitStage.Result split = SplitStage.run(context);
       System.out.println("split " + split.table() + ": " + split.report().summary());

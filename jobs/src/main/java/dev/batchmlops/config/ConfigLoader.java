@@ -320,6 +320,7 @@ public final class ConfigLoader {
         optionalString(c, "split.key"),
         c.getStringList("split.stratify-by"),
         parseEnum(c, "split.entity-label", StageConfigs.EntityLabel.class),
+        c.getInt("split.label-bins"),
         c.getDouble("split.tolerance"),
         optionalDate(c, "split.time.validation-from"),
         optionalDate(c, "split.time.test-from"));

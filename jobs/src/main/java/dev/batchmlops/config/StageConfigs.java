@@ -213,6 +213,8 @@ public final class StageConfigs {
    * @param stratifyBy segment columns whose values, with the label, form the strata: allocated
    *     exactly by the stratified method, and checked for balance in every split by every method
    * @param entityLabel the class of a unit whose rows disagree (stratified method)
+   * @param labelBins a regression label is stratified (and its balance checked) in this many
+   *     quantile bins of the whole's label
    * @param tolerance the largest allowed gap between a class's share in a split and in the whole,
    *     judged where the split holds enough rows of the stratum for hashing to keep it
    * @param validationFrom method time: rows from this date on validate; empty: the date that cuts
@@ -225,11 +227,16 @@ public final class StageConfigs {
       Optional<String> key,
       List<String> stratifyBy,
       EntityLabel entityLabel,
+      int labelBins,
       double tolerance,
       Optional<LocalDate> validationFrom,
       Optional<LocalDate> testFrom) {
     public Split {
       stratifyBy = List.copyOf(stratifyBy);
+      if (labelBins < 2 || labelBins > 50) {
+        throw ConfigException.invalid(
+            "split.label-bins", "must be between 2 and 50, got " + labelBins);
+      }
       if (!(tolerance > 0 && tolerance < 1)) {
         throw ConfigException.invalid(
             "split.tolerance", "must be between 0 and 1, got " + tolerance);

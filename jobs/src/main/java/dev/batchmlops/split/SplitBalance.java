@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.Severity;
+import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.quality.Finding;
 import dev.batchmlops.tracking.MetricNames;
 import java.util.ArrayList;
@@ -12,19 +13,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Whether every split represents the whole: rows per split, the positive share of the label in each
- * split and, per value of each stratify-by column, that value's share of the split and its positive
- * share.
+ * Whether every split represents the whole: rows per split, the share of each class of the label
+ * ({@link LabelStrata}: the positive class of a binary label, each class of a multiclass one, each
+ * quantile bin of a regression label) in each split and, per value of each stratify-by column, that
+ * value's share of the split and its classes' shares.
  *
  * <p>Algorithm:
  *
  * <ol>
- *   <li>One aggregation: rows and positives per (split, stratify-by values).
+ *   <li>One aggregation: rows per (split, stratify-by values, class).
  *   <li>An empty split, or rows without a split, is an error.
  *   <li>Each share in a split is compared with the same share in the whole. The gap allowed is the
  *       configured tolerance, or three standard errors of a hash split of that size when that is
@@ -32,8 +35,10 @@ import org.apache.spark.sql.Row;
  *       means the assignment depends on the label, not on chance.
  *   <li>A group with fewer than {@link #MIN_EXPECTED_ROWS} expected rows in a split is too small to
  *       stratify: a warning.
- *   <li>Validation or test with fewer positive rows than {@code minPositives}: a warning, since the
- *       metrics measured on it (and the gates that read them) rest on too few rows.
+ *   <li>Validation or test with fewer positive rows than {@code minPositives} (a multiclass label:
+ *       fewer rows of a class): a warning, since the metrics measured on it (and the gates that
+ *       read them) rest on too few rows. A class of a multiclass label with no rows in validation
+ *       or test is an error: no model could be judged on it.
  * </ol>
  */
 public final class SplitBalance {
@@ -43,18 +48,27 @@ public final class SplitBalance {
 
   /**
    * @param metrics rows and shares per split, named as in MLflow
-   * @param table one row per split and group: split, group, rows, positive share, whole's share
+   * @param columns the table's columns
+   * @param table one row per split and group (and class, but for a binary label): its rows and
+   *     shares
    */
   public record Result(
-      List<Finding> findings, Map<String, Double> metrics, List<List<String>> table) {
+      List<Finding> findings,
+      Map<String, Double> metrics,
+      List<String> columns,
+      List<List<String>> table) {
+    public Result {
+      columns = List.copyOf(columns);
+    }
+
     /** The table as named fields, for the JSON artifact. */
     public List<Map<String, String>> rows() {
       return table.stream()
           .map(
               row -> {
                 Map<String, String> named = new LinkedHashMap<>();
-                for (int i = 0; i < COLUMNS.size(); i++) {
-                  named.put(COLUMNS.get(i), row.get(i));
+                for (int i = 0; i < columns.size(); i++) {
+                  named.put(columns.get(i), row.get(i));
                 }
                 return named;
               })
@@ -62,42 +76,70 @@ public final class SplitBalance {
     }
   }
 
-  /** The balance table's columns. */
+  /** The balance table's columns for a binary label. */
   public static final List<String> COLUMNS =
       List.of("split", "group", "rows", "positive share", "positive share in the whole");
 
-  /** Counts of one cell: rows and positives. */
-  private record Counts(long rows, long positives) {
+  /** The balance table's columns for the other tasks: a row per class. */
+  public static final List<String> CLASS_COLUMNS =
+      List.of("split", "group", "rows", "class", "share", "share in the whole");
+
+  /** Counts of one cell: rows, and rows per class. */
+  private record Counts(long rows, Map<String, Long> classes) {
+    static final Counts NONE = new Counts(0, Map.of());
+
     Counts plus(Counts other) {
-      return new Counts(rows + other.rows, positives + other.positives);
+      Map<String, Long> sum = new TreeMap<>(classes);
+      other.classes.forEach((c, n) -> sum.merge(c, n, Long::sum));
+      return new Counts(rows + other.rows, sum);
     }
 
-    double positiveShare() {
-      return rows == 0 ? 0 : (double) positives / rows;
+    long of(String labelClass) {
+      return classes.getOrDefault(labelClass, 0L);
+    }
+
+    double share(String labelClass) {
+      return rows == 0 ? 0 : (double) of(labelClass) / rows;
     }
   }
 
   /** The setting that holds the fewest positive rows validation and test should have. */
   public static final String MIN_POSITIVES_KEY = "register.gates.min-test-positives";
 
+  /** A binary label's balance, the contract's label and positive class. */
   public static Result check(
       Dataset<Row> assigned,
       DatasetContract contract,
       List<String> stratifyBy,
       double tolerance,
       long minPositives) {
+    return check(
+        assigned,
+        LabelStrata.of(contract, StageConfigs.EntityLabel.ANY_POSITIVE, List.of()),
+        stratifyBy,
+        tolerance,
+        minPositives);
+  }
+
+  public static Result check(
+      Dataset<Row> assigned,
+      LabelStrata label,
+      List<String> stratifyBy,
+      double tolerance,
+      long minPositives) {
+    boolean binary = label instanceof LabelStrata.Binary;
     List<Column> keys = new ArrayList<>();
     keys.add(col(Splits.COLUMN));
     stratifyBy.forEach(c -> keys.add(col(c).cast("string")));
+    keys.add(label.ofRow().as("__balance_class"));
     // split -> "column=value" (or "" for all) -> counts
     Map<String, Map<String, Counts>> cells = new TreeMap<>();
     long unassigned = 0;
-    for (Row row :
-        assigned
-            .groupBy(keys.toArray(Column[]::new))
-            .agg(count(lit(1)), sum(when(contract.isPositive(), 1L).otherwise(0L)))
-            .collectAsList()) {
-      Counts counts = new Counts(row.getLong(keys.size()), row.getLong(keys.size() + 1));
+    int classAt = keys.size() - 1;
+    for (Row row : assigned.groupBy(keys.toArray(Column[]::new)).count().collectAsList()) {
+      long rows = row.getLong(keys.size());
+      Counts counts =
+          new Counts(rows, row.isNullAt(classAt) ? Map.of() : Map.of(row.getString(classAt), rows));
       if (row.isNullAt(0)) {
         unassigned += counts.rows();
         continue;
@@ -123,17 +165,27 @@ public final class SplitBalance {
     }
     Map<String, Counts> whole = new TreeMap<>();
     cells.values().forEach(groups -> groups.forEach((g, c) -> whole.merge(g, c, Counts::plus)));
-    long total = whole.getOrDefault("", new Counts(0, 0)).rows();
+    Counts all = whole.getOrDefault("", Counts.NONE);
+    long total = all.rows();
+    List<String> judged = label.judged(new TreeSet<>(all.classes().keySet()));
 
     for (String split : Splits.ALL) {
       Map<String, Counts> groups = cells.getOrDefault(split, Map.of());
-      Counts all = groups.getOrDefault("", new Counts(0, 0));
-      metrics.put(split + "_rows", (double) all.rows());
-      metrics.put(split + "_positives", (double) all.positives());
-      if (!split.equals(Splits.TRAIN)) {
-        findings.add(enoughPositives(split, all.positives(), minPositives));
+      Counts inSplit = groups.getOrDefault("", Counts.NONE);
+      metrics.put(split + "_rows", (double) inSplit.rows());
+      if (binary) {
+        metrics.put(split + "_positives", (double) inSplit.of("true"));
+        if (!split.equals(Splits.TRAIN)) {
+          findings.add(enoughPositives(split, inSplit.of("true"), minPositives));
+        }
+      } else if (label.everyClassInEverySplit() && !split.equals(Splits.TRAIN)) {
+        for (String labelClass : judged) {
+          findings.add(
+              enoughOfClass(
+                  split, label.describe(labelClass), inSplit.of(labelClass), minPositives));
+        }
       }
-      if (all.rows() == 0) {
+      if (inSplit.rows() == 0) {
         findings.add(
             Finding.fail(
                 split,
@@ -144,38 +196,75 @@ public final class SplitBalance {
       }
       for (Map.Entry<String, Counts> entry : whole.entrySet()) {
         String group = entry.getKey();
-        Counts inWhole = entry.getValue();
-        Counts inSplit = groups.getOrDefault(group, new Counts(0, 0));
-        String label = group.isEmpty() ? "all rows" : group;
+        Counts groupInWhole = entry.getValue();
+        Counts groupInSplit = groups.getOrDefault(group, Counts.NONE);
+        String name = group.isEmpty() ? "all rows" : group;
         String suffix = group.isEmpty() ? "" : "." + MetricNames.safe(group.replace('=', '.'));
-        metrics.put(split + "_positive_share" + suffix, inSplit.positiveShare());
-        table.add(
-            List.of(
-                split,
-                label,
-                Long.toString(inSplit.rows()),
-                percent(inSplit.positiveShare()),
-                percent(inWhole.positiveShare())));
-        // The positive share of the group within the split.
-        findings.add(
-            judge(
-                split,
-                label,
-                "positive share",
-                inSplit.positiveShare(),
-                inWhole.positiveShare(),
-                inSplit.rows(),
-                tolerance));
+        for (String labelClass : judged) {
+          double share = groupInSplit.share(labelClass);
+          double wholeShare = groupInWhole.share(labelClass);
+          metrics.put(split + "_" + label.shareMetric(labelClass) + suffix, share);
+          String described = label.describe(labelClass);
+          table.add(
+              binary
+                  ? List.of(
+                      split,
+                      name,
+                      Long.toString(groupInSplit.rows()),
+                      percent(share),
+                      percent(wholeShare))
+                  : List.of(
+                      split,
+                      name,
+                      Long.toString(groupInSplit.rows()),
+                      described,
+                      percent(share),
+                      percent(wholeShare)));
+          findings.add(
+              judge(
+                  split,
+                  name,
+                  binary ? "positive share" : "share of " + described,
+                  share,
+                  wholeShare,
+                  groupInSplit.rows(),
+                  tolerance));
+        }
         if (!group.isEmpty()) {
-          double share = (double) inSplit.rows() / all.rows();
-          double wholeShare = (double) inWhole.rows() / total;
+          double share = (double) groupInSplit.rows() / inSplit.rows();
+          double wholeShare = (double) groupInWhole.rows() / total;
           metrics.put(split + "_share" + suffix, share);
           findings.add(
-              judge(split, label, "share of the split", share, wholeShare, all.rows(), tolerance));
+              judge(
+                  split, name, "share of the split", share, wholeShare, inSplit.rows(), tolerance));
         }
       }
     }
-    return new Result(findings, metrics, table);
+    return new Result(findings, metrics, binary ? COLUMNS : CLASS_COLUMNS, table);
+  }
+
+  /** A class of a multiclass label in validation or test: none is an error, few a warning. */
+  private static Finding enoughOfClass(String split, String described, long rows, long minRows) {
+    String check = "at least " + minRows + " rows of each class (" + MIN_POSITIVES_KEY + ")";
+    String subject = split + ": " + described;
+    if (rows == 0) {
+      return Finding.fail(
+          subject,
+          check,
+          Severity.ERROR,
+          "no rows of this class: no model can be judged on it; add rows of it or change the split");
+    }
+    if (rows >= minRows) {
+      return Finding.pass(subject, check, Severity.WARNING, rows + " rows");
+    }
+    return Finding.fail(
+        subject,
+        check,
+        Severity.WARNING,
+        rows
+            + " rows: metrics of this class on the "
+            + split
+            + " split, and the gates that read them, are unreliable");
   }
 
   private static Finding enoughPositives(String split, long positives, long minPositives) {

@@ -18,13 +18,20 @@ import java.util.Optional;
  * maintenance that changes no rows). It is also extended, with nothing new to allocate, when it was
  * itself an extension made from this very raw version, so a re-run gives the same split. Anything
  * else (a snapshot that replaced the content, other settings, no earlier split) is split afresh.
+ *
+ * @param recorded what the commit of the version extended records (how it was made)
  */
-public record SplitExtension(Optional<TableVersion> base, String reason) {
+public record SplitExtension(
+    Optional<TableVersion> base, Map<String, String> recorded, String reason) {
+  public SplitExtension {
+    recorded = Map.copyOf(recorded);
+  }
+
   /** The commit metadata key that names the split version a split extended. */
   public static final String EXTENDS = "extends";
 
   static SplitExtension fresh(String reason) {
-    return new SplitExtension(Optional.empty(), reason);
+    return new SplitExtension(Optional.empty(), Map.of(), reason);
   }
 
   public static SplitExtension find(
@@ -62,7 +69,9 @@ public record SplitExtension(Optional<TableVersion> base, String reason) {
     if (sourceVersion == raw.version()) {
       return previous.metadata().containsKey(EXTENDS)
           ? new SplitExtension(
-              Optional.of(previousVersion), previousVersion + " already holds this raw version")
+              Optional.of(previousVersion),
+              previous.metadata(),
+              previousVersion + " already holds this raw version")
           : fresh(previousVersion + " was made afresh from this raw version: made afresh again");
     }
     if (sourceVersion > raw.version()) {
@@ -87,6 +96,7 @@ public record SplitExtension(Optional<TableVersion> base, String reason) {
     }
     return new SplitExtension(
         Optional.of(previousVersion),
+        previous.metadata(),
         "the raw table only grew by appends since "
             + previousVersion
             + " (made from "

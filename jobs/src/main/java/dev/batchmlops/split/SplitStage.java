@@ -8,6 +8,7 @@ import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.Severity;
 import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.config.Task;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.quality.Finding;
 import dev.batchmlops.quality.HtmlReport;
@@ -42,6 +43,9 @@ public final class SplitStage {
   public static final String TEST_FROM = "test_from";
   public static final String FINGERPRINT = "fingerprint";
 
+  /** The edges of a regression label's quantile bins, comma-separated. */
+  public static final String LABEL_BIN_EDGES = "label_bin_edges";
+
   /** The split table version written, and the balance verdict (with its warnings). */
   public record Result(TableVersion table, QualityReport report) {}
 
@@ -62,7 +66,7 @@ public final class SplitStage {
           SplitBalance.Result balance =
               SplitBalance.check(
                   assigned,
-                  contract,
+                  assignment.label(),
                   settings.stratifyBy(),
                   settings.tolerance(),
                   config.register().minTestPositives());
@@ -85,7 +89,11 @@ public final class SplitStage {
               recorded,
               new HtmlReport("Split balance: " + contract.name())
                   .table(
-                      "Rows and positive share per split", SplitBalance.COLUMNS, balance.table()));
+                      "Rows and "
+                          + (contract.task() == Task.BINARY ? "positive share" : "class shares")
+                          + " per split",
+                      balance.columns(),
+                      balance.table()));
           run.logText("split/balance.json", Json.pretty(balance.rows()));
           if (!report.passed()) {
             assigned.unpersist();
@@ -144,9 +152,11 @@ public final class SplitStage {
    *
    * @param rows the raw rows, each with its split
    * @param how what the assignment depends on and how it was made, for the commit and the run
+   * @param label the label's classes the split was stratified (or is checked) by
    * @param findings what the method itself found (strata too small to stratify)
    */
-  private record Assignment(Dataset<Row> rows, Map<String, String> how, List<Finding> findings) {}
+  private record Assignment(
+      Dataset<Row> rows, Map<String, String> how, LabelStrata label, List<Finding> findings) {}
 
   private static Assignment assign(PipelineContext context, TableVersion raw, Dataset<Row> data) {
     var config = context.config();
@@ -155,6 +165,9 @@ public final class SplitStage {
     how.put("ratios", settings.ratios().toString());
     how.put("seed", Long.toString(config.seed()));
     how.put("stratify_by", String.join(",", settings.stratifyBy()));
+    if (config.dataset().task() == Task.REGRESSION) {
+      how.put("label_bins", Integer.toString(settings.labelBins()));
+    }
     return switch (settings.method()) {
       case TIME -> byTime(config.dataset(), settings, data, how);
       case HASH -> {
@@ -162,10 +175,43 @@ public final class SplitStage {
         how.put(METHOD, "hash");
         how.put("key", key);
         yield new Assignment(
-            HashSplitter.assign(data, key, config.seed(), settings.ratios()), how, List.of());
+            HashSplitter.assign(data, key, config.seed(), settings.ratios()),
+            how,
+            labelStrata(config.dataset(), settings, data, Map.of(), how),
+            List.of());
       }
       case STRATIFIED -> stratified(context, raw, data, how);
     };
+  }
+
+  /**
+   * The label's strata: for a regression label, its bins cut at the edges the extended split
+   * recorded (so appended rows are placed as the earlier ones were), else at the whole's quantiles;
+   * the edges used are recorded in {@code how}.
+   */
+  private static LabelStrata labelStrata(
+      DatasetContract contract,
+      StageConfigs.Split settings,
+      Dataset<Row> data,
+      Map<String, String> extended,
+      Map<String, String> how) {
+    List<Double> edges = List.of();
+    if (contract.task() == Task.REGRESSION) {
+      String recorded = extended.get(LABEL_BIN_EDGES);
+      edges =
+          recorded != null
+              ? parseEdges(recorded)
+              : LabelStrata.Bins.edges(data, contract.label(), settings.labelBins());
+      how.put(
+          LABEL_BIN_EDGES, String.join(",", edges.stream().map(e -> Double.toString(e)).toList()));
+    }
+    return LabelStrata.of(contract, settings.entityLabel(), edges);
+  }
+
+  private static List<Double> parseEdges(String recorded) {
+    return recorded.isEmpty()
+        ? List.of()
+        : java.util.Arrays.stream(recorded.split(",")).map(Double::valueOf).toList();
   }
 
   private static Assignment byTime(
@@ -183,7 +229,11 @@ public final class SplitStage {
     how.put("event_time_column", eventTime);
     how.put(VALIDATION_FROM, cutoffs.validationFrom().toString());
     how.put(TEST_FROM, cutoffs.testFrom().toString());
-    return new Assignment(TimeSplitter.assign(data, eventTime, cutoffs), how, List.of());
+    return new Assignment(
+        TimeSplitter.assign(data, eventTime, cutoffs),
+        how,
+        labelStrata(contract, settings, data, Map.of(), how),
+        List.of());
   }
 
   /** Stratified, extending the latest split when the raw table only grew by appends since. */
@@ -198,15 +248,14 @@ public final class SplitStage {
     how.put("entity_label", ConfigLoader.spelling(settings.entityLabel()));
     SplitExtension basis =
         SplitExtension.find(context.tables(), context.layout().splitTable(), raw, how);
+    LabelStrata label = labelStrata(contract, settings, data, basis.recorded(), how);
     StratifiedSplitter.Result result =
         StratifiedSplitter.assign(
             data,
             new StratifiedSplitter.Plan(
                 key,
-                contract.isPositive(),
-                contract.label() + "=" + contract.positiveLabel(),
+                label,
                 settings.stratifyBy(),
-                settings.entityLabel(),
                 config.seed(),
                 settings.ratios(),
                 // split reads only a validated version
@@ -216,7 +265,7 @@ public final class SplitStage {
     how.put("basis", basis.reason());
     how.put("units_kept", Long.toString(result.keptUnits()));
     how.put("units_allocated", Long.toString(result.newUnits()));
-    return new Assignment(result.assigned(), how, smallStrata(result.allocation()));
+    return new Assignment(result.assigned(), how, label, smallStrata(result.allocation()));
   }
 
   /** A warning per stratum with fewer units than splits, naming it and where its units went. */

@@ -26,9 +26,11 @@ import org.apache.spark.storage.StorageLevel;
  *
  * <ol>
  *   <li>Rows are gathered into units by their key (the id, or an entity such as a customer, so an
- *       entity never spans splits). A unit's class is positive when any of its rows is, or when at
- *       least half are ({@link StageConfigs.EntityLabel}); its stratify-by values are the smallest
- *       of its rows' (missing values a stratum of their own).
+ *       entity never spans splits). A unit's class comes from its rows' labels as {@link
+ *       LabelStrata} says for the task (a binary unit is positive when any of its rows is, or when
+ *       at least half are; a multiclass unit has its rows' most common class; a regression unit the
+ *       quantile bin of its rows' mean); its stratify-by values are the smallest of its rows'
+ *       (missing values a stratum of their own).
  *   <li>Units already assigned by an earlier split (an append-only extension) keep their split;
  *       only the others are allocated, stratified among themselves.
  *   <li>Each stratum's size per split comes from {@link StratumAllocation}; within a stratum, units
@@ -43,7 +45,7 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class StratifiedSplitter {
   private static final String UNIT = "__split_unit";
-  private static final String POSITIVE = "__split_positive";
+  private static final String CLASS = "__split_class";
   private static final String STRATUM = "__split_stratum";
   private static final String RANK = "__split_rank";
   private static final String HASH = "__split_hash";
@@ -60,23 +62,43 @@ public final class StratifiedSplitter {
    * How to allocate.
    *
    * @param keyColumn rows with the same key are one unit and share a split
-   * @param isPositive true where a row is of the positive class
-   * @param positiveClass the positive class as people read it ("defaulted=1"), for describing
-   *     strata
+   * @param label the class each row and unit has, for the task
    * @param oneRowPerKey the data is known to hold one row per key (the contract's uniqueness rule
    *     on the key, an error, passed): rows are units as they are, with no grouping by key
    */
   public record Plan(
       String keyColumn,
-      Column isPositive,
-      String positiveClass,
+      LabelStrata label,
       List<String> stratifyBy,
-      StageConfigs.EntityLabel entityLabel,
       long seed,
       StageConfigs.Ratios ratios,
       boolean oneRowPerKey) {
     public Plan {
       stratifyBy = List.copyOf(stratifyBy);
+    }
+
+    /**
+     * A binary label's plan.
+     *
+     * @param isPositive true where a row is of the positive class
+     * @param positiveClass the positive class as people read it ("defaulted=1")
+     */
+    public Plan(
+        String keyColumn,
+        Column isPositive,
+        String positiveClass,
+        List<String> stratifyBy,
+        StageConfigs.EntityLabel entityLabel,
+        long seed,
+        StageConfigs.Ratios ratios,
+        boolean oneRowPerKey) {
+      this(
+          keyColumn,
+          new LabelStrata.Binary(isPositive, positiveClass, entityLabel),
+          stratifyBy,
+          seed,
+          ratios,
+          oneRowPerKey);
     }
   }
 
@@ -141,9 +163,7 @@ public final class StratifiedSplitter {
       // with no need to join the rows back to their units.
       Dataset<Row> rows = plan.oneRowPerKey() ? fresh : rowsAsUnits(data, plan);
       assigned =
-          withSplit(rows, bounds, plan.seed())
-              .drop(UNIT, POSITIVE, STRATUM)
-              .drop(valueColumns(plan));
+          withSplit(rows, bounds, plan.seed()).drop(UNIT, CLASS, STRATUM).drop(valueColumns(plan));
     } else {
       Dataset<Row> allocated =
           withSplit(fresh, bounds, plan.seed()).select(col(UNIT), col(Splits.COLUMN));
@@ -249,14 +269,8 @@ public final class StratifiedSplitter {
 
   /** One row per unit: its key, class, stratify-by values and stratum key. */
   private static Dataset<Row> units(Dataset<Row> data, Plan plan) {
-    Column positiveRows = sum(when(plan.isPositive(), 1L).otherwise(0L));
-    Column positive =
-        switch (plan.entityLabel()) {
-          case ANY_POSITIVE -> positiveRows.gt(0);
-          case MAJORITY -> positiveRows.multiply(2).geq(count(lit(1)));
-        };
     List<Column> aggregates = new ArrayList<>();
-    aggregates.add(positive.as(POSITIVE));
+    aggregates.add(plan.label().ofUnit().as(CLASS));
     for (int i = 0; i < plan.stratifyBy().size(); i++) {
       aggregates.add(min(col(plan.stratifyBy().get(i)).cast("string")).as(valueColumn(i)));
     }
@@ -269,12 +283,11 @@ public final class StratifiedSplitter {
 
   /**
    * The rows with the key, class and stratum each would have as a unit of its own: what {@link
-   * #units} gives a key held by one row (with either entity label, one row is positive when it is).
+   * #units} gives a key held by one row.
    */
   private static Dataset<Row> rowsAsUnits(Dataset<Row> data, Plan plan) {
     Dataset<Row> rows =
-        data.withColumn(UNIT, col(plan.keyColumn()))
-            .withColumn(POSITIVE, coalesce(plan.isPositive(), lit(false)));
+        data.withColumn(UNIT, col(plan.keyColumn())).withColumn(CLASS, plan.label().ofRow());
     for (int i = 0; i < plan.stratifyBy().size(); i++) {
       rows = rows.withColumn(valueColumn(i), col(plan.stratifyBy().get(i)).cast("string"));
     }
@@ -283,7 +296,7 @@ public final class StratifiedSplitter {
 
   private static Dataset<Row> withStratum(Dataset<Row> units, Plan plan) {
     List<Column> parts = new ArrayList<>();
-    parts.add(col(POSITIVE).cast("string"));
+    parts.add(col(CLASS));
     for (int i = 0; i < plan.stratifyBy().size(); i++) {
       parts.add(col(valueColumn(i)));
     }
@@ -304,15 +317,14 @@ public final class StratifiedSplitter {
   }
 
   private static List<StratumAllocation.Stratum> strata(Dataset<Row> units, Plan plan) {
-    List<Column> keys = new ArrayList<>(List.of(col(STRATUM), col(POSITIVE)));
+    List<Column> keys = new ArrayList<>(List.of(col(STRATUM), col(CLASS)));
     for (int i = 0; i < plan.stratifyBy().size(); i++) {
       keys.add(col(valueColumn(i)));
     }
     List<StratumAllocation.Stratum> strata = new ArrayList<>();
     for (Row row : units.groupBy(keys.toArray(Column[]::new)).count().collectAsList()) {
-      boolean positive = row.getBoolean(1);
-      StringBuilder description =
-          new StringBuilder(positive ? "" : "not ").append(plan.positiveClass());
+      String labelClass = row.getString(1);
+      StringBuilder description = new StringBuilder(plan.label().describe(labelClass));
       for (int i = 0; i < plan.stratifyBy().size(); i++) {
         description
             .append(", ")
@@ -322,7 +334,7 @@ public final class StratifiedSplitter {
       }
       strata.add(
           new StratumAllocation.Stratum(
-              row.getString(0), positive, description.toString(), row.getLong(keys.size())));
+              row.getString(0), labelClass, description.toString(), row.getLong(keys.size())));
     }
     return strata;
   }

@@ -37,11 +37,21 @@ public final class StratumAllocation {
    * One stratum: a class crossed with one value of each stratify-by column.
    *
    * @param key identifies the stratum; strata are ordered by it
-   * @param positive the class
+   * @param labelClass the label's class ({@link LabelStrata}); null where a label is missing
    * @param description readable, for example "defaulted=1, sex=female"
    * @param units how many units (rows, or entities) it holds
    */
-  public record Stratum(String key, boolean positive, String description, long units) {}
+  public record Stratum(String key, String labelClass, String description, long units) {
+    /** A stratum of a binary label: its class is "true" (positive) or "false". */
+    public Stratum(String key, boolean positive, String description, long units) {
+      this(key, Boolean.toString(positive), description, units);
+    }
+
+    /** Whether a binary label's stratum is of the positive class. */
+    public boolean positive() {
+      return Boolean.toString(true).equals(labelClass);
+    }
+  }
 
   /** The units of one stratum that each split gets. */
   public record Allocated(Stratum stratum, Map<String, Long> units) {
@@ -65,8 +75,10 @@ public final class StratumAllocation {
       shares[k] = share(ratios, PRIORITY.get(k));
     }
     List<Allocated> result = new ArrayList<>();
-    Map<Boolean, List<Stratum>> byClass = new TreeMap<>();
-    strata.forEach(s -> byClass.computeIfAbsent(s.positive(), c -> new ArrayList<>()).add(s));
+    // "false" before "true": a binary label's classes in the order they always had.
+    Map<String, List<Stratum>> byClass =
+        new TreeMap<>(Comparator.nullsFirst(Comparator.<String>naturalOrder()));
+    strata.forEach(s -> byClass.computeIfAbsent(s.labelClass(), c -> new ArrayList<>()).add(s));
     for (List<Stratum> inClass : byClass.values()) {
       inClass.sort(Comparator.comparing(Stratum::key));
       double[] behind = new double[shares.length];

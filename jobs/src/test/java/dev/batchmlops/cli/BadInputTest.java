@@ -330,10 +330,14 @@ class BadInputTest {
     Cli.Outcome validated = command.apply("validate");
     assertEquals(0, validated.exitCode(), validated.stderr());
     Cli.Outcome split = command.apply("split");
-    assertEquals(1, split.exitCode(), split.stderr());
+    assertEquals(0, split.exitCode(), split.stdout() + split.stderr());
+    Cli.Outcome leakage = command.apply("leakage");
+    assertEquals(1, leakage.exitCode(), leakage.stderr());
     assertTrue(
-        new Case(work, split).errorLine().contains("`split` handles [binary] labels so far"),
-        split.stderr());
-    assertFalse(Files.exists(work.resolve("delta/credit/splits")), "nothing split");
+        new Case(work, leakage).errorLine().contains("`leakage` handles [binary] labels so far"),
+        leakage.stderr());
+    Cli.Outcome train = command.apply("train");
+    assertEquals(1, train.exitCode(), train.stderr());
+    assertFalse(Files.exists(work.resolve("delta/credit/models")), "nothing trained");
   }
 }

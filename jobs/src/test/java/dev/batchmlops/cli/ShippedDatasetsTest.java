@@ -2,14 +2,22 @@ package dev.batchmlops.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.batchmlops.split.SplitExtension;
+import dev.batchmlops.split.SplitStage;
 import dev.batchmlops.support.Cli;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
 import dev.batchmlops.support.TestSpark;
+import dev.batchmlops.table.Commit;
+import dev.batchmlops.table.DeltaTables;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,12 +64,79 @@ class ShippedDatasetsTest {
         validated.stdout());
 
     Cli.Outcome split = command(work, dataset, "split");
-    assertEquals(1, split.exitCode(), split.stderr());
+    assertEquals(0, split.exitCode(), split.stdout() + split.stderr());
+    Dataset<Row> splits =
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(work.resolve("delta/" + dataset + "/splits").toString());
+    assertEquals(rows, splits.count(), "every row in one split");
+    assertEquals(3, splits.select("split").distinct().count());
+
+    Cli.Outcome leakage = command(work, dataset, "leakage");
+    assertEquals(1, leakage.exitCode(), leakage.stderr());
     assertEquals(
         List.of(
             "batchmlops: error: dataset.task = "
                 + task
-                + ": `split` handles [binary] labels so far; ingest and validate handle every task"),
-        split.errorLines());
+                + ": `leakage` handles [binary] labels so far; ingest, validate and split handle"
+                + " every task"),
+        leakage.errorLines());
+  }
+
+  /**
+   * A batch of machines appended to the regression data: the split extends the earlier one, every
+   * earlier machine keeps its split, and the new ones are placed in the label bins the first split
+   * recorded, not in bins recomputed from the grown table.
+   */
+  @Test
+  void anAppendedBatchIsPlacedInTheLabelBinsTheFirstSplitRecorded() throws Exception {
+    Path work = Files.createDirectories(temp.resolve("appended"));
+    String dataset = "computer-hardware";
+    String append = "ingest.mode=append";
+    Path machines = ProjectPaths.root().resolve("data/computer-hardware/machines.csv");
+    assertEquals(0, command(work, dataset, "ingest", "--input", machines.toString()).exitCode());
+    assertEquals(0, command(work, dataset, "validate").exitCode());
+    assertEquals(0, command(work, dataset, "split").exitCode());
+
+    // Three fast machines: bins recomputed from 212 rows would have moved every edge.
+    Path batch = work.resolve("new-machines.csv");
+    Files.writeString(
+        batch,
+        String.join(
+            "\n",
+            Files.readAllLines(machines).get(0),
+            "M210,amdahl,23,16000,64000,64,16,32,1150",
+            "M211,amdahl,23,32000,64000,128,32,64,1238",
+            "M212,ibm,26,16000,32000,64,16,24,1144",
+            ""));
+    Cli.Outcome ingested =
+        command(work, dataset, "ingest", "--input", batch.toString(), "--set", append);
+    assertEquals(0, ingested.exitCode(), ingested.stderr());
+    assertEquals(0, command(work, dataset, "validate").exitCode());
+    Cli.Outcome split = command(work, dataset, "split");
+    assertEquals(0, split.exitCode(), split.stdout() + split.stderr());
+
+    String splitTable = work.resolve("delta/" + dataset + "/splits").toString();
+    List<Commit> commits = new DeltaTables(TestSpark.session()).history(splitTable);
+    Map<String, String> first = commits.get(commits.size() - 1).metadata();
+    Map<String, String> extended = commits.get(0).metadata();
+    assertTrue(extended.containsKey(SplitExtension.EXTENDS), extended.toString());
+    assertEquals("209", extended.get("units_kept"));
+    assertEquals("3", extended.get("units_allocated"));
+    assertEquals("5", first.get("label_bins"));
+    assertEquals(4, first.get(SplitStage.LABEL_BIN_EDGES).split(",").length, first.toString());
+    assertEquals(first.get(SplitStage.LABEL_BIN_EDGES), extended.get(SplitStage.LABEL_BIN_EDGES));
+    Dataset<Row> before =
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .option("versionAsOf", commits.get(commits.size() - 1).version())
+            .load(splitTable)
+            .select("machine_id", "split");
+    Dataset<Row> after =
+        TestSpark.session().read().format("delta").load(splitTable).select("machine_id", "split");
+    assertEquals(212, after.count());
+    assertEquals(0, before.except(after).count(), "every earlier machine keeps its split");
   }
 }

@@ -344,7 +344,9 @@ class ConfigLoaderTest {
                     Map.of()));
     assertTrue(
         error.getMessage().startsWith("no dataset 'credits'")
-            && error.getMessage().endsWith("(datasets: computer-hardware, credit, german-credit, penguins)"),
+            && error
+                .getMessage()
+                .endsWith("(datasets: computer-hardware, credit, german-credit, penguins)"),
         error.getMessage());
   }
 

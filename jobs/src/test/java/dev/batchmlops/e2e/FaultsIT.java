@@ -49,12 +49,16 @@ class FaultsIT {
 
   /** Whether a run of that name is RUNNING in the dataset's experiment (asked every 250 ms). */
   private boolean running(String runName) {
+    pause();
+    return mlflow.hasRunningRun(EXPERIMENT, runName);
+  }
+
+  private static void pause() {
     try {
       Thread.sleep(250);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return mlflow.hasRunningRun(EXPERIMENT, runName);
   }
 
   private SparkSubmit.Result completes(Path work, String stage) {
@@ -77,9 +81,23 @@ class FaultsIT {
    * process, ends the runs it left open as KILLED, and completes the work.
    */
   private void killedThenCompletes(Path work, String stage) throws Exception {
+    // A run an interrupted attempt left RUNNING (the server was down when it would have ended it)
+    // is not this job's: killed on seeing that one, the job may not yet hold the dataset.
+    java.util.Set<String> earlier = runningIds(stage);
     SparkSubmit.start(work, job(work, stage))
-        .killWhen(() -> running(stage), "the " + stage + " run started");
+        .killWhen(() -> !earlier.containsAll(runningIds(stage)), "the " + stage + " run started");
     assertKilledThenCompletes(work, stage);
+  }
+
+  /** The ids of the RUNNING runs of that name (asked every 250 ms). */
+  private java.util.Set<String> runningIds(String runName) {
+    pause();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    mlflow
+        .searchRuns(
+            EXPERIMENT, "attributes.run_name = '" + runName + "' AND attributes.status = 'RUNNING'")
+        .forEach(run -> ids.add(run.path("info").path("run_id").asText()));
+    return ids;
   }
 
   private void assertKilledThenCompletes(Path work, String stage) {

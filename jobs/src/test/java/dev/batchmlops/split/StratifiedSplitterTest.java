@@ -69,7 +69,16 @@ class StratifiedSplitterTest {
    */
   static void assertWithinOneRowPerStratum(
       Dataset<Row> assigned, List<String> stratifyBy, StageConfigs.Ratios ratios) {
-    List<Column> keys = new ArrayList<>(List.of(col("defaulted").cast("string")));
+    assertWithinOneRowPerStratum(assigned, col("defaulted").cast("string"), stratifyBy, ratios);
+  }
+
+  /** As above, for the label's class in {@code labelClass} (a class, or a bin). */
+  static void assertWithinOneRowPerStratum(
+      Dataset<Row> assigned,
+      Column labelClass,
+      List<String> stratifyBy,
+      StageConfigs.Ratios ratios) {
+    List<Column> keys = new ArrayList<>(List.of(labelClass));
     stratifyBy.forEach(c -> keys.add(coalesce(col(c).cast("string"), lit("<null>"))));
     Map<String, Map<String, Long>> strata = new TreeMap<>();
     List<Column> grouping = new ArrayList<>(keys);
