@@ -254,32 +254,32 @@ public final class SplitBalance {
           Severity.ERROR,
           "no rows of this class: no model can be judged on it; add rows of it or change the split");
     }
+    return enoughRows(
+        subject, check, rows, minRows, " rows", "metrics of this class on the " + split + " split");
+  }
+
+  private static Finding enoughPositives(String split, long positives, long minPositives) {
+    String check = "at least " + minPositives + " positive rows (" + MIN_POSITIVES_KEY + ")";
+    return enoughRows(
+        split,
+        check,
+        positives,
+        minPositives,
+        " positive rows",
+        "metrics on the " + split + " split");
+  }
+
+  /** At least {@code minRows} rows, else a warning that {@code measured} rest on too few. */
+  private static Finding enoughRows(
+      String subject, String check, long rows, long minRows, String counted, String measured) {
     if (rows >= minRows) {
-      return Finding.pass(subject, check, Severity.WARNING, rows + " rows");
+      return Finding.pass(subject, check, Severity.WARNING, rows + counted);
     }
     return Finding.fail(
         subject,
         check,
         Severity.WARNING,
-        rows
-            + " rows: metrics of this class on the "
-            + split
-            + " split, and the gates that read them, are unreliable");
-  }
-
-  private static Finding enoughPositives(String split, long positives, long minPositives) {
-    String check = "at least " + minPositives + " positive rows (" + MIN_POSITIVES_KEY + ")";
-    if (positives >= minPositives) {
-      return Finding.pass(split, check, Severity.WARNING, positives + " positive rows");
-    }
-    return Finding.fail(
-        split,
-        check,
-        Severity.WARNING,
-        positives
-            + " positive rows: metrics on the "
-            + split
-            + " split, and the gates that read them, are unreliable");
+        rows + counted + ": " + measured + ", and the gates that read them, are unreliable");
   }
 
   private static Finding judge(
