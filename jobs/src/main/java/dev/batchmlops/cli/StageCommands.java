@@ -138,17 +138,13 @@ final class StageCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Check the splits for leakage before anything is trained.",
-        "Target leakage (single-feature AUC on the train split), post-outcome features, the id and",
-        "row order predicting the label, features observed after the event time, validation/test",
-        "rows identical to training rows, and entities in more than one split.",
+        "Target leakage (each feature alone on the train split: AUC for a binary label, macro",
+        "one-vs-rest AUC for multiclass, rank R2 for regression), post-outcome features, the id",
+        "and row order predicting the label, features observed after the event time,",
+        "validation/test rows identical to training rows, and entities in more than one split.",
         "Reads: leakage.*, the dataset contract. Exits non-zero on an error-level finding."
       })
   static final class Leakage extends PipelineCommand {
-    @Override
-    Set<Task> tasks() {
-      return binaryOnly();
-    }
-
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       System.out.println("leakage: " + LeakageStage.run(context).summary());

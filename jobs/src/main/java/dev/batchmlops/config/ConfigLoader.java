@@ -178,8 +178,14 @@ public final class ConfigLoader {
         ingest(c),
         split(c),
         new StageConfigs.Leakage(
-            c.getDouble("leakage.error-auc"),
-            c.getDouble("leakage.warning-auc"),
+            new StageConfigs.LeakageLimits(
+                c.getDouble("leakage.error-auc"), c.getDouble("leakage.warning-auc")),
+            new StageConfigs.LeakageLimits(
+                c.getDouble("leakage.multiclass.error-auc"),
+                c.getDouble("leakage.multiclass.warning-auc")),
+            new StageConfigs.LeakageLimits(
+                c.getDouble("leakage.regression.error-r2"),
+                c.getDouble("leakage.regression.warning-r2")),
             c.getInt("leakage.bins"),
             c.getLong("leakage.min-bin-rows"),
             c.getDouble("leakage.max-duplicate-share")),

@@ -277,11 +277,18 @@ public final class StageConfigs {
   }
 
   /**
+   * Where a single column's score (or the id's, or the row order's) becomes a finding: from {@code
+   * warning} on a warning (suspiciously strong), from {@code error} on an error (it encodes the
+   * label: the run stops).
+   */
+  public record LeakageLimits(double error, double warning) {}
+
+  /**
    * Limits of the leakage checks that run between split and train.
    *
-   * @param errorAuc a feature (or the id, or the row order) whose single-feature AUC on the
-   *     training split reaches this is target leakage: the run stops
-   * @param warningAuc from this AUC on, a feature is reported as suspiciously strong
+   * @param binary the limits of the single-feature AUC of a binary label
+   * @param multiclass the limits of the macro one-vs-rest AUC of a multiclass label
+   * @param regression the limits of the share of the label's rank variance a column explains
    * @param bins numeric values are cut into this many quantile bins to score them alone
    * @param minBinRows categories (and bins) with fewer training rows are pooled, so that a rare
    *     value cannot look predictive by chance
@@ -289,13 +296,16 @@ public final class StageConfigs {
    *     values also appear in training; any at all is a warning
    */
   public record Leakage(
-      double errorAuc, double warningAuc, int bins, long minBinRows, double maxDuplicateShare) {
+      LeakageLimits binary,
+      LeakageLimits multiclass,
+      LeakageLimits regression,
+      int bins,
+      long minBinRows,
+      double maxDuplicateShare) {
     public Leakage {
-      if (!(warningAuc > 0.5 && warningAuc <= errorAuc && errorAuc <= 1.0)) {
-        throw ConfigException.invalid(
-            "leakage",
-            "needs 0.5 < warning-auc <= error-auc <= 1, got " + warningAuc + ", " + errorAuc);
-      }
+      checkLimits("leakage", "warning-auc", "error-auc", binary, 0.5);
+      checkLimits("leakage.multiclass", "warning-auc", "error-auc", multiclass, 0.5);
+      checkLimits("leakage.regression", "warning-r2", "error-r2", regression, 0);
       if (bins < 2) {
         throw ConfigException.invalid("leakage.bins", "must be at least 2, got " + bins);
       }
@@ -304,6 +314,35 @@ public final class StageConfigs {
       }
       if (maxDuplicateShare < 0 || maxDuplicateShare > 1) {
         throw ConfigException.invalid("leakage.max-duplicate-share", "must be between 0 and 1");
+      }
+    }
+
+    /** The limits of a task's single-column score. */
+    public LeakageLimits limits(Task task) {
+      return switch (task) {
+        case BINARY -> binary;
+        case MULTICLASS -> multiclass;
+        case REGRESSION -> regression;
+      };
+    }
+
+    private static void checkLimits(
+        String path, String warningKey, String errorKey, LeakageLimits limits, double chance) {
+      if (!(limits.warning() > chance
+          && limits.warning() <= limits.error()
+          && limits.error() <= 1.0)) {
+        throw ConfigException.invalid(
+            path,
+            "needs "
+                + chance
+                + " < "
+                + warningKey
+                + " <= "
+                + errorKey
+                + " <= 1, got "
+                + limits.warning()
+                + ", "
+                + limits.error());
       }
     }
   }

@@ -51,29 +51,27 @@ public final class LeakageDetector {
   }
 
   /**
-   * Target leakage: each feature's single-feature AUC on the training rows; from {@code error-auc}
-   * it is an error, from {@code warning-auc} a warning. Categorical features with too many values
-   * to score are reported as identifier-like.
+   * Target leakage: each feature's score alone on the training rows ({@link ColumnScore}: an AUC, a
+   * macro AUC or a rank R2 by task); from its error limit an error, from its warning limit a
+   * warning. Categorical features with too many values to score are reported as identifier-like.
    */
   public static List<Finding> targetLeakage(
       Dataset<Row> train,
       DatasetContract contract,
       StageConfigs.Leakage settings,
-      Map<String, Double> aucs) {
+      Map<String, Double> scores) {
     Map<String, Column> numeric = new LinkedHashMap<>();
     Map<String, Column> categorical = new LinkedHashMap<>();
     for (ColumnSpec feature : contract.features()) {
       (feature.type().isNumeric() ? numeric : categorical).put(feature.name(), col(feature.name()));
     }
-    Map<String, SingleFeatureScores.Score> scores =
+    ColumnScore measure = ColumnScore.of(contract, settings);
+    return judgeScores(
         SingleFeatureScores.score(
-            train,
-            numeric,
-            categorical,
-            contract.isPositive(),
-            settings.bins(),
-            settings.minBinRows());
-    return judgeScores(scores, "single-feature AUC", settings, aucs);
+            train, numeric, categorical, measure.target(), settings.bins(), settings.minBinRows()),
+        "single-feature " + measure.name(),
+        measure,
+        scores);
   }
 
   /**
@@ -84,30 +82,29 @@ public final class LeakageDetector {
       Dataset<Row> table,
       DatasetContract contract,
       StageConfigs.Leakage settings,
-      Map<String, Double> aucs) {
+      Map<String, Double> scores) {
     Map<String, Column> numeric = new LinkedHashMap<>();
     String id = contract.idColumn();
     numeric.put(id, regexp_extract(col(id).cast("string"), "(\\d+)", 1));
     numeric.put(ROW_ORDER, monotonically_increasing_id());
-    Map<String, SingleFeatureScores.Score> scores =
+    ColumnScore measure = ColumnScore.of(contract, settings);
+    return judgeScores(
         SingleFeatureScores.score(
-            table,
-            numeric,
-            Map.of(),
-            contract.isPositive(),
-            settings.bins(),
-            settings.minBinRows());
-    return judgeScores(scores, "id or row order AUC", settings, aucs);
+            table, numeric, Map.of(), measure.target(), settings.bins(), settings.minBinRows()),
+        "id or row order " + measure.name(),
+        measure,
+        scores);
   }
 
   private static List<Finding> judgeScores(
-      Map<String, SingleFeatureScores.Score> scores,
+      Map<String, SingleFeatureScores.Score> measured,
       String what,
-      StageConfigs.Leakage settings,
-      Map<String, Double> aucs) {
+      ColumnScore measure,
+      Map<String, Double> scores) {
+    StageConfigs.LeakageLimits limits = measure.limits();
     List<Finding> findings = new ArrayList<>();
-    String check = what + " below the warning limit " + settings.warningAuc();
-    scores.forEach(
+    String check = what + " below the warning limit " + limits.warning();
+    measured.forEach(
         (name, score) -> {
           if (!score.scored()) {
             findings.add(
@@ -120,19 +117,16 @@ public final class LeakageDetector {
                         + " distinct values: too many to be a category; an id in disguise?"));
             return;
           }
-          aucs.put(name, score.auc());
-          String evidence = String.format(Locale.ROOT, "%s %.3f", what, score.auc());
-          if (score.auc() >= settings.errorAuc()) {
+          scores.put(name, score.value());
+          String evidence = String.format(Locale.ROOT, "%s %.3f", what, score.value());
+          if (score.value() >= limits.error()) {
             findings.add(
                 Finding.fail(
                     name,
                     check,
                     Severity.ERROR,
-                    evidence
-                        + " >= error limit "
-                        + settings.errorAuc()
-                        + ": it encodes the label"));
-          } else if (score.auc() >= settings.warningAuc()) {
+                    evidence + " >= error limit " + limits.error() + ": it encodes the label"));
+          } else if (score.value() >= limits.warning()) {
             findings.add(
                 Finding.fail(
                     name,
@@ -140,7 +134,7 @@ public final class LeakageDetector {
                     Severity.WARNING,
                     evidence
                         + " >= warning limit "
-                        + settings.warningAuc()
+                        + limits.warning()
                         + ": strong; check it is known in time"));
           } else {
             findings.add(Finding.pass(name, check, Severity.ERROR, evidence));

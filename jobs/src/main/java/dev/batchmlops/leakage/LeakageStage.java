@@ -46,11 +46,12 @@ public final class LeakageStage {
               Dataset<Row> splitRows = context.tables().read(splits).cache();
               run.logInputs(Splits.inputs(context, splits, splitRows, Splits.ALL));
               Dataset<Row> train = splitRows.where(col(Splits.COLUMN).equalTo(Splits.TRAIN));
-              Map<String, Double> aucs = new LinkedHashMap<>();
+              Map<String, Double> scores = new LinkedHashMap<>();
               List<Finding> findings = new ArrayList<>();
               findings.addAll(LeakageDetector.postOutcomeFeatures(contract));
-              findings.addAll(LeakageDetector.targetLeakage(train, contract, settings, aucs));
-              findings.addAll(LeakageDetector.identifierLeakage(rawRows, contract, settings, aucs));
+              findings.addAll(LeakageDetector.targetLeakage(train, contract, settings, scores));
+              findings.addAll(
+                  LeakageDetector.identifierLeakage(rawRows, contract, settings, scores));
               findings.addAll(LeakageDetector.observedAfterEventTime(rawRows, contract));
               findings.add(
                   LeakageDetector.crossSplitDuplicates(
@@ -73,15 +74,16 @@ public final class LeakageStage {
                   new QualityReport(
                       "leakage checks of " + splits + " (from " + raw + ")", findings);
 
+              ColumnScore measure = ColumnScore.of(contract, settings);
               Map<String, Double> metrics = new LinkedHashMap<>();
-              aucs.forEach(
-                  (name, auc) -> metrics.put("leakage.auc." + MetricNames.safe(name), auc));
+              scores.forEach(
+                  (name, score) -> metrics.put(measure.metric() + MetricNames.safe(name), score));
               metrics.put(
-                  "leakage.max_feature_auc",
+                  measure.strongestMetric(),
                   contract.features().stream()
-                      .map(f -> aucs.getOrDefault(f.name(), 0.5))
+                      .map(f -> scores.getOrDefault(f.name(), measure.chance()))
                       .max(Double::compare)
-                      .orElse(0.5));
+                      .orElse(measure.chance()));
               metrics.put(PipelineContext.ROWS_PROCESSED, (double) rowsProcessed);
               run.logMetrics(metrics);
               run.setTags(
@@ -91,8 +93,13 @@ public final class LeakageStage {
               Map<String, String> facts = new LinkedHashMap<>();
               facts.put("raw table", raw.toString());
               facts.put("split table", splits.toString());
-              facts.put("error-auc", Double.toString(settings.errorAuc()));
-              facts.put("warning-auc", Double.toString(settings.warningAuc()));
+              facts.put("task", contract.task().label());
+              facts.put(
+                  "error limit (" + measure.name() + ")",
+                  Double.toString(measure.limits().error()));
+              facts.put(
+                  "warning limit (" + measure.name() + ")",
+                  Double.toString(measure.limits().warning()));
               facts.put("max-duplicate-share", Double.toString(settings.maxDuplicateShare()));
               ReportArtifacts.log(
                   run,
@@ -101,9 +108,9 @@ public final class LeakageStage {
                   facts,
                   new HtmlReport("Leakage checks: " + contract.name())
                       .table(
-                          "Single-column AUC, strongest first",
-                          List.of("column", "AUC"),
-                          ranked(aucs)));
+                          "Single-column " + measure.name() + ", strongest first",
+                          List.of("column", measure.name()),
+                          ranked(scores)));
               return result;
             });
     context
@@ -122,8 +129,8 @@ public final class LeakageStage {
     return report;
   }
 
-  private static List<List<String>> ranked(Map<String, Double> aucs) {
-    return aucs.entrySet().stream()
+  private static List<List<String>> ranked(Map<String, Double> scores) {
+    return scores.entrySet().stream()
         .sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()))
         .map(e -> List.of(e.getKey(), String.format(Locale.ROOT, "%.3f", e.getValue())))
         .toList();

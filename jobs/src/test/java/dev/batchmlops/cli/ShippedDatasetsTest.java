@@ -38,13 +38,15 @@ class ShippedDatasetsTest {
 
   @ParameterizedTest
   @CsvSource({
-    "penguins, penguins/penguins.csv, 344, multiclass, 0",
+    "penguins, penguins/penguins.csv, 344, multiclass, 0, leakage.max_feature_macro_auc",
     // 19 machines repeat another's vendor, hardware and performance: other models, whose names
     // Weka's file leaves out (a warning, which the data's README explains).
-    "computer-hardware, computer-hardware/machines.csv, 209, regression, 1"
+    "computer-hardware, computer-hardware/machines.csv, 209, regression, 1,"
+        + " leakage.max_feature_rank_r2"
   })
   void eachTasksDatasetPassesItsContract(
-      String dataset, String file, long rows, String task, int warnings) throws Exception {
+      String dataset, String file, long rows, String task, int warnings, String strongest)
+      throws Exception {
     Path work = Files.createDirectories(temp.resolve(dataset));
     String input = ProjectPaths.root().resolve("data").resolve(file).toString();
     Cli.Outcome ingested = command(work, dataset, "ingest", "--input", input);
@@ -74,14 +76,33 @@ class ShippedDatasetsTest {
     assertEquals(3, splits.select("split").distinct().count());
 
     Cli.Outcome leakage = command(work, dataset, "leakage");
-    assertEquals(1, leakage.exitCode(), leakage.stderr());
+    assertEquals(0, leakage.exitCode(), leakage.stdout() + leakage.stderr());
+    assertTrue(leakage.stdout().contains(" checks, 0 errors, "), leakage.stdout());
+    // The strongest feature's score in the task's own terms, well above chance and below a leak.
+    List<Double> strongestScores =
+        MlflowTestServer.shared()
+            .searchRuns("batchmlops-" + dataset, "attributes.run_name = 'leakage'")
+            .stream()
+            .flatMap(
+                run ->
+                    java.util.stream.StreamSupport.stream(
+                        run.path("data").path("metrics").spliterator(), false))
+            .filter(metric -> metric.path("key").asText().equals(strongest))
+            .map(metric -> metric.path("value").asDouble())
+            .toList();
+    assertFalse(strongestScores.isEmpty(), strongest + " logged");
+    assertTrue(
+        strongestScores.stream().allMatch(v -> v > 0.6 && v < 0.95), strongestScores.toString());
+
+    Cli.Outcome train = command(work, dataset, "train");
+    assertEquals(1, train.exitCode(), train.stderr());
     assertEquals(
         List.of(
             "batchmlops: error: dataset.task = "
                 + task
-                + ": `leakage` handles [binary] labels so far; ingest, validate and split handle"
-                + " every task"),
-        leakage.errorLines());
+                + ": `train` handles [binary] labels so far; ingest, validate, split and leakage"
+                + " handle every task"),
+        train.errorLines());
   }
 
   /**

@@ -165,6 +165,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void eachTasksLeakageLimitsAreReadAndCheckedUnderTheirOwnKeys() {
+    Path conf = ProjectPaths.confDir();
+    StageConfigs.Leakage leakage = load(conf, "dev", Map.of(), Map.of()).leakage();
+    assertEquals(new StageConfigs.LeakageLimits(0.95, 0.80), leakage.limits(Task.BINARY));
+    assertEquals(new StageConfigs.LeakageLimits(0.97, 0.90), leakage.limits(Task.MULTICLASS));
+    assertEquals(new StageConfigs.LeakageLimits(0.95, 0.85), leakage.limits(Task.REGRESSION));
+
+    String inverted = refused(conf, Map.of("leakage.regression.warning-r2", "0.99"));
+    assertTrue(
+        inverted.contains("'leakage.regression'")
+            && inverted.contains("needs 0.0 < warning-r2 <= error-r2 <= 1, got 0.99, 0.95"),
+        inverted);
+    String chance = refused(conf, Map.of("leakage.multiclass.warning-auc", "0.4"));
+    assertTrue(chance.contains("'leakage.multiclass'"), chance);
+  }
+
+  @Test
   void theTaskDecidesWhatTheLabelDeclaresAndNothingOfAnotherTaskIsAccepted() throws IOException {
     Path conf = ProjectPaths.confDir();
     assertEquals(Task.BINARY, load(conf, "dev", Map.of(), Map.of()).dataset().task());
