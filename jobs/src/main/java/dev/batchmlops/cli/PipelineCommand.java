@@ -65,7 +65,7 @@ abstract class PipelineCommand implements Callable<Integer> {
               + spec.name()
               + "` handles "
               + tasks().stream().map(Task::label).toList()
-              + " labels so far; ingest, validate, split and leakage handle every task");
+              + " labels so far; ingest, validate, split, leakage and train handle every task");
     }
     MlflowTracker tracker = new MlflowTracker(config.tracking());
     tracker.checkReachable();

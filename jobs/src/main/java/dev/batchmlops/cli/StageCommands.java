@@ -158,17 +158,13 @@ final class StageCommands {
       description = {
         "Search the model families for the best candidate, on the train split.",
         "Only splits that passed `leakage` are trained on. Also trains the baselines (the training",
-        "prior, and a logistic regression with MLlib's defaults); one MLflow run per trial. Chooses",
-        "the decision threshold on validation by evaluate.threshold-rule.",
-        "Reads: train.*, pipeline.seed, evaluate.threshold*, evaluate.min-precision, min-recall,",
-        "cost, the dataset contract's features."
+        "prior, and MLlib's defaults: logistic regression, multinomial for multiclass, or linear",
+        "regression); one MLflow run per trial. A binary model's decision threshold is chosen on",
+        "validation by evaluate.threshold-rule.",
+        "Reads: train.* (train.multiclass.*, train.regression.* for those tasks), pipeline.seed,",
+        "evaluate.threshold*, evaluate.min-precision, min-recall, cost, the contract's features."
       })
   static final class Train extends PipelineCommand {
-    @Override
-    Set<Task> tasks() {
-      return binaryOnly();
-    }
-
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       System.out.println("trained model " + TrainStage.run(context).artifactUri());

@@ -258,18 +258,35 @@ public final class ConfigLoader {
   }
 
   private static StageConfigs.Train train(Config c) {
+    Task task = parseEnum(c, "dataset.task", Task.class);
+    String modelsKey = StageConfigs.Train.keyOf(task, "models");
     List<StageConfigs.ModelSpace> models = new ArrayList<>();
-    Config families = c.getConfig("train.models");
+    Config families = c.getConfig(modelsKey);
+    for (String name : families.root().keySet()) {
+      if (java.util.Arrays.stream(ModelFamily.values()).noneMatch(f -> f.key().equals(name))) {
+        throw ConfigException.invalid(
+            modelsKey + "." + name, "unknown model family " + ModelFamily.keys(task));
+      }
+    }
     for (ModelFamily family : ModelFamily.values()) {
       if (!families.hasPath(family.key())) {
         continue;
       }
-      String key = "train.models." + family.key();
+      String key = modelsKey + "." + family.key();
       Config model = families.getConfig(family.key());
       if (model.hasPath("enabled") && !model.getBoolean("enabled")) {
         continue;
       }
-      var estimator = family.newEstimator();
+      if (!family.handles(task)) {
+        throw ConfigException.invalid(
+            key,
+            "MLlib has no such estimator for a "
+                + task.label()
+                + " label (one of "
+                + ModelFamily.keys(task)
+                + ")");
+      }
+      var estimator = family.newEstimator(task);
       Map<String, List<Double>> space = new LinkedHashMap<>();
       for (String name : new TreeSet<>(model.root().keySet())) {
         if (name.equals("enabled")) {
@@ -298,17 +315,10 @@ public final class ConfigLoader {
       }
       models.add(new StageConfigs.ModelSpace(family, space));
     }
-    for (String name : families.root().keySet()) {
-      if (java.util.Arrays.stream(ModelFamily.values()).noneMatch(f -> f.key().equals(name))) {
-        throw ConfigException.invalid(
-            "train.models." + name,
-            "unknown model family (logistic-regression, random-forest, gradient-boosted-trees,"
-                + " decision-tree)");
-      }
-    }
     return new StageConfigs.Train(
+        task,
         c.getBoolean("train.standardize"),
-        c.getString("train.selection-metric"),
+        c.getString(StageConfigs.Train.keyOf(task, "selection-metric")),
         new StageConfigs.Search(
             parseEnum(c, "train.search.strategy", StageConfigs.SearchStrategy.class),
             c.getInt("train.search.max-trials"),

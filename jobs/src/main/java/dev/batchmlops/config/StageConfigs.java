@@ -388,34 +388,70 @@ public final class StageConfigs {
   }
 
   /**
-   * Training: feature scaling, the metric trials are ranked by, the search, and the model families.
+   * Training: feature scaling, the metric trials are ranked by, the search, and the model families,
+   * all for the contract's task (a multiclass or regression label reads them under {@code
+   * train.multiclass} or {@code train.regression}).
    *
-   * @param selectionMetric a validation metric where higher is better
+   * @param selectionMetric a validation metric of the task; {@link #lowerIsBetter} says which way
    * @param trainMetricsRows the training-split metrics of a trial (beside validation's, to show
    *     over-fitting) are measured on a seeded sample of at most this many training rows
    */
   public record Train(
+      Task task,
       boolean standardize,
       String selectionMetric,
       Search search,
       List<ModelSpace> models,
       long trainMetricsRows) {
-    public static final List<String> SELECTION_METRICS =
-        List.of("auc", "area_under_pr", "f1", "accuracy");
+    /** The metrics each task's search can rank by. */
+    public static final Map<Task, List<String>> SELECTION_METRICS =
+        Map.of(
+            Task.BINARY, List.of("auc", "area_under_pr", "f1", "accuracy"),
+            Task.MULTICLASS, List.of("log_loss", "macro_f1", "weighted_f1", "accuracy"),
+            Task.REGRESSION, List.of("rmse", "mae", "r2", "median_absolute_error"));
+
+    private static final java.util.Set<String> LOWER_IS_BETTER =
+        java.util.Set.of("log_loss", "rmse", "mae", "median_absolute_error");
 
     public Train {
       models = List.copyOf(models);
-      if (!SELECTION_METRICS.contains(selectionMetric)) {
+      if (!SELECTION_METRICS.get(task).contains(selectionMetric)) {
         throw ConfigException.invalid(
-            "train.selection-metric",
-            "unknown metric '" + selectionMetric + "' (one of " + SELECTION_METRICS + ")");
+            keyOf(task, "selection-metric"),
+            "unknown metric '"
+                + selectionMetric
+                + "' for a "
+                + task.label()
+                + " label (one of "
+                + SELECTION_METRICS.get(task)
+                + ")");
       }
       if (models.isEmpty()) {
-        throw ConfigException.invalid("train.models", "enable at least one model family");
+        throw ConfigException.invalid(keyOf(task, "models"), "enable at least one model family");
       }
       if (trainMetricsRows < 1) {
         throw ConfigException.invalid("train.train-metrics-rows", "must be at least 1");
       }
+    }
+
+    /** A binary label's training settings. */
+    public Train(
+        boolean standardize,
+        String selectionMetric,
+        Search search,
+        List<ModelSpace> models,
+        long trainMetricsRows) {
+      this(Task.BINARY, standardize, selectionMetric, search, models, trainMetricsRows);
+    }
+
+    /** Whether the search prefers a lower value of its metric (an error or a loss). */
+    public boolean lowerIsBetter() {
+      return LOWER_IS_BETTER.contains(selectionMetric);
+    }
+
+    /** The key of a task's own training setting: train.models, train.regression.models. */
+    public static String keyOf(Task task, String setting) {
+      return task == Task.BINARY ? "train." + setting : "train." + task.label() + "." + setting;
     }
   }
 

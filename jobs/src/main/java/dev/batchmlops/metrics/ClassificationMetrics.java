@@ -23,7 +23,8 @@ public record ClassificationMetrics(
     double accuracy,
     double precision,
     double recall,
-    double f1) {
+    double f1)
+    implements TaskMetrics {
 
   /** The metrics of no rows: every count 0, the areas undefined. */
   public static ClassificationMetrics empty() {

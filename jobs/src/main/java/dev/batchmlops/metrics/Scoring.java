@@ -16,11 +16,37 @@ public final class Scoring {
   public static final String LABEL = "label";
   public static final String SCORE = "score";
 
+  /** What MLlib's predictors add: the predicted value (regression) or class index. */
+  public static final String PREDICTION = "prediction";
+
+  /** What MLlib's classifiers add: the probability of every class, by index. */
+  public static final String PROBABILITY = "probability";
+
   private Scoring() {}
 
-  /** Adds {@code label}: 1.0 for the contract's positive class, else 0.0. */
+  /**
+   * Adds {@code label} as MLlib reads it: binary 1.0 for the contract's positive class, else 0.0;
+   * multiclass the index of the row's class in the contract's {@code allowed} order; regression the
+   * value.
+   */
   public static Dataset<Row> withLabel(Dataset<Row> data, DatasetContract contract) {
-    return data.withColumn(Scoring.LABEL, when(contract.isPositive(), 1.0).otherwise(0.0));
+    return data.withColumn(Scoring.LABEL, labelOf(contract));
+  }
+
+  private static org.apache.spark.sql.Column labelOf(DatasetContract contract) {
+    return switch (contract.task()) {
+      case BINARY -> when(contract.isPositive(), 1.0).otherwise(0.0);
+      case MULTICLASS -> {
+        org.apache.spark.sql.Column label = col(contract.label()).cast("string");
+        java.util.List<String> classes = contract.labelValues();
+        org.apache.spark.sql.Column index = lit(null).cast("double");
+        for (int c = classes.size() - 1; c >= 0; c--) {
+          index = when(label.equalTo(classes.get(c)), (double) c).otherwise(index);
+        }
+        yield index;
+      }
+      case REGRESSION -> col(contract.label()).cast("double");
+    };
   }
 
   /** Adds {@code score}, the positive class's probability, with a fitted model or pipeline. */

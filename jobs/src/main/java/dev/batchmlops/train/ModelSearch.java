@@ -4,9 +4,9 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.config.ModelFamily;
 import dev.batchmlops.config.StageConfigs;
-import dev.batchmlops.metrics.ClassificationMetrics;
 import dev.batchmlops.metrics.MetricsCalculator;
 import dev.batchmlops.metrics.Scoring;
+import dev.batchmlops.metrics.TaskMetrics;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.apache.spark.ml.Model;
+import org.apache.spark.ml.Predictor;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -41,6 +43,17 @@ public final class ModelSearch {
 
   private ModelSearch() {}
 
+  /** How the search measures a fitted model on rows: the task's metrics. */
+  @FunctionalInterface
+  public interface Measure {
+    TaskMetrics of(Transformer model, Dataset<Row> rows);
+  }
+
+  /** A binary classifier's metrics at a threshold. */
+  public static Measure atThreshold(double threshold) {
+    return (model, rows) -> MetricsCalculator.compute(Scoring.score(model, rows), threshold);
+  }
+
   /**
    * What one trial gave.
    *
@@ -50,8 +63,8 @@ public final class ModelSearch {
   public record TrialResult(
       Trial trial,
       Model<?> model,
-      ClassificationMetrics train,
-      ClassificationMetrics validation,
+      TaskMetrics train,
+      TaskMetrics validation,
       OptionalDouble crossValidated,
       double score,
       long millis) {}
@@ -71,6 +84,22 @@ public final class ModelSearch {
       long seed,
       double threshold,
       Consumer<TrialResult> onTrial) {
+    return run(
+        train, validation, idColumn, trials, settings, seed, atThreshold(threshold), onTrial);
+  }
+
+  /**
+   * @param measure the task's metrics of a fitted model on rows
+   */
+  public static List<TrialResult> run(
+      Dataset<Row> train,
+      Dataset<Row> validation,
+      String idColumn,
+      List<Trial> trials,
+      StageConfigs.Train settings,
+      long seed,
+      Measure measure,
+      Consumer<TrialResult> onTrial) {
     int folds = settings.search().folds();
     Dataset<Row> folded =
         folds >= 2
@@ -89,7 +118,7 @@ public final class ModelSearch {
                 () -> {
                   TrialResult result =
                       runTrial(
-                          trial, folded, trainSample, validation, settings, folds, seed, threshold);
+                          trial, folded, trainSample, validation, settings, folds, seed, measure);
                   onTrial.accept(result);
                   return result;
                 }));
@@ -116,13 +145,27 @@ public final class ModelSearch {
 
   /** The trial with the highest score; the earliest among equals; an undefined score is last. */
   public static TrialResult best(List<TrialResult> results) {
+    return best(results, false);
+  }
+
+  /**
+   * The trial with the best score (the lowest when {@code lowerIsBetter}: an error or a loss); the
+   * earliest among equals; an undefined score is last.
+   */
+  public static TrialResult best(List<TrialResult> results, boolean lowerIsBetter) {
     return results.stream()
         .max(
-            Comparator.comparingDouble(
-                    (TrialResult r) ->
-                        Double.isNaN(r.score()) ? Double.NEGATIVE_INFINITY : r.score())
+            Comparator.comparingDouble((TrialResult r) -> rank(r.score(), lowerIsBetter))
                 .thenComparing(r -> -r.trial().number()))
         .orElseThrow(() -> new IllegalArgumentException("no trials"));
+  }
+
+  /** A score on a scale where higher is better and undefined is worst. */
+  static double rank(double score, boolean lowerIsBetter) {
+    if (Double.isNaN(score)) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    return lowerIsBetter ? -score : score;
   }
 
   /** At most {@code maxRows} of {@code rows}, drawn with the seed (all of them when fewer). */
@@ -139,21 +182,20 @@ public final class ModelSearch {
       StageConfigs.Train settings,
       int folds,
       long seed,
-      double threshold) {
+      Measure measure) {
     long started = System.nanoTime();
-    Model<?> model = classifier(trial, seed).fit(train);
-    ClassificationMetrics trainMetrics =
-        MetricsCalculator.compute(Scoring.score(model, trainSample), threshold);
-    ClassificationMetrics validationMetrics =
-        MetricsCalculator.compute(Scoring.score(model, validation), threshold);
+    Model<?> model = estimator(trial, settings.task(), seed).fit(train);
+    TaskMetrics trainMetrics = measure.of(model, trainSample);
+    TaskMetrics validationMetrics = measure.of(model, validation);
     OptionalDouble crossValidated = OptionalDouble.empty();
     if (folds >= 2) {
       double sum = 0;
       for (int fold = 0; fold < folds; fold++) {
-        Model<?> foldModel = classifier(trial, seed).fit(train.where(col(FOLD).notEqual(fold)));
+        Model<?> foldModel =
+            estimator(trial, settings.task(), seed).fit(train.where(col(FOLD).notEqual(fold)));
         sum +=
-            MetricsCalculator.compute(
-                    Scoring.score(foldModel, train.where(col(FOLD).equalTo(fold))), threshold)
+            measure
+                .of(foldModel, train.where(col(FOLD).equalTo(fold)))
                 .asMap()
                 .getOrDefault(settings.selectionMetric(), Double.NaN);
       }
@@ -173,9 +215,15 @@ public final class ModelSearch {
         (System.nanoTime() - started) / 1_000_000);
   }
 
-  /** The trial's estimator: its family, its hyperparameters, the pipeline's columns and seed. */
+  /** The trial's binary classifier: its family, hyperparameters, the pipeline's columns, seed. */
   static ProbabilisticClassifier<?, ?, ?> classifier(Trial trial, long seed) {
-    ProbabilisticClassifier<?, ?, ?> estimator = trial.family().newEstimator();
+    return (ProbabilisticClassifier<?, ?, ?>)
+        estimator(trial, dev.batchmlops.config.Task.BINARY, seed);
+  }
+
+  /** The trial's estimator for the task: family, hyperparameters, the pipeline's columns, seed. */
+  static Predictor<?, ?, ?> estimator(Trial trial, dev.batchmlops.config.Task task, long seed) {
+    Predictor<?, ?, ?> estimator = trial.family().newEstimator(task);
     estimator.setFeaturesCol(FeaturePipeline.FEATURES);
     estimator.setLabelCol(FeaturePipeline.LABEL);
     ModelFamily.setSeed(estimator, seed);

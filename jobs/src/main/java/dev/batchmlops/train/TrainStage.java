@@ -13,6 +13,7 @@ import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.metrics.ClassificationMetrics;
 import dev.batchmlops.metrics.MetricsCalculator;
 import dev.batchmlops.metrics.Scoring;
+import dev.batchmlops.metrics.TaskMetrics;
 import dev.batchmlops.metrics.ThresholdChoice;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState.TrainedModel;
@@ -56,6 +57,10 @@ public final class TrainStage {
   private TrainStage() {}
 
   public static TrainedModel run(PipelineContext context) {
+    if (context.config().dataset().task() != dev.batchmlops.config.Task.BINARY) {
+      // No threshold to choose, no positive rate: the task's own baselines and metrics.
+      return ClassAndValueTraining.run(context);
+    }
     TableVersion splits = context.state().requireLeakageCheckedSplits();
     PipelineConfig config = context.config();
     DatasetContract contract = config.dataset();
@@ -256,7 +261,7 @@ public final class TrainStage {
   }
 
   /** One run per trial, under the search's run: its hyperparameters, metrics and data tags. */
-  private static void logTrial(
+  static void logTrial(
       PipelineContext context,
       TrackedRun search,
       ModelSearch.TrialResult result,
@@ -286,23 +291,27 @@ public final class TrainStage {
   }
 
   /** Console progress for long searches: trial n of N, the best so far, the time spent. */
-  private static final class Progress {
+  static final class Progress {
     private final int total;
     private final String metric;
+    private final boolean lowerIsBetter;
     private final long started = System.nanoTime();
     private int done;
     private ModelSearch.TrialResult best;
 
     Progress(int total, String metric) {
+      this(total, metric, false);
+    }
+
+    Progress(int total, String metric, boolean lowerIsBetter) {
       this.total = total;
       this.metric = metric;
+      this.lowerIsBetter = lowerIsBetter;
     }
 
     synchronized void report(ModelSearch.TrialResult result) {
       done++;
-      if (best == null
-          || result.score() > best.score()
-          || (result.score() == best.score() && result.trial().number() < best.trial().number())) {
+      if (best == null || ModelSearch.best(List.of(best, result), lowerIsBetter) == result) {
         best = result;
       }
       LOG.info(
@@ -321,7 +330,7 @@ public final class TrainStage {
     }
   }
 
-  private static Map<String, String> searchParams(StageConfigs.Train settings, int trials) {
+  static Map<String, String> searchParams(StageConfigs.Train settings, int trials) {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("selection_metric", settings.selectionMetric());
     params.put("search_strategy", settings.search().strategy().name().toLowerCase(Locale.ROOT));
@@ -349,7 +358,7 @@ public final class TrainStage {
   }
 
   /** Every parameter of every fitted stage of the chosen pipeline, named stage.param. */
-  private static Map<String, String> fittedParams(PipelineModel model) {
+  static Map<String, String> fittedParams(PipelineModel model) {
     Map<String, String> params = new LinkedHashMap<>();
     for (var stage : model.stages()) {
       String prefix = stage.getClass().getSimpleName().replace("Model", "");
@@ -369,7 +378,7 @@ public final class TrainStage {
   }
 
   /** The features the model reads, with their contract type and how they are encoded. */
-  private static List<Map<String, String>> featureList(DatasetContract contract) {
+  static List<Map<String, String>> featureList(DatasetContract contract) {
     return contract.features().stream()
         .map(
             (ColumnSpec f) ->
@@ -383,18 +392,17 @@ public final class TrainStage {
         .toList();
   }
 
-  static void logMetrics(TrackedRun run, String prefix, ClassificationMetrics metrics) {
+  static void logMetrics(TrackedRun run, String prefix, TaskMetrics metrics) {
     run.logMetrics(named(new LinkedHashMap<>(), prefix, metrics));
   }
 
   /** Adds the metrics to {@code into} under their logged names: validation_auc. */
-  private static Map<String, Double> named(
-      Map<String, Double> into, String prefix, ClassificationMetrics metrics) {
+  static Map<String, Double> named(Map<String, Double> into, String prefix, TaskMetrics metrics) {
     metrics.asMap().forEach((name, value) -> into.put(prefix + name, value));
     return into;
   }
 
-  private static void save(PipelineModel model, String path) {
+  static void save(PipelineModel model, String path) {
     try {
       model.write().overwrite().save(path);
     } catch (IOException e) {
@@ -406,7 +414,7 @@ public final class TrainStage {
    * Saves the model next to the tables, then logs it: the run's {@code model} artifact in MLflow's
    * Spark flavour layout and, on MLflow 3, a logged model with its parameters.
    */
-  private static LoggedModel logModel(
+  static LoggedModel logModel(
       PipelineContext context,
       TrackedRun run,
       PipelineModel model,

@@ -333,11 +333,11 @@ class BadInputTest {
     assertEquals(0, split.exitCode(), split.stdout() + split.stderr());
     Cli.Outcome leakage = command.apply("leakage");
     assertEquals(0, leakage.exitCode(), leakage.stdout() + leakage.stderr());
-    Cli.Outcome train = command.apply("train");
-    assertEquals(1, train.exitCode(), train.stderr());
+    Cli.Outcome evaluate = command.apply("evaluate");
+    assertEquals(1, evaluate.exitCode(), evaluate.stderr());
     assertTrue(
-        new Case(work, train).errorLine().contains("`train` handles [binary] labels so far"),
-        train.stderr());
-    assertFalse(Files.exists(work.resolve("delta/credit/models")), "nothing trained");
+        new Case(work, evaluate).errorLine().contains("`evaluate` handles [binary] labels so far"),
+        evaluate.stderr());
+    assertFalse(Files.exists(work.resolve("delta/credit/models")), "nothing trained as binary");
   }
 }
