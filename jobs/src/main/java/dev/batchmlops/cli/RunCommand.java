@@ -2,7 +2,6 @@ package dev.batchmlops.cli;
 
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.StageConfigs.SourceFormat;
-import dev.batchmlops.config.Task;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
@@ -16,7 +15,6 @@ import dev.batchmlops.tracking.MlflowTracker;
 import dev.batchmlops.train.TrainStage;
 import dev.batchmlops.validate.ValidateStage;
 import java.util.Optional;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,11 +31,6 @@ import picocli.CommandLine.Option;
       "Reads every setting the stages read. Exits 3 when the model is not registered."
     })
 final class RunCommand extends PipelineCommand {
-  @Override
-  Set<Task> tasks() {
-    return binaryOnly();
-  }
-
   @Option(names = "--input", description = "Ingest this raw file instead of generating data.")
   String input;
 

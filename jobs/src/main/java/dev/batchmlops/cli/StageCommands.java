@@ -184,11 +184,6 @@ final class StageCommands {
       })
   static final class Evaluate extends PipelineCommand {
     @Override
-    Set<Task> tasks() {
-      return binaryOnly();
-    }
-
-    @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       var evaluation = EvaluateStage.run(context, tracker.registry());
       System.out.println("test metrics  " + evaluation.candidate().asMap());
@@ -211,11 +206,6 @@ final class StageCommands {
         "Exits 3, naming each failed gate, when the candidate is not registered."
       })
   static final class Register extends PipelineCommand {
-    @Override
-    Set<Task> tasks() {
-      return binaryOnly();
-    }
-
     @Override
     int execute(PipelineContext context, MlflowTracker tracker) {
       return Reports.registration(RegisterStage.run(context, tracker.registry()));

@@ -207,19 +207,7 @@ public final class ConfigLoader {
                                 .unwrapped().stream().map(String::valueOf).toList()
                             : List.of(String.valueOf(value.unwrapped())))
                 .toList()),
-        new StageConfigs.Register(
-            c.getString("register.model-prefix"),
-            c.getString("register.metric"),
-            c.getDouble("register.gates.min-metric"),
-            parseEnum(c, "register.gates.baseline", StageConfigs.Baseline.class),
-            c.getDouble("register.gates.min-gain-over-baseline"),
-            c.getDouble("register.gates.max-loss-to-champion"),
-            c.getDouble("register.gates.min-segment-metric"),
-            c.getDouble("register.gates.max-fairness-gap"),
-            c.getLong("register.gates.min-test-positives"),
-            c.getBoolean("register.gates.block-not-judged"),
-            c.getBoolean("register.auto-promote"),
-            c.getDouble("register.min-gain-over-champion")),
+        register(c),
         new StageConfigs.Promote(c.getStringList("promote.release-users")),
         new StageConfigs.Score(
             source(c, "score.source"), c.getDouble("score.max-quarantine-share")),
@@ -255,6 +243,25 @@ public final class ConfigLoader {
       overrides = one.withFallback(overrides);
     }
     return overrides;
+  }
+
+  private static StageConfigs.Register register(Config c) {
+    Task task = parseEnum(c, "dataset.task", Task.class);
+    return new StageConfigs.Register(
+        task,
+        c.getString("register.model-prefix"),
+        c.getString(StageConfigs.Register.keyOf(task, "metric")),
+        c.getDouble(StageConfigs.Register.keyOf(task, "min-metric")),
+        parseEnum(c, "register.gates.baseline", StageConfigs.Baseline.class),
+        c.getDouble("register.gates.min-gain-over-baseline"),
+        c.getDouble("register.gates.max-loss-to-champion"),
+        c.getDouble(StageConfigs.Register.keyOf(task, "min-segment-metric")),
+        c.getDouble("register.gates.max-fairness-gap"),
+        c.getLong("register.gates.min-test-positives"),
+        c.getLong("register.regression.min-test-rows"),
+        c.getBoolean("register.gates.block-not-judged"),
+        c.getBoolean("register.auto-promote"),
+        c.getDouble("register.min-gain-over-champion"));
   }
 
   private static StageConfigs.Train train(Config c) {

@@ -575,7 +575,18 @@ public final class StageConfigs {
     }
   }
 
+  /**
+   * The gates and the registration. {@code metric}, {@code minMetric}, {@code minSegmentMetric}
+   * (and regression's {@code minTestRows}) are the task's, from {@code register.<task>} for a
+   * multiclass or regression label; the rest compare differences of that metric and hold for every
+   * task.
+   *
+   * @param minTestPositives the fewest test rows of the positive class (binary) or of every class
+   *     (multiclass)
+   * @param minTestRows the fewest test rows (regression)
+   */
   public record Register(
+      Task task,
       String modelPrefix,
       String metric,
       double minMetric,
@@ -585,25 +596,86 @@ public final class StageConfigs {
       double minSegmentMetric,
       double maxFairnessGap,
       long minTestPositives,
+      long minTestRows,
       boolean blockNotJudged,
       boolean autoPromote,
       double minGainOverChampion) {
-    public static final List<String> METRICS =
-        List.of("auc", "area_under_pr", "accuracy", "precision", "recall", "f1");
+    /** The metrics each task's gates may compare: all higher-is-better, so a gain is a gain. */
+    public static final Map<Task, List<String>> METRICS =
+        Map.of(
+            Task.BINARY,
+            List.of("auc", "area_under_pr", "accuracy", "precision", "recall", "f1"),
+            Task.MULTICLASS,
+            List.of("macro_f1", "weighted_f1", "accuracy", "macro_recall", "macro_precision"),
+            Task.REGRESSION,
+            List.of("r2"));
 
     public Register {
-      if (!METRICS.contains(metric)) {
+      if (!METRICS.get(task).contains(metric)) {
         throw ConfigException.invalid(
-            "register.metric", "unknown metric '" + metric + "' (one of " + METRICS + ")");
+            keyOf(task, "metric"),
+            "unknown metric '"
+                + metric
+                + "' for a "
+                + task.label()
+                + " label (one of "
+                + METRICS.get(task)
+                + ")");
       }
-      requireShare("register.gates.min-metric", minMetric);
-      requireShare("register.gates.min-segment-metric", minSegmentMetric);
+      requireShare(keyOf(task, "min-metric"), minMetric);
+      requireShare(keyOf(task, "min-segment-metric"), minSegmentMetric);
       requireShare("register.gates.max-fairness-gap", maxFairnessGap);
       requireShare("register.gates.max-loss-to-champion", maxLossToChampion);
       if (minTestPositives < 0) {
         throw ConfigException.invalid(
             "register.gates.min-test-positives", "must be >= 0, got " + minTestPositives);
       }
+      if (minTestRows < 0) {
+        throw ConfigException.invalid(
+            "register.regression.min-test-rows", "must be >= 0, got " + minTestRows);
+      }
+    }
+
+    /** A binary label's registration settings. */
+    public Register(
+        String modelPrefix,
+        String metric,
+        double minMetric,
+        Baseline baseline,
+        double minGainOverBaseline,
+        double maxLossToChampion,
+        double minSegmentMetric,
+        double maxFairnessGap,
+        long minTestPositives,
+        boolean blockNotJudged,
+        boolean autoPromote,
+        double minGainOverChampion) {
+      this(
+          Task.BINARY,
+          modelPrefix,
+          metric,
+          minMetric,
+          baseline,
+          minGainOverBaseline,
+          maxLossToChampion,
+          minSegmentMetric,
+          maxFairnessGap,
+          minTestPositives,
+          0,
+          blockNotJudged,
+          autoPromote,
+          minGainOverChampion);
+    }
+
+    /**
+     * Where a task's own setting lives: register.metric and register.gates.min-metric for binary,
+     * register.multiclass.metric and register.multiclass.min-metric for the others.
+     */
+    public static String keyOf(Task task, String setting) {
+      if (task != Task.BINARY) {
+        return "register." + task.label() + "." + setting;
+      }
+      return setting.equals("metric") ? "register.metric" : "register.gates." + setting;
     }
   }
 

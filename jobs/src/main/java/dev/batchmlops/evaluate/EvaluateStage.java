@@ -7,14 +7,17 @@ import dev.batchmlops.Json;
 import dev.batchmlops.config.ConfigLoader;
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.config.StageConfigs;
+import dev.batchmlops.config.Task;
 import dev.batchmlops.gates.Gates;
 import dev.batchmlops.gates.RegistrationDecision;
 import dev.batchmlops.integrity.ModelIntegrity;
 import dev.batchmlops.metrics.ClassificationMetrics;
 import dev.batchmlops.metrics.Curves;
 import dev.batchmlops.metrics.Fairness;
+import dev.batchmlops.metrics.MetricGap;
 import dev.batchmlops.metrics.MetricsCalculator;
 import dev.batchmlops.metrics.Scoring;
+import dev.batchmlops.metrics.TaskMetrics;
 import dev.batchmlops.pipeline.Evaluation;
 import dev.batchmlops.pipeline.Evaluation.SegmentResult;
 import dev.batchmlops.pipeline.PipelineContext;
@@ -55,7 +58,10 @@ public final class EvaluateStage {
   /** The registered-version tag that says where a version's saved model lives. */
   public static final String MODEL_PATH_TAG = "model_path";
 
-  /** The registered-version tag that holds the version's decision threshold. */
+  /** The registered-version tag naming its task: binary, multiclass or regression. */
+  public static final String TASK_TAG = "task";
+
+  /** The registered-version tag that holds the version's decision threshold (binary only). */
   public static final String DECISION_THRESHOLD_TAG = "decision_threshold";
 
   /** The registered-version tags that keep the test metrics it was registered with: test_auc. */
@@ -66,7 +72,17 @@ public final class EvaluateStage {
 
   /** The registered-version tag holding a segment's test AUC ({@code _se} appended: its error). */
   public static String segmentAucTag(String column, String value) {
-    return "test_segment_auc." + MetricNames.safe(column) + "." + MetricNames.safe(value);
+    return segmentMetricTag("auc", column, value);
+  }
+
+  /** The registered-version tag holding a segment's test value of a metric: test_segment_r2.x.y. */
+  public static String segmentMetricTag(String metric, String column, String value) {
+    return "test_segment_"
+        + metric
+        + "."
+        + MetricNames.safe(column)
+        + "."
+        + MetricNames.safe(value);
   }
 
   private static final int MISTAKES_SHOWN = 20;
@@ -76,7 +92,8 @@ public final class EvaluateStage {
       java.util.Set.of("rows", "positives", "tp", "fp", "tn", "fn");
 
   /** Gates whose value and limit count rows. */
-  private static final java.util.Set<String> GATE_COUNTS = java.util.Set.of("min_test_positives");
+  private static final java.util.Set<String> GATE_COUNTS =
+      java.util.Set.of("min_test_positives", "min_test_class_rows", "min_test_rows");
 
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
 
@@ -85,6 +102,7 @@ public final class EvaluateStage {
   public static Evaluation run(PipelineContext context, ModelRegistry registry) {
     TrainedModel model = context.state().requireModel();
     PipelineConfig config = context.config();
+    boolean binary = config.dataset().task() == Task.BINARY;
     Evaluation evaluation =
         context.inChildRun(
             "evaluate",
@@ -99,20 +117,31 @@ public final class EvaluateStage {
                       .where(col(Splits.COLUMN).equalTo(Splits.TEST));
               Dataset<Row> scored =
                   withIntersections(
-                          Scoring.score(PipelineModel.load(model.modelPath()), test),
+                          predict(config, PipelineModel.load(model.modelPath()), test),
                           config.evaluate().intersections())
                       .cache();
-              Measured measured = measure(context, registry, model, test, scored);
+              Measured measured =
+                  binary
+                      ? measure(context, registry, model, test, scored)
+                      : ClassAndValueEvaluation.measure(
+                          context, registry, model, splitTable, test, scored);
               Optional<String> unreliable =
-                  unreliableEvidence(measured.candidate(), config.register().minTestPositives());
+                  binary
+                      ? unreliableEvidence(
+                          (ClassificationMetrics) measured.candidate(),
+                          config.register().minTestPositives())
+                      : ClassAndValueEvaluation.unreliableEvidence(
+                          measured.evidence(), config.register());
               unreliable.ifPresent(why -> LOG.warn("evaluate: {}", why));
               List<Map<String, Object>> mistakes =
-                  confidentMistakes(scored, config, model.decisionThreshold());
-              Curves.Points curves = Curves.of(scored);
+                  binary
+                      ? confidentMistakes(scored, config, model.decisionThreshold())
+                      : ClassAndValueEvaluation.largestMistakes(scored, config);
+              Curves.Points curves = binary ? Curves.of(scored) : null;
               scored.unpersist();
               Map<String, Map<String, Double>> representation = new LinkedHashMap<>();
-              for (Fairness column : measured.fairness()) {
-                representation.put(column.column(), representation(splitTable, column.column()));
+              for (String column : measured.fairnessColumns()) {
+                representation.put(column, representation(splitTable, column));
               }
 
               // The gates are judged here, once, where the evidence is; register only acts.
@@ -126,6 +155,7 @@ public final class EvaluateStage {
               Map<String, String> tags = new LinkedHashMap<>();
               tags.put("batchmlops.candidate_run_id", model.runId());
               tags.put("batchmlops.splits_version", Long.toString(model.trainedOn().version()));
+              tags.put("batchmlops.task", config.dataset().task().label());
               tags.put(
                   "batchmlops.test_evidence", unreliable.isEmpty() ? "sufficient" : "unreliable");
               tags.put(
@@ -138,7 +168,12 @@ public final class EvaluateStage {
               run.logText("evaluation/segments.json", Json.pretty(result.segments()));
               run.logText(
                   "evaluation/fairness.json",
-                  Json.pretty(Map.of("gaps", result.fairness(), "representation", representation)));
+                  Json.pretty(
+                      Map.of(
+                          "gaps",
+                          binary ? result.fairness() : result.metricGaps(),
+                          "representation",
+                          representation)));
               run.logText("evaluation/confident-mistakes.json", Json.pretty(mistakes));
               run.logText("evaluation/worst-segments.json", Json.pretty(worst));
               Map<String, Double> headline = new LinkedHashMap<>();
@@ -148,7 +183,10 @@ public final class EvaluateStage {
                   .resumeRun(model.runId())
                   .logModelMetrics(model.loggedModelId(), headline);
               context.parentRun().logMetrics(headline);
-              Map<String, byte[]> plots = plots(result.candidate(), curves, result.segments());
+              Map<String, byte[]> plots =
+                  binary
+                      ? plots((ClassificationMetrics) result.candidate(), curves, result.segments())
+                      : ClassAndValueEvaluation.plots(config, result);
               logPlots(run, plots);
               run.logText(
                   "evaluation/report.html",
@@ -159,14 +197,27 @@ public final class EvaluateStage {
     return evaluation;
   }
 
-  /** What was measured on the test rows, before the gates judge it. */
-  private record Measured(
+  /** The model's predictions of the test rows, as the task scores them. */
+  static Dataset<Row> predict(PipelineConfig config, PipelineModel model, Dataset<Row> rows) {
+    return config.dataset().task() == Task.BINARY
+        ? Scoring.score(model, rows)
+        : model.transform(rows);
+  }
+
+  /**
+   * What was measured on the test rows, before the gates judge it.
+   *
+   * @param evidence the test rows the metrics rest on, as the task counts them
+   */
+  record Measured(
       TrainedModel model,
-      ClassificationMetrics candidate,
+      TaskMetrics candidate,
+      Gates.Evidence evidence,
       Evaluation.Baseline baseline,
       Evaluation.Champion champion,
       List<SegmentResult> segments,
-      List<Fairness> fairness) {
+      List<Fairness> fairness,
+      List<MetricGap> metricGaps) {
     Evaluation withDecision(
         String runId, RegistrationDecision decision, String settingsFingerprint) {
       return new Evaluation(
@@ -179,8 +230,25 @@ public final class EvaluateStage {
           champion,
           segments,
           fairness,
+          metricGaps,
           decision,
           settingsFingerprint);
+    }
+
+    /** The protected columns whose groups were compared. */
+    List<String> fairnessColumns() {
+      List<String> columns = new ArrayList<>();
+      fairness.forEach(f -> columns.add(f.column()));
+      metricGaps.forEach(g -> columns.add(g.column()));
+      return columns;
+    }
+
+    /** Per compared column, its largest gap; NaN when too few groups were large enough. */
+    Map<String, Double> gaps() {
+      Map<String, Double> gaps = new LinkedHashMap<>();
+      fairness.forEach(f -> gaps.put(f.column(), f.judged() ? f.largestGap() : Double.NaN));
+      metricGaps.forEach(g -> gaps.put(g.column(), g.largestGap()));
+      return gaps;
     }
   }
 
@@ -209,9 +277,17 @@ public final class EvaluateStage {
             .map(m -> MetricsCalculator.compute(Scoring.score(m, test), threshold))
             .orElse(null);
     Evaluation.Champion champion =
-        registry
-            .versionByAlias(config.registeredModelName(), ModelRegistry.CHAMPION)
-            .map(version -> champion(context, registry, version, test, threshold))
+        comparableChampion(context, registry)
+            .map(
+                version -> {
+                  double own = thresholdOf(version, threshold);
+                  return champion(
+                      context,
+                      registry,
+                      version,
+                      own,
+                      m -> MetricsCalculator.compute(Scoring.score(m, test), own));
+                })
             .orElse(null);
     List<SegmentResult> segments = new ArrayList<>();
     List<Fairness> fairness = new ArrayList<>();
@@ -226,11 +302,13 @@ public final class EvaluateStage {
     return new Measured(
         model,
         candidate,
+        Gates.Evidence.positives(candidate.positives()),
         new Evaluation.Baseline(
             comparedBaseline(config.register(), reference, prior), reference, prior),
         champion,
         segments,
-        fairness);
+        fairness,
+        List.of());
   }
 
   /**
@@ -238,27 +316,52 @@ public final class EvaluateStage {
    * reference that scores below the prior, or could not be scored, is not the bar).
    */
   static StageConfigs.Baseline comparedBaseline(
-      StageConfigs.Register settings,
-      ClassificationMetrics reference,
-      ClassificationMetrics prior) {
+      StageConfigs.Register settings, TaskMetrics reference, TaskMetrics prior) {
     if (settings.baseline() == StageConfigs.Baseline.PRIOR || reference == null) {
       return StageConfigs.Baseline.PRIOR;
     }
-    double referenceValue = reference.asMap().getOrDefault(settings.metric(), Double.NaN);
-    double priorValue = prior.asMap().getOrDefault(settings.metric(), Double.NaN);
+    double referenceValue = reference.metric(settings.metric());
+    double priorValue = prior.metric(settings.metric());
     return Double.isNaN(referenceValue) || priorValue > referenceValue
         ? StageConfigs.Baseline.PRIOR
         : StageConfigs.Baseline.REFERENCE;
   }
 
-  /** The champion scored on the test rows at its own threshold, as it would decide. */
-  private static Evaluation.Champion champion(
+  /**
+   * The champion, when there is one of this dataset's task: a champion of another task (the
+   * contract changed its label) cannot be scored against this label, and is not compared with.
+   */
+  static Optional<ModelRegistry.ModelVersion> comparableChampion(
+      PipelineContext context, ModelRegistry registry) {
+    PipelineConfig config = context.config();
+    return registry
+        .versionByAlias(config.registeredModelName(), ModelRegistry.CHAMPION)
+        .filter(
+            version -> {
+              String task = version.tags().getOrDefault(TASK_TAG, Task.BINARY.label());
+              boolean same = task.equals(config.dataset().task().label());
+              if (!same) {
+                LOG.warn(
+                    "evaluate: the champion v{} predicts a {} label, this contract a {} one: it is"
+                        + " not compared with",
+                    version.version(),
+                    task,
+                    config.dataset().task().label());
+              }
+              return same;
+            });
+  }
+
+  /**
+   * The champion measured on the test rows as it would decide (a binary one at its own threshold),
+   * by {@code measure}.
+   */
+  static Evaluation.Champion champion(
       PipelineContext context,
       ModelRegistry registry,
       ModelRegistry.ModelVersion version,
-      Dataset<Row> test,
-      double fallbackThreshold) {
-    double threshold = thresholdOf(version, fallbackThreshold);
+      double threshold,
+      java.util.function.Function<PipelineModel, TaskMetrics> measure) {
     String recorded = version.tags().get(METRIC_TAG_PREFIX + context.config().register().metric());
     String path = version.tags().get(MODEL_PATH_TAG);
     if (path != null && context.files().exists(path)) {
@@ -267,9 +370,7 @@ public final class EvaluateStage {
     return new Evaluation.Champion(
         version.version(),
         threshold,
-        readableModel(context, path)
-            .map(m -> MetricsCalculator.compute(Scoring.score(m, test), threshold))
-            .orElse(null),
+        readableModel(context, path).map(measure).orElse(null),
         recorded == null ? Double.NaN : Double.parseDouble(recorded));
   }
 
@@ -284,33 +385,26 @@ public final class EvaluateStage {
             ? OptionalDouble.empty()
             : OptionalDouble.of(
                 champion.scoredOnSameRows()
-                    ? champion.metrics().asMap().getOrDefault(metric, Double.NaN)
+                    ? champion.metrics().metric(metric)
                     : champion.recordedMetric());
     Map<String, Map<String, double[]>> segments = new LinkedHashMap<>();
     for (SegmentResult segment : measured.segments()) {
-      double value =
-          segment.tooSmall()
-              ? Double.NaN
-              : segment.metrics().asMap().getOrDefault(metric, Double.NaN);
+      double value = segment.tooSmall() ? Double.NaN : segment.metrics().metric(metric);
       segments
           .computeIfAbsent(segment.column(), c -> new LinkedHashMap<>())
           .put(segment.value(), new double[] {value, segment.rows()});
     }
-    Map<String, Double> gaps = new LinkedHashMap<>();
-    measured
-        .fairness()
-        .forEach(f -> gaps.put(f.column(), f.judged() ? f.largestGap() : Double.NaN));
     Evaluation.Baseline baseline = measured.baseline();
     return new Gates.Inputs(
-        measured.candidate().asMap().getOrDefault(metric, Double.NaN),
-        baseline.comparedMetrics().asMap().getOrDefault(metric, Double.NaN),
+        measured.candidate().metric(metric),
+        baseline.comparedMetrics().metric(metric),
         ConfigLoader.spelling(baseline.compared())
             + (baseline.compared() == config.register().baseline() ? "" : " (the floor)"),
-        measured.candidate().positives(),
+        measured.evidence(),
         championValue,
         champion != null && champion.scoredOnSameRows(),
         segments,
-        gaps,
+        measured.gaps(),
         state.requireRaw().equals(state.validated()),
         state.requireSplits().equals(state.leakageChecked()),
         config.evaluate().minSegmentRows());
@@ -358,12 +452,15 @@ public final class EvaluateStage {
         continue;
       }
       segment.metrics().asMap().forEach((k, v) -> metrics.put("test_" + k + suffix, v));
-      if (!Double.isNaN(segment.aucLow())) {
-        metrics.put("test_auc_ci_low" + suffix, segment.aucLow());
-        metrics.put("test_auc_ci_high" + suffix, segment.aucHigh());
+      if (!Double.isNaN(segment.low())) {
+        metrics.put("test_" + segment.intervalOf() + "_ci_low" + suffix, segment.low());
+        metrics.put("test_" + segment.intervalOf() + "_ci_high" + suffix, segment.high());
       }
     }
     for (Fairness column : evaluation.fairness()) {
+      column.asMap().forEach((k, v) -> metrics.put("fairness." + column.column() + "." + k, v));
+    }
+    for (MetricGap column : evaluation.metricGaps()) {
       column.asMap().forEach((k, v) -> metrics.put("fairness." + column.column() + "." + k, v));
     }
     representation.forEach(
@@ -400,7 +497,7 @@ public final class EvaluateStage {
   }
 
   /** The segment columns, then each configured intersection under its own name. */
-  private static List<String> segmentDimensions(PipelineConfig config) {
+  static List<String> segmentDimensions(PipelineConfig config) {
     List<String> dimensions = new ArrayList<>(config.dataset().segmentColumns());
     config.evaluate().intersections().stream()
         .map(StageConfigs.Evaluate::intersectionName)
@@ -458,8 +555,8 @@ public final class EvaluateStage {
       List<SegmentResult> segments, PipelineConfig config) {
     String metric = config.register().metric();
     return segments.stream()
-        .filter(s -> !s.tooSmall() && s.metrics().asMap().containsKey(metric))
-        .sorted(java.util.Comparator.comparingDouble(s -> s.metrics().asMap().get(metric)))
+        .filter(s -> !s.tooSmall() && !Double.isNaN(s.metrics().metric(metric)))
+        .sorted(java.util.Comparator.comparingDouble(s -> s.metrics().metric(metric)))
         .toList();
   }
 
@@ -509,13 +606,11 @@ public final class EvaluateStage {
     List<Double> values = new ArrayList<>();
     List<double[]> intervals = new ArrayList<>();
     for (SegmentResult segment : segments) {
-      if (!segment.tooSmall() && !Double.isNaN(segment.metrics().auc())) {
+      if (!segment.tooSmall() && !Double.isNaN(segment.binaryMetrics().auc())) {
         labels.add(segment.label());
-        values.add(segment.metrics().auc());
+        values.add(segment.binaryMetrics().auc());
         intervals.add(
-            Double.isNaN(segment.aucLow())
-                ? null
-                : new double[] {segment.aucLow(), segment.aucHigh()});
+            Double.isNaN(segment.low()) ? null : new double[] {segment.low(), segment.high()});
       }
     }
     plots.put(
@@ -556,7 +651,7 @@ public final class EvaluateStage {
   }
 
   /** A saved model, when there is a path and it is readable here. */
-  private static Optional<PipelineModel> readableModel(PipelineContext context, String path) {
+  static Optional<PipelineModel> readableModel(PipelineContext context, String path) {
     if (path == null || !context.files().exists(path)) {
       return Optional.empty();
     }
@@ -566,19 +661,33 @@ public final class EvaluateStage {
   /** A segment's result with an AUC interval; a segment under the minimum is too small to score. */
   public static SegmentResult segmentResult(
       String column, String value, ClassificationMetrics m, long minRows) {
+    return segmentResult(column, value, m, "auc", minRows);
+  }
+
+  /**
+   * A segment's result with a 95% interval of {@code metric} (from its standard error, within the
+   * metric's range); a segment under the minimum is too small to score.
+   */
+  public static SegmentResult segmentResult(
+      String column, String value, TaskMetrics m, String metric, long minRows) {
     if (m.rows() < minRows) {
-      return new SegmentResult(column, value, m.rows(), null, Double.NaN, Double.NaN);
+      return new SegmentResult(column, value, m.rows(), null, metric, Double.NaN, Double.NaN);
     }
-    double error = m.aucStandardError();
-    return Double.isNaN(error)
-        ? new SegmentResult(column, value, m.rows(), m, Double.NaN, Double.NaN)
-        : new SegmentResult(
-            column,
-            value,
-            m.rows(),
-            m,
-            Math.max(0, m.auc() - 1.96 * error),
-            Math.min(1, m.auc() + 1.96 * error));
+    double error = m.standardError(metric);
+    double estimate = m.metric(metric);
+    if (Double.isNaN(error) || Double.isNaN(estimate)) {
+      return new SegmentResult(column, value, m.rows(), m, metric, Double.NaN, Double.NaN);
+    }
+    // r2 has no floor (a model can do worse than the mean); the others are shares.
+    double floor = metric.equals("r2") ? Double.NEGATIVE_INFINITY : 0;
+    return new SegmentResult(
+        column,
+        value,
+        m.rows(),
+        m,
+        metric,
+        Math.max(floor, estimate - 1.96 * error),
+        Math.min(1, estimate + 1.96 * error));
   }
 
   /** The wrong predictions the model was surest of: what error analysis starts from. */
@@ -656,28 +765,24 @@ public final class EvaluateStage {
               format(name, prior.get(name)),
               format(name, champion.get(name))));
     }
+    boolean binary = evaluation.candidate() instanceof ClassificationMetrics;
     List<List<String>> bySegment = new ArrayList<>();
     for (SegmentResult segment : evaluation.segments()) {
-      bySegment.add(
-          List.of(
-              segment.label(),
-              Long.toString(segment.rows()),
-              segment.tooSmall() ? "too small" : format(segment.metrics().auc()),
-              Double.isNaN(segment.aucLow())
-                  ? "-"
-                  : format(segment.aucLow()) + " - " + format(segment.aucHigh()),
-              segment.tooSmall() ? "-" : format(segment.metrics().recall())));
-    }
-    List<List<String>> gaps = new ArrayList<>();
-    for (Fairness f : evaluation.fairness()) {
-      gaps.add(
-          List.of(
-              f.column(),
-              format(f.demographicParityDifference()),
-              format(f.equalOpportunityDifference()),
-              format(f.equalizedOddsDifference()),
-              format(f.disparateImpactRatio()),
-              Integer.toString(f.groups())));
+      List<String> row = new ArrayList<>();
+      row.add(segment.label());
+      row.add(Long.toString(segment.rows()));
+      row.add(
+          segment.tooSmall()
+              ? "too small"
+              : format(segment.metrics().metric(segment.intervalOf())));
+      row.add(
+          Double.isNaN(segment.low())
+              ? "-"
+              : format(segment.low()) + " - " + format(segment.high()));
+      if (binary) {
+        row.add(segment.tooSmall() ? "-" : format(segment.binaryMetrics().recall()));
+      }
+      bySegment.add(row);
     }
     String championColumn =
         evaluation.champion() == null
@@ -686,39 +791,84 @@ public final class EvaluateStage {
     HtmlReport card =
         new HtmlReport("Model card: " + config.registeredModelName())
             .paragraph(
-                "Test split, threshold "
-                    + String.format(Locale.ROOT, "%.3f", model.decisionThreshold())
-                    + " ("
-                    + model.thresholdChoice()
-                    + "; AUC, area under PR, log loss and Brier do not depend on it)"
+                (binary
+                        ? "Test split, threshold "
+                            + String.format(Locale.ROOT, "%.3f", model.decisionThreshold())
+                            + " ("
+                            + model.thresholdChoice()
+                            + "; AUC, area under PR, log loss and Brier do not depend on it)"
+                        : "Test split, "
+                            + config.dataset().task().label()
+                            + " label (the model predicts the "
+                            + (config.dataset().task() == Task.MULTICLASS ? "class" : "value")
+                            + " itself)")
                     + "; segments under "
                     + config.evaluate().minSegmentRows()
                     + " rows are too small to score. Gates: "
                     + (verdict.register() ? "all passed" : verdict.reason()));
     unreliable.ifPresent(why -> card.paragraph("Unreliable evidence: " + why + "."));
     card.table("Gates", List.of("verdict", "gate", "value", "limit", "detail"), gates)
-        .table("Worst segments", List.of("segment", "rows", metric), worstRows);
-    return card.table(
+        .table("Worst segments", List.of("segment", "rows", metric), worstRows)
+        .table(
             "Overall",
             List.of("metric", "candidate", "reference", "prior", championColumn),
-            overall)
-        .table(
-            "Per segment", List.of("segment", "rows", "AUC", "95% interval", "recall"), bySegment)
-        .table(
+            overall);
+    String intervalOf = binary ? "AUC" : metric;
+    card.table(
+        "Per segment",
+        binary
+            ? List.of("segment", "rows", "AUC", "95% interval", "recall")
+            : List.of("segment", "rows", metric, "95% interval"),
+        bySegment);
+    if (binary) {
+      List<List<String>> gaps = new ArrayList<>();
+      for (Fairness f : evaluation.fairness()) {
+        gaps.add(
+            List.of(
+                f.column(),
+                format(f.demographicParityDifference()),
+                format(f.equalOpportunityDifference()),
+                format(f.equalizedOddsDifference()),
+                format(f.disparateImpactRatio()),
+                Integer.toString(f.groups())));
+      }
+      return card.table(
+              "Fairness",
+              List.of(
+                  "protected column",
+                  "demographic parity difference",
+                  "equal opportunity difference",
+                  "equalized odds difference",
+                  "disparate impact ratio",
+                  "groups compared"),
+              gaps)
+          .image("ROC curve", plots.get("roc.png"))
+          .image("Precision-recall curve", plots.get("precision-recall.png"))
+          .image("Calibration", plots.get("calibration.png"))
+          .image("Confusion matrix", plots.get("confusion-matrix.png"))
+          .image("AUC per segment", plots.get("segments-auc.png"))
+          .render();
+    }
+    List<List<String>> gaps = new ArrayList<>();
+    for (MetricGap g : evaluation.metricGaps()) {
+      gaps.add(
+          List.of(
+              g.column(),
+              format(g.largestGap()),
+              g.judged() ? g.best() : "-",
+              g.judged() ? g.worst() : "-",
+              Integer.toString(g.groups())));
+    }
+    return card.table(
             "Fairness",
             List.of(
                 "protected column",
-                "demographic parity difference",
-                "equal opportunity difference",
-                "equalized odds difference",
-                "disparate impact ratio",
+                metric + " gap (best - worst group)",
+                "best group",
+                "worst group",
                 "groups compared"),
             gaps)
-        .image("ROC curve", plots.get("roc.png"))
-        .image("Precision-recall curve", plots.get("precision-recall.png"))
-        .image("Calibration", plots.get("calibration.png"))
-        .image("Confusion matrix", plots.get("confusion-matrix.png"))
-        .image("AUC per segment", plots.get("segments-auc.png"))
+        .image(intervalOf + " per segment", plots.get(ClassAndValueEvaluation.SEGMENTS_PLOT))
         .render();
   }
 

@@ -68,13 +68,13 @@ public final class Gates {
    * @param candidate NaN when the metric is undefined on the test split (it lacks a class)
    * @param baseline the metric of the baseline the candidate must beat, named by {@code
    *     baselineName}
-   * @param testPositives how many positive rows the test split holds: the evidence behind it all
+   * @param evidence how many test rows the metrics rest on, as the task counts them
    */
   public record Inputs(
       double candidate,
       double baseline,
       String baselineName,
-      long testPositives,
+      Evidence evidence,
       OptionalDouble champion,
       boolean championOnSameRows,
       Map<String, Map<String, double[]>> segments,
@@ -82,6 +82,47 @@ public final class Gates {
       boolean validationPassed,
       boolean leakagePassed,
       long minSegmentRows) {}
+
+  /**
+   * The rows a test metric rests on, as a task counts them.
+   *
+   * @param counted what {@code rows} counts: "positive rows", "rows of its rarest class, x", "rows"
+   */
+  public record Evidence(Kind kind, long rows, String counted) {
+    /** What a task counts, the gate that counts it and the setting it needs. */
+    public enum Kind {
+      POSITIVES("min_test_positives"),
+      ROWS_OF_EVERY_CLASS("min_test_class_rows"),
+      ROWS("min_test_rows");
+
+      private final String gate;
+
+      Kind(String gate) {
+        this.gate = gate;
+      }
+
+      public String gate() {
+        return gate;
+      }
+
+      /** How many rows the gate needs. */
+      public long needed(StageConfigs.Register settings) {
+        return this == ROWS ? settings.minTestRows() : settings.minTestPositives();
+      }
+
+      /** The key of that setting. */
+      public String setting() {
+        return this == ROWS
+            ? StageConfigs.Register.keyOf(dev.batchmlops.config.Task.REGRESSION, "min-test-rows")
+            : StageConfigs.Register.keyOf(dev.batchmlops.config.Task.BINARY, "min-test-positives");
+      }
+    }
+
+    /** A binary test split's positive rows. */
+    public static Evidence positives(long rows) {
+      return new Evidence(Kind.POSITIVES, rows, "positive rows");
+    }
+  }
 
   public static List<Result> judge(Inputs in, StageConfigs.Register settings) {
     String metric = settings.metric();
@@ -100,20 +141,22 @@ public final class Gates {
             1,
             in.leakagePassed(),
             in.leakagePassed() ? "passed" : "the splits did not pass the leakage checks"));
+    Evidence evidence = in.evidence();
+    long needed = evidence.kind().needed(settings);
+    boolean enough = evidence.rows() >= needed;
     results.add(
         Result.of(
-            "min_test_positives",
-            in.testPositives(),
-            settings.minTestPositives(),
-            in.testPositives() >= settings.minTestPositives(),
+            evidence.kind().gate(),
+            evidence.rows(),
+            needed,
+            enough,
             "the test split holds "
-                + in.testPositives()
-                + " positive rows"
-                + (in.testPositives() >= settings.minTestPositives()
+                + evidence.rows()
+                + " "
+                + evidence.counted()
+                + (enough
                     ? ""
-                    : ", needs >= "
-                        + settings.minTestPositives()
-                        + ": its metrics are no evidence to register on")));
+                    : ", needs >= " + needed + ": its metrics are no evidence to register on")));
     results.add(
         atLeast(
             "min_metric",

@@ -69,6 +69,12 @@ public record ClassificationMetrics(
     return Math.sqrt(Math.max(variance, 0));
   }
 
+  /** The AUC's standard error; NaN for the other metrics. */
+  @Override
+  public double standardError(String metric) {
+    return "auc".equals(metric) ? aucStandardError() : Double.NaN;
+  }
+
   /**
    * The metrics by name, as logged and as gates compare them; the areas under the curves only when
    * they are defined.

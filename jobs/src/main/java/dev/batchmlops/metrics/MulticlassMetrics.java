@@ -31,27 +31,49 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
 
   /** The scored rows' metrics, in one Spark job; rows without a label are left out. */
   public static MulticlassMetrics compute(Dataset<Row> scored, List<String> classes) {
+    return bySegment(scored, classes, lit("")).getOrDefault("", empty(classes));
+  }
+
+  /** The metrics of no rows. */
+  public static MulticlassMetrics empty(List<String> classes) {
+    return new MulticlassMetrics(
+        List.copyOf(classes), new long[classes.size()][classes.size()], Double.NaN);
+  }
+
+  /** Each value of {@code segment}'s metrics, in one Spark job; rows without a label left out. */
+  public static Map<String, MulticlassMetrics> bySegment(
+      Dataset<Row> scored, List<String> classes, Column segment) {
     Column label = col(Scoring.LABEL);
     Column probabilityOfTruth =
         element_at(
             functions.vector_to_array(col(Scoring.PROBABILITY), "float64"),
             label.cast("int").plus(1));
     Column loss = negate(log(greatest(probabilityOfTruth, lit(EPSILON))));
-    long[][] confusion = new long[classes.size()][classes.size()];
-    double lossSum = 0;
-    long rows = 0;
+    Map<String, long[][]> confusions = new java.util.TreeMap<>();
+    Map<String, Double> lossSums = new LinkedHashMap<>();
     for (Row row :
         scored
             .where(label.isNotNull())
-            .groupBy(label.cast("int"), col(Scoring.PREDICTION).cast("int"))
+            .groupBy(segment.cast("string"), label.cast("int"), col(Scoring.PREDICTION).cast("int"))
             .agg(count(lit(1)), sum(loss))
             .collectAsList()) {
-      confusion[row.getInt(0)][row.getInt(1)] += row.getLong(2);
-      rows += row.getLong(2);
-      lossSum += row.getDouble(3);
+      String key = row.getString(0);
+      confusions
+              .computeIfAbsent(key, k -> new long[classes.size()][classes.size()])[row.getInt(1)][
+              row.getInt(2)] +=
+          row.getLong(3);
+      lossSums.merge(key, row.getDouble(4), Double::sum);
     }
-    return new MulticlassMetrics(
-        List.copyOf(classes), confusion, rows == 0 ? Double.NaN : lossSum / rows);
+    Map<String, MulticlassMetrics> result = new LinkedHashMap<>();
+    confusions.forEach(
+        (key, confusion) -> {
+          MulticlassMetrics counted = new MulticlassMetrics(List.copyOf(classes), confusion, 0);
+          result.put(
+              key,
+              new MulticlassMetrics(
+                  counted.classes(), confusion, lossSums.get(key) / counted.rows()));
+        });
+    return result;
   }
 
   @Override
@@ -107,6 +129,87 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
     return rows == 0
         ? Double.NaN
         : perClass().stream().mapToDouble(c -> measure.applyAsDouble(c) * c.support() / rows).sum();
+  }
+
+  /** Bootstrap replicates behind a standard error: enough for its second digit. */
+  static final int REPLICATES = 400;
+
+  /** Beyond this many rows a replicate draws each cell from its normal approximation. */
+  private static final long EXACT_DRAW_ROWS = 20_000;
+
+  /**
+   * A confusion-based metric's standard error, by resampling the rows (the cells of the confusion
+   * matrix) with a fixed seed: the same counts always give the same error. NaN for the log loss (it
+   * is not in the matrix) and under 2 rows.
+   */
+  @Override
+  public double standardError(String metric) {
+    long rows = rows();
+    if (rows < 2 || "log_loss".equals(metric) || "rows".equals(metric)) {
+      return Double.NaN;
+    }
+    int size = classes.size();
+    double[] shares = new double[size * size];
+    for (int cell = 0; cell < shares.length; cell++) {
+      shares[cell] = (double) confusion[cell / size][cell % size] / rows;
+    }
+    java.util.Random random = new java.util.Random(rows * 31 + size);
+    double sum = 0;
+    double sumOfSquares = 0;
+    int counted = 0;
+    for (int replicate = 0; replicate < REPLICATES; replicate++) {
+      long[] cells = resample(shares, rows, random);
+      long[][] drawn = new long[size][size];
+      for (int cell = 0; cell < cells.length; cell++) {
+        drawn[cell / size][cell % size] = cells[cell];
+      }
+      double value = new MulticlassMetrics(classes, drawn, logLoss).metric(metric);
+      if (!Double.isNaN(value)) {
+        sum += value;
+        sumOfSquares += value * value;
+        counted++;
+      }
+    }
+    if (counted < 2) {
+      return Double.NaN;
+    }
+    double mean = sum / counted;
+    return Math.sqrt(Math.max(0, (sumOfSquares - counted * mean * mean) / (counted - 1)));
+  }
+
+  /** A multinomial draw of {@code rows} over cells with these shares. */
+  static long[] resample(double[] shares, long rows, java.util.Random random) {
+    long[] cells = new long[shares.length];
+    if (rows <= EXACT_DRAW_ROWS) {
+      double[] cumulative = new double[shares.length];
+      double running = 0;
+      for (int cell = 0; cell < shares.length; cell++) {
+        running += shares[cell];
+        cumulative[cell] = running;
+      }
+      for (long row = 0; row < rows; row++) {
+        double u = random.nextDouble() * running;
+        int cell = java.util.Arrays.binarySearch(cumulative, u);
+        cell = cell >= 0 ? cell : -cell - 1;
+        cells[Math.min(cell, cells.length - 1)]++;
+      }
+      return cells;
+    }
+    // Each cell given the ones before it is binomial; at this size, normal.
+    long left = rows;
+    double shareLeft = 1;
+    for (int cell = 0; cell < shares.length && left > 0; cell++) {
+      if (cell == shares.length - 1 || shareLeft <= shares[cell]) {
+        cells[cell] = left;
+        break;
+      }
+      double p = Math.min(1, shares[cell] / shareLeft);
+      double drawn = left * p + random.nextGaussian() * Math.sqrt(left * p * (1 - p));
+      cells[cell] = Math.max(0, Math.min(left, Math.round(drawn)));
+      left -= cells[cell];
+      shareLeft -= shares[cell];
+    }
+    return cells;
   }
 
   @Override

@@ -98,10 +98,10 @@ final class DriftReport {
           List.of(
               batch.label(),
               Long.toString(batch.rows()),
-              batch.tooSmall() ? "too few rows" : format(batch.metrics().auc()),
-              Double.isNaN(batch.aucLow())
+              batch.tooSmall() ? "too few rows" : format(batch.binaryMetrics().auc()),
+              Double.isNaN(batch.low())
                   ? ""
-                  : "[" + format(batch.aucLow()) + ", " + format(batch.aucHigh()) + "]",
+                  : "[" + format(batch.low()) + ", " + format(batch.high()) + "]",
               Double.isNaN(segment.testAuc()) ? "not recorded" : format(segment.testAuc()),
               segment.below() ? "below" : ""));
     }

@@ -601,7 +601,8 @@ public final class MonitorStage {
                             MetricNames.safe(segment.batch().column())
                                 + "."
                                 + MetricNames.safe(segment.batch().value());
-                        metrics.put("batch_segment_auc." + name, segment.batch().metrics().auc());
+                        metrics.put(
+                            "batch_segment_auc." + name, segment.batch().binaryMetrics().auc());
                       }
                     }
                     metrics.put("batch_segments_below_test", (double) p.segmentsBelow().size());

@@ -40,7 +40,8 @@ public record Performance(
     /** Whether the segment's AUC fell below its test value by more than chance. */
     public boolean below() {
       return !batch.tooSmall()
-          && fellBeyondChance(testAuc, testError, batch.metrics().auc(), batch.metrics());
+          && fellBeyondChance(
+              testAuc, testError, batch.binaryMetrics().auc(), batch.binaryMetrics());
     }
   }
 

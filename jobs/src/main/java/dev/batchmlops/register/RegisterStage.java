@@ -8,6 +8,7 @@ import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.gates.Gates;
 import dev.batchmlops.gates.RegistrationDecision;
+import dev.batchmlops.metrics.ClassificationMetrics;
 import dev.batchmlops.pipeline.Evaluation;
 import dev.batchmlops.pipeline.PipelineContext;
 import dev.batchmlops.pipeline.PipelineState;
@@ -282,9 +283,12 @@ public final class RegisterStage {
         "contract_fingerprint",
         dev.batchmlops.Fingerprints.sha256(context.config().dataset().toString()).substring(0, 16));
     tags.put(EvaluateStage.MODEL_PATH_TAG, state.requireModel().modelPath());
-    tags.put(
-        EvaluateStage.DECISION_THRESHOLD_TAG,
-        Double.toString(state.requireModel().decisionThreshold()));
+    tags.put(EvaluateStage.TASK_TAG, context.config().dataset().task().label());
+    if (context.config().dataset().task() == dev.batchmlops.config.Task.BINARY) {
+      tags.put(
+          EvaluateStage.DECISION_THRESHOLD_TAG,
+          Double.toString(state.requireModel().decisionThreshold()));
+    }
     tags.put("validation", state.requireRaw().equals(state.validated()) ? "passed" : "not run");
     tags.put(
         "leakage_checks",
@@ -293,14 +297,28 @@ public final class RegisterStage {
         .candidate()
         .asMap()
         .forEach((k, v) -> tags.put(EvaluateStage.METRIC_TAG_PREFIX + k, Double.toString(v)));
-    // What `monitor` compares a labelled batch with: the test AUC's error, overall and per segment.
-    tags.put(
-        EvaluateStage.AUC_ERROR_TAG, Double.toString(evaluation.candidate().aucStandardError()));
-    for (var segment : evaluation.segments()) {
-      if (!segment.tooSmall()) {
-        String key = EvaluateStage.segmentAucTag(segment.column(), segment.value());
-        tags.put(key, Double.toString(segment.metrics().auc()));
-        tags.put(key + "_se", Double.toString(segment.metrics().aucStandardError()));
+    if (evaluation.candidate() instanceof ClassificationMetrics binary) {
+      // What `monitor` compares a labelled batch with: the test AUC's error, overall and per
+      // segment.
+      tags.put(EvaluateStage.AUC_ERROR_TAG, Double.toString(binary.aucStandardError()));
+      for (var segment : evaluation.segments()) {
+        if (!segment.tooSmall()) {
+          String key = EvaluateStage.segmentAucTag(segment.column(), segment.value());
+          tags.put(key, Double.toString(segment.binaryMetrics().auc()));
+          tags.put(key + "_se", Double.toString(segment.binaryMetrics().aucStandardError()));
+        }
+      }
+    } else {
+      String metric = context.config().register().metric();
+      tags.put(
+          EvaluateStage.METRIC_TAG_PREFIX + metric + "_se",
+          Double.toString(evaluation.candidate().standardError(metric)));
+      for (var segment : evaluation.segments()) {
+        if (!segment.tooSmall()) {
+          String key = EvaluateStage.segmentMetricTag(metric, segment.column(), segment.value());
+          tags.put(key, Double.toString(segment.metrics().metric(metric)));
+          tags.put(key + "_se", Double.toString(segment.metrics().standardError(metric)));
+        }
       }
     }
     return tags;

@@ -9,8 +9,8 @@ import dev.batchmlops.config.ModelFamily;
 import dev.batchmlops.config.PipelineConfig;
 import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.Task;
-import dev.batchmlops.metrics.MulticlassMetrics;
-import dev.batchmlops.metrics.RegressionMetrics;
+import dev.batchmlops.metrics.ClassAndValueMetrics;
+import dev.batchmlops.metrics.PriorBaseline;
 import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.metrics.TaskMetrics;
 import dev.batchmlops.pipeline.PipelineContext;
@@ -55,73 +55,18 @@ final class ClassAndValueTraining {
     static TaskModels of(DatasetContract contract) {
       return switch (contract.task()) {
         case MULTICLASS -> {
-          List<String> classes = contract.labelValues();
           yield new TaskModels(
-              scored -> MulticlassMetrics.compute(scored, classes),
+              scored -> ClassAndValueMetrics.of(contract, scored),
               ModelFamily.LOGISTIC_REGRESSION,
               "multinomial_logistic_regression");
         }
         case REGRESSION ->
             new TaskModels(
-                RegressionMetrics::compute, ModelFamily.LINEAR_REGRESSION, "linear_regression");
+                scored -> ClassAndValueMetrics.of(contract, scored),
+                ModelFamily.LINEAR_REGRESSION,
+                "linear_regression");
         case BINARY -> throw new IllegalArgumentException("binary training has its own stage");
       };
-    }
-  }
-
-  /**
-   * The prior baseline, what a model must beat to have learned anything: for each row the same
-   * prediction, made from the training label alone.
-   *
-   * @param params what it predicts, as MLflow parameters
-   */
-  record Prior(Map<String, String> params, Column prediction, Column probability) {
-    /** Scores rows as the prior does. */
-    Dataset<Row> score(Dataset<Row> rows) {
-      Dataset<Row> scored = rows.withColumn(Scoring.PREDICTION, prediction);
-      return probability == null ? scored : scored.withColumn(Scoring.PROBABILITY, probability);
-    }
-
-    static Prior of(DatasetContract contract, StageConfigs.Train settings, Dataset<Row> train) {
-      Column label = col(Scoring.LABEL);
-      if (contract.task() == Task.REGRESSION) {
-        // The mean minimises the squared error, the median the absolute one.
-        boolean median = !List.of("rmse", "r2").contains(settings.selectionMetric());
-        Row row = train.agg(avg(label), percentile(label, lit(0.5))).first();
-        double value = row.isNullAt(0) ? 0 : row.getDouble(median ? 1 : 0);
-        return new Prior(
-            Map.of(
-                "model_type",
-                "prior",
-                "prior_statistic",
-                median ? "median" : "mean",
-                "predicted_value",
-                Double.toString(value)),
-            lit(value),
-            null);
-      }
-      List<String> classes = contract.labelValues();
-      long[] counts = new long[classes.size()];
-      for (Row row : train.groupBy(label.cast("int")).count().collectAsList()) {
-        counts[row.getInt(0)] = row.getLong(1);
-      }
-      long rows = java.util.Arrays.stream(counts).sum();
-      double[] shares = new double[counts.length];
-      int mostCommon = 0;
-      Map<String, String> params = new LinkedHashMap<>();
-      params.put("model_type", "prior");
-      for (int c = 0; c < counts.length; c++) {
-        shares[c] = rows == 0 ? 1.0 / counts.length : (double) counts[c] / rows;
-        mostCommon = counts[c] > counts[mostCommon] ? c : mostCommon;
-        params.put("class_share." + classes.get(c), Double.toString(shares[c]));
-      }
-      params.put("predicted_class", classes.get(mostCommon));
-      Column[] elements =
-          java.util.Arrays.stream(shares).mapToObj(share -> lit(share)).toArray(Column[]::new);
-      return new Prior(
-          params,
-          lit((double) mostCommon),
-          org.apache.spark.ml.functions.array_to_vector(array(elements)));
     }
   }
 
@@ -143,7 +88,7 @@ final class ClassAndValueTraining {
     List<DatasetInput> inputs =
         Splits.inputs(context, splits, table, List.of(Splits.TRAIN, Splits.VALIDATION));
 
-    Prior prior = Prior.of(contract, settings, train);
+    PriorBaseline prior = PriorBaseline.of(contract, settings, train);
     TaskMetrics priorMetrics = task.ofScored().apply(prior.score(validation));
     requireValidationRows(priorMetrics, settings, splits);
     String baselineRunId =

@@ -67,9 +67,11 @@ class RegisterStageTest {
             StageConfigs.Baseline.REFERENCE, metrics(450, 60, 0.77), metrics(450, 60, Double.NaN)),
         new Evaluation.Champion("4", 0.5, metrics(450, 60, 0.78), Double.NaN),
         List.of(
-            new Evaluation.SegmentResult("sex", "female", 12, null, Double.NaN, Double.NaN),
-            new Evaluation.SegmentResult("sex", "male", 438, metrics(438, 58, 0.8), 0.74, 0.86)),
+            new Evaluation.SegmentResult("sex", "female", 12, null, "auc", Double.NaN, Double.NaN),
+            new Evaluation.SegmentResult(
+                "sex", "male", 438, metrics(438, 58, 0.8), "auc", 0.74, 0.86)),
         List.of(new Fairness("sex", Double.NaN, Double.NaN, Double.NaN, Double.NaN, 1)),
+        List.of(),
         decision,
         SETTINGS);
   }
@@ -150,7 +152,7 @@ class RegisterStageTest {
     PipelineState loaded = store.load();
     assertEquals(state, loaded);
     assertTrue(loaded.evaluation().segments().get(0).tooSmall());
-    assertTrue(Double.isNaN(loaded.evaluation().baseline().prior().auc()));
+    assertTrue(Double.isNaN(loaded.evaluation().baseline().prior().metric("auc")));
     assertEquals(
         evaluation(decision()).decision(),
         RegisterStage.currentDecision(loaded.evaluation(), loaded, SETTINGS, Optional.of("4")));
