@@ -42,6 +42,9 @@ final class ClassAndValueEvaluation {
 
   private static final int MISTAKES_SHOWN = 20;
 
+  /** The most confused pairs of classes shown. */
+  static final int PAIRS_SHOWN = 10;
+
   private ClassAndValueEvaluation() {}
 
   static EvaluateStage.Measured measure(
@@ -179,8 +182,81 @@ final class ClassAndValueEvaluation {
     return rows;
   }
 
-  /** The registration metric per segment, with its 95% intervals, as PNG. */
-  static Map<String, byte[]> plots(PipelineConfig config, Evaluation evaluation) {
+  /** Bins of the regression pictures: readable, and enough to show a bend. */
+  private static final int BINS = 20;
+
+  /**
+   * What the pictures of a regression model draw, gathered before the scored rows are released: the
+   * mean prediction per quantile bin of the label (against the bin's mean label), and the share of
+   * rows per bin of the error.
+   *
+   * @param low the smallest label, the pictures' scale from {@code low} to {@code high}
+   */
+  record ValuePictures(
+      List<double[]> predictedAgainstActual,
+      List<String> errorBins,
+      double[] errorShares,
+      double low,
+      double high) {}
+
+  /** The pictures' points of a regression model's test rows; null for a multiclass model. */
+  static ValuePictures pictures(Dataset<Row> scored, PipelineConfig config) {
+    if (config.dataset().task() != Task.REGRESSION) {
+      return null;
+    }
+    Column label = col(Scoring.LABEL);
+    Column error = col(Scoring.PREDICTION).minus(label);
+    Dataset<Row> labelled = scored.where(label.isNotNull());
+    Row range = labelled.agg(min(label), max(label), min(error), max(error), count(lit(1))).first();
+    if (range.getLong(4) == 0) {
+      return new ValuePictures(List.of(), List.of(), new double[0], 0, 1);
+    }
+    double low = range.getDouble(0);
+    double high = range.getDouble(1);
+    double span = high > low ? high - low : 1;
+    double[] quantiles = new double[BINS - 1];
+    for (int q = 0; q < quantiles.length; q++) {
+      quantiles[q] = (q + 1.0) / BINS;
+    }
+    double[] edges = labelled.stat().approxQuantile(Scoring.LABEL, quantiles, 0.001);
+    Column bin = lit(edges.length);
+    for (int e = edges.length - 1; e >= 0; e--) {
+      bin = when(label.lt(edges[e]), e).otherwise(bin);
+    }
+    List<double[]> points = new ArrayList<>();
+    for (Row row :
+        labelled
+            .groupBy(bin.as("bin"))
+            .agg(avg(label), avg(col(Scoring.PREDICTION)))
+            .orderBy("bin")
+            .collectAsList()) {
+      points.add(new double[] {(row.getDouble(1) - low) / span, (row.getDouble(2) - low) / span});
+    }
+    double errorLow = range.getDouble(2);
+    double width = Math.max((range.getDouble(3) - errorLow) / 10, Double.MIN_NORMAL);
+    Column errorBin = least(floor(error.minus(errorLow).divide(width)).cast("int"), lit(9));
+    double[] shares = new double[10];
+    for (Row row : labelled.groupBy(errorBin).count().collectAsList()) {
+      shares[row.getInt(0)] = (double) row.getLong(1) / range.getLong(4);
+    }
+    List<String> bins = new ArrayList<>();
+    for (int b = 0; b < 10; b++) {
+      bins.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "[%.4g, %.4g)",
+              errorLow + b * width,
+              errorLow + (b + 1) * width));
+    }
+    return new ValuePictures(points, bins, shares, low, high);
+  }
+
+  /**
+   * The registration metric per segment with its 95% intervals; a regression model's predicted
+   * against actual and its errors; a multiclass model's F1 per class: as PNG.
+   */
+  static Map<String, byte[]> plots(
+      PipelineConfig config, Evaluation evaluation, ValuePictures pictures) {
     String metric = config.register().metric();
     List<String> labels = new ArrayList<>();
     List<Double> values = new ArrayList<>();
@@ -203,6 +279,46 @@ final class ClassAndValueEvaluation {
             labels,
             values.stream().mapToDouble(Double::doubleValue).toArray(),
             intervals.toArray(double[][]::new)));
+    if (evaluation.candidate() instanceof MulticlassMetrics classes) {
+      List<MulticlassMetrics.PerClass> perClass = classes.perClass();
+      plots.put(
+          CLASSES_PLOT,
+          Charts.bars(
+              "F1 per class",
+              "F1",
+              perClass.stream().map(c -> c.name() + " (" + c.support() + " rows)").toList(),
+              perClass.stream().mapToDouble(MulticlassMetrics.PerClass::f1).toArray(),
+              new double[perClass.size()][]));
+    }
+    if (pictures != null) {
+      plots.put(
+          PREDICTED_PLOT,
+          Charts.lines(
+              String.format(
+                  java.util.Locale.ROOT,
+                  "Predicted against actual (%d label bins; scale %.4g to %.4g)",
+                  pictures.predictedAgainstActual().size(),
+                  pictures.low(),
+                  pictures.high()),
+              "mean actual (scaled)",
+              "mean predicted (scaled)",
+              List.of(
+                  new Charts.Series("candidate", pictures.predictedAgainstActual(), false),
+                  new Charts.Series(
+                      "perfect", List.of(new double[] {0, 0}, new double[] {1, 1}), true))));
+      plots.put(
+          ERRORS_PLOT,
+          Charts.bars(
+              "Errors (predicted - actual): share of test rows",
+              "share of rows",
+              pictures.errorBins(),
+              pictures.errorShares(),
+              new double[pictures.errorShares().length][]));
+    }
     return plots;
   }
+
+  static final String CLASSES_PLOT = "class-f1.png";
+  static final String PREDICTED_PLOT = "predicted-actual.png";
+  static final String ERRORS_PLOT = "errors.png";
 }

@@ -16,6 +16,7 @@ import dev.batchmlops.metrics.Curves;
 import dev.batchmlops.metrics.Fairness;
 import dev.batchmlops.metrics.MetricGap;
 import dev.batchmlops.metrics.MetricsCalculator;
+import dev.batchmlops.metrics.MulticlassMetrics;
 import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.metrics.TaskMetrics;
 import dev.batchmlops.pipeline.Evaluation;
@@ -138,6 +139,8 @@ public final class EvaluateStage {
                       ? confidentMistakes(scored, config, model.decisionThreshold())
                       : ClassAndValueEvaluation.largestMistakes(scored, config);
               Curves.Points curves = binary ? Curves.of(scored) : null;
+              ClassAndValueEvaluation.ValuePictures pictures =
+                  binary ? null : ClassAndValueEvaluation.pictures(scored, config);
               scored.unpersist();
               Map<String, Map<String, Double>> representation = new LinkedHashMap<>();
               for (String column : measured.fairnessColumns()) {
@@ -175,6 +178,11 @@ public final class EvaluateStage {
                           "representation",
                           representation)));
               run.logText("evaluation/confident-mistakes.json", Json.pretty(mistakes));
+              if (result.candidate() instanceof MulticlassMetrics classes) {
+                run.logText(
+                    "evaluation/confused-classes.json",
+                    Json.pretty(classes.mostConfused(ClassAndValueEvaluation.PAIRS_SHOWN)));
+              }
               run.logText("evaluation/worst-segments.json", Json.pretty(worst));
               Map<String, Double> headline = new LinkedHashMap<>();
               result.candidate().asMap().forEach((k, v) -> headline.put("test_" + k, v));
@@ -186,7 +194,7 @@ public final class EvaluateStage {
               Map<String, byte[]> plots =
                   binary
                       ? plots((ClassificationMetrics) result.candidate(), curves, result.segments())
-                      : ClassAndValueEvaluation.plots(config, result);
+                      : ClassAndValueEvaluation.plots(config, result, pictures);
               logPlots(run, plots);
               run.logText(
                   "evaluation/report.html",
@@ -849,26 +857,56 @@ public final class EvaluateStage {
           .image("AUC per segment", plots.get("segments-auc.png"))
           .render();
     }
+    if (evaluation.candidate() instanceof MulticlassMetrics classes) {
+      List<List<String>> pairs = new ArrayList<>();
+      for (var pair : classes.mostConfused(ClassAndValueEvaluation.PAIRS_SHOWN)) {
+        pairs.add(
+            List.of(
+                pair.truth(),
+                pair.predicted(),
+                Long.toString(pair.rows()),
+                format(pair.shareOfTruth())));
+      }
+      card.table(
+          "Most confused classes",
+          List.of("true class", "predicted as", "rows", "share of the true class"),
+          pairs);
+    }
     List<List<String>> gaps = new ArrayList<>();
     for (MetricGap g : evaluation.metricGaps()) {
       gaps.add(
           List.of(
               g.column(),
+              metric,
               format(g.largestGap()),
               g.judged() ? g.best() : "-",
               g.judged() ? g.worst() : "-",
               Integer.toString(g.groups())));
+      for (MetricGap.Gap measure : g.measures()) {
+        gaps.add(
+            List.of(
+                g.column(),
+                measure.measure(),
+                format(measure.gap()),
+                measure.highest() + " (highest)",
+                measure.lowest() + " (lowest)",
+                Integer.toString(g.groups())));
+      }
     }
     return card.table(
             "Fairness",
             List.of(
                 "protected column",
-                metric + " gap (best - worst group)",
+                "measure",
+                "gap between groups (the first gated)",
                 "best group",
                 "worst group",
                 "groups compared"),
             gaps)
         .image(intervalOf + " per segment", plots.get(ClassAndValueEvaluation.SEGMENTS_PLOT))
+        .image("F1 per class", plots.get(ClassAndValueEvaluation.CLASSES_PLOT))
+        .image("Predicted against actual", plots.get(ClassAndValueEvaluation.PREDICTED_PLOT))
+        .image("Errors", plots.get(ClassAndValueEvaluation.ERRORS_PLOT))
         .render();
   }
 

@@ -87,6 +87,37 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
     return rows;
   }
 
+  /**
+   * One kind of mistake: rows of class {@code truth} predicted as {@code predicted}.
+   *
+   * @param shareOfTruth those rows' share of all rows of {@code truth}
+   */
+  public record ConfusedPair(String truth, String predicted, long rows, double shareOfTruth) {}
+
+  /** The mistakes made most often, most rows first: which classes the model mixes up. */
+  public List<ConfusedPair> mostConfused(int shown) {
+    List<ConfusedPair> pairs = new ArrayList<>();
+    List<PerClass> perClass = perClass();
+    for (int t = 0; t < classes.size(); t++) {
+      for (int p = 0; p < classes.size(); p++) {
+        if (t != p && confusion[t][p] > 0) {
+          pairs.add(
+              new ConfusedPair(
+                  classes.get(t),
+                  classes.get(p),
+                  confusion[t][p],
+                  (double) confusion[t][p] / perClass.get(t).support()));
+        }
+      }
+    }
+    pairs.sort(
+        java.util.Comparator.comparingLong(ConfusedPair::rows)
+            .reversed()
+            .thenComparing(ConfusedPair::truth)
+            .thenComparing(ConfusedPair::predicted));
+    return List.copyOf(pairs.subList(0, Math.min(shown, pairs.size())));
+  }
+
   /** Each class's support (true rows), predictions, precision, recall and F1. */
   public List<PerClass> perClass() {
     List<PerClass> result = new ArrayList<>();

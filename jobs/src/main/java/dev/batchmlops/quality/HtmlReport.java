@@ -54,6 +54,9 @@ public final class HtmlReport {
 
   /** A PNG image, embedded so the page stays one self-contained file. */
   public HtmlReport image(String heading, byte[] png) {
+    if (png == null) {
+      return this; // a picture this report's subject does not have
+    }
     body.append("<h2>")
         .append(escape(heading))
         .append("</h2>\n<img alt=\"")

@@ -129,11 +129,30 @@ class ShippedDatasetsTest {
     Cli.Outcome evaluate = command(work, dataset, "evaluate");
     assertEquals(0, evaluate.exitCode(), evaluate.stdout() + evaluate.stderr());
     assertTrue(evaluate.stdout().contains("gates         register: "), evaluate.stdout());
-    Map<String, Double> tested =
-        metrics(
-            MlflowTestServer.shared()
-                .searchRuns("batchmlops-" + dataset, "attributes.run_name = 'evaluate'")
-                .get(0));
+    JsonNode evaluation =
+        MlflowTestServer.shared()
+            .searchRuns("batchmlops-" + dataset, "attributes.run_name = 'evaluate'")
+            .get(0);
+    Map<String, Double> tested = metrics(evaluation);
+    if (dataset.equals("penguins")) {
+      // Each island and sex of 20 test rows or more, with its interval.
+      assertTrue(
+          tested.keySet().stream().anyMatch(k -> k.startsWith("test_macro_f1_ci_low.island.")),
+          tested.toString());
+    }
+    List<String> plots = new java.util.ArrayList<>();
+    MlflowTestServer.shared()
+        .get(
+            "/api/2.0/mlflow/artifacts/list?run_id="
+                + evaluation.path("info").path("run_id").asText()
+                + "&path=evaluation/plots")
+        .path("files")
+        .forEach(f -> plots.add(f.path("path").asText().replace("evaluation/plots/", "")));
+    assertEquals(
+        task.equals("multiclass")
+            ? List.of("class-f1.png", "segments-metric.png")
+            : List.of("errors.png", "predicted-actual.png", "segments-metric.png"),
+        plots.stream().sorted().toList());
     assertTrue(
         tested.get("test_" + registrationMetric)
             > tested.get("prior_test_" + registrationMetric) + 0.3,

@@ -182,6 +182,43 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void eachTasksGateSettingsAreReadAndCheckedUnderTheirOwnKeys() {
+    Path conf = ProjectPaths.confDir();
+    StageConfigs.Register binary = load(conf, "dev", Map.of(), Map.of()).register();
+    assertEquals(Task.BINARY, binary.task());
+    assertEquals("auc", binary.metric());
+    PipelineConfig penguins =
+        ConfigLoader.load(new ConfigLoader.Request(conf, "dev", "penguins", Map.of()), Map.of());
+    StageConfigs.Register multiclass = penguins.register();
+    assertEquals(Task.MULTICLASS, multiclass.task());
+    assertEquals("macro_f1", multiclass.metric());
+    assertEquals(0.5, multiclass.minMetric());
+    assertEquals(binary.maxLossToChampion(), multiclass.maxLossToChampion(), "shared");
+    StageConfigs.Register regression =
+        ConfigLoader.load(
+                new ConfigLoader.Request(conf, "dev", "computer-hardware", Map.of()), Map.of())
+            .register();
+    assertEquals("r2", regression.metric());
+    assertEquals(30, regression.minTestRows());
+
+    String auc =
+        assertThrows(
+                ConfigException.class,
+                () ->
+                    ConfigLoader.load(
+                        new ConfigLoader.Request(
+                            conf, "dev", "penguins", Map.of("register.multiclass.metric", "auc")),
+                        Map.of()))
+            .getMessage();
+    assertTrue(
+        auc.contains("'register.multiclass.metric'")
+            && auc.contains("unknown metric 'auc' for a multiclass label"),
+        auc);
+    String rows = refused(conf, Map.of("register.regression.min-test-rows", "-1"));
+    assertTrue(rows.contains("'register.regression.min-test-rows'"), rows);
+  }
+
+  @Test
   void theTaskDecidesWhatTheLabelDeclaresAndNothingOfAnotherTaskIsAccepted() throws IOException {
     Path conf = ProjectPaths.confDir();
     assertEquals(Task.BINARY, load(conf, "dev", Map.of(), Map.of()).dataset().task());
