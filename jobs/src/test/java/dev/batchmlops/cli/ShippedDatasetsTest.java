@@ -9,6 +9,7 @@ import dev.batchmlops.support.Cli;
 import dev.batchmlops.support.JobArgs;
 import dev.batchmlops.support.MlflowTestServer;
 import dev.batchmlops.support.ProjectPaths;
+import dev.batchmlops.support.PythonModels;
 import dev.batchmlops.support.TestSpark;
 import dev.batchmlops.table.Commit;
 import dev.batchmlops.table.DeltaTables;
@@ -190,6 +191,46 @@ class ShippedDatasetsTest {
               }
             });
     assertEquals(List.of("1"), champions, model.toString());
+
+    // The registered version, loaded in Python as a data scientist would, predicts as Java does.
+    Dataset<Row> testRows =
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(work.resolve("delta/" + dataset + "/splits").toString())
+            .where(org.apache.spark.sql.functions.col("split").equalTo("test"));
+    Path parquet = work.resolve("test-rows.parquet");
+    testRows.write().parquet(parquet.toString());
+    String idColumn = dataset.equals("penguins") ? "row_id" : "machine_id";
+    // Multiclass: the probability of the predicted class, which the class and all the rest decide.
+    org.apache.spark.sql.Column predicted =
+        task.equals("multiclass")
+            ? org.apache.spark.sql.functions.array_max(
+                org.apache.spark.ml.functions.vector_to_array(
+                    org.apache.spark.sql.functions.col("probability"), "float64"))
+            : org.apache.spark.sql.functions.col("prediction");
+    Map<String, Double> java = new java.util.HashMap<>();
+    for (Row row :
+        org.apache.spark.ml.PipelineModel.load(tags.get("model_path"))
+            .transform(testRows)
+            .select(
+                org.apache.spark.sql.functions.col(idColumn).cast("string"),
+                predicted.cast("double"))
+            .collectAsList()) {
+      java.put(row.getString(0), row.getDouble(1));
+    }
+    Map<String, Double> python =
+        PythonModels.predictions(
+            MlflowTestServer.shared().uri(),
+            "models:/batchmlops-" + dataset + "/1",
+            parquet,
+            idColumn,
+            task.equals("multiclass")
+                ? "array_max(vector_to_array(col('probability')))"
+                : "col('prediction')",
+            work);
+    assertEquals(java.keySet(), python.keySet());
+    java.forEach((id, value) -> assertEquals(value, python.get(id), 1e-9, "prediction of " + id));
 
     Cli.Outcome score = command(work, dataset, "score");
     assertEquals(1, score.exitCode(), score.stderr());

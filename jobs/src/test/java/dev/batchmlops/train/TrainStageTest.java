@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchmlops.generate.GenerateStage;
 import dev.batchmlops.ingest.IngestStage;
 import dev.batchmlops.leakage.LeakageStage;
@@ -13,19 +12,15 @@ import dev.batchmlops.pipeline.PipelineState.TrainedModel;
 import dev.batchmlops.split.SplitStage;
 import dev.batchmlops.split.Splits;
 import dev.batchmlops.support.MlflowTestServer;
-import dev.batchmlops.support.ProjectPaths;
-import dev.batchmlops.support.SparkSubmit;
+import dev.batchmlops.support.PythonModels;
 import dev.batchmlops.support.TestContexts;
 import dev.batchmlops.validate.ValidateStage;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.functions;
 import org.apache.spark.sql.Dataset;
@@ -164,48 +159,15 @@ class TrainStageTest {
     testRows(context).write().parquet(input.toString());
     Map<String, Double> java = scores(context, model);
 
-    Path script = temp.resolve("score.py");
-    Files.writeString(
-        script,
-        String.join(
-            "\n",
-            "import json, sys",
-            "import mlflow.spark",
-            "from pyspark.sql import SparkSession",
-            "from pyspark.ml.functions import vector_to_array",
-            "spark = SparkSession.builder.master('local[1]').config('spark.ui.enabled', 'false').getOrCreate()",
-            "model = mlflow.spark.load_model(sys.argv[1])",
-            "scored = model.transform(spark.read.parquet(sys.argv[2]))",
-            "rows = scored.select('application_id', vector_to_array('probability')[1].alias('p')).collect()",
-            "print('SCORES ' + json.dumps({r['application_id']: r['p'] for r in rows}))",
-            ""));
-    ProcessBuilder pythonProcess =
-        new ProcessBuilder(
-                ProjectPaths.venv().resolve("bin/python").toString(),
-                script.toString(),
-                // The logged model, as a registered version of it loads (MLflow 3 client).
-                "models:/" + model.loggedModelId(),
-                input.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(temp.resolve("python.log").toFile());
-    SparkSubmit.sparkEnvironment(pythonProcess);
-    pythonProcess.environment().put("MLFLOW_TRACKING_URI", mlflow.uri());
-    Process process = pythonProcess.start();
-    assertTrue(process.waitFor(5, TimeUnit.MINUTES), "python finished");
-    String output = Files.readString(temp.resolve("python.log"), StandardCharsets.UTF_8);
-    assertEquals(0, process.exitValue(), output);
-    String json =
-        output
-            .lines()
-            .filter(l -> l.startsWith("SCORES "))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError(output))
-            .substring(7);
-    Map<String, Double> python = new HashMap<>();
-    new ObjectMapper()
-        .readTree(json)
-        .fields()
-        .forEachRemaining(e -> python.put(e.getKey(), e.getValue().asDouble()));
+    // The logged model, as a registered version of it loads (MLflow 3 client).
+    Map<String, Double> python =
+        PythonModels.predictions(
+            mlflow.uri(),
+            "models:/" + model.loggedModelId(),
+            input,
+            "application_id",
+            "vector_to_array('probability')[1]",
+            temp);
     assertEquals(java.keySet(), python.keySet());
     java.forEach((id, p) -> assertEquals(p, python.get(id), 1e-9, "score of " + id));
   }
