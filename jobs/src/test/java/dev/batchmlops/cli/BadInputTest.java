@@ -300,7 +300,8 @@ class BadInputTest {
   }
 
   @Test
-  void aThreeClassLabelDeclaredSoIsValidatedButNoCommandTrainsOnItAsBinary() throws IOException {
+  void aThreeClassLabelDeclaredSoIsTrainedAsThreeClassesAndGatedOnEachClassesTestRows()
+      throws IOException {
     Path work = Files.createDirectories(temp.resolve("multiclass"));
     Path file = work.resolve("applications.csv");
     Files.write(file, utf8(withRows(IntStream.range(0, 30), column("defaulted"), cell -> "2")));
@@ -321,26 +322,39 @@ class BadInputTest {
           if (!name.equals("ingest") && !name.equals("run")) {
             args.subList(args.size() - 2, args.size()).clear();
           }
+          // One trial is enough to reach the gates.
+          args.addAll(List.of("--set", "train.search.max-trials=1"));
           return Cli.execute(args.toArray(String[]::new));
         };
 
     // Scoring refuses it before reading anything: the scorer reads one positive probability.
     Case score = new Case(work, command.apply("score"));
     refused(score, "dataset.task = multiclass: `score` handles [binary] labels so far");
-    assertEquals(0, command.apply("ingest").exitCode());
-    Cli.Outcome validated = command.apply("validate");
-    assertEquals(0, validated.exitCode(), validated.stderr());
-    Cli.Outcome split = command.apply("split");
-    assertEquals(0, split.exitCode(), split.stdout() + split.stderr());
-    Cli.Outcome leakage = command.apply("leakage");
-    assertEquals(0, leakage.exitCode(), leakage.stdout() + leakage.stderr());
-    // The split kept the three classes apart (a binary split would have two strata).
-    String splitRun =
+
+    // `run` trains a three-class model, and the gates see the third class's 5 test rows as too
+    // few to judge: exit 3, one line naming the gate, nothing registered.
+    Case run = new Case(work, command.apply("run"));
+    assertEquals(3, run.outcome().exitCode(), run.outcome().stderr());
+    String line = run.errorLine();
+    assertTrue(
+        line.contains(
+            "min_test_class_rows (the test split holds 5 rows of its rarest class, 2,"
+                + " needs >= 10"),
+        line);
+    assertFalse(
         MlflowTestServer.shared()
-            .searchRuns("batchmlops-credit", "attributes.run_name = 'split'")
-            .get(0)
-            .path("data")
-            .toString();
-    assertTrue(splitRun.contains("\"test_class_share.2\""), splitRun);
+            .modelVersions("batchmlops-credit")
+            .toString()
+            .contains("multiclass"),
+        "no three-class version registered");
+    assertEquals(
+        1,
+        MlflowTestServer.shared()
+            .searchRuns(
+                "batchmlops-credit",
+                "attributes.run_name = 'train' and params.task = 'multiclass'"
+                    + " and params.classes = '0,1,2'")
+            .size(),
+        "one search, of the three classes");
   }
 }
