@@ -178,8 +178,9 @@ final class StageCommands {
       description = {
         "Score the test split with the candidate, the reference and prior baselines and the current",
         "champion. Metrics overall and per segment (with intervals), fairness per protected column,",
-        "the most confident mistakes, plots and a model card, at the decision threshold train chose;",
-        "then judge the registration gates (register.gates) once: the decision register acts on.",
+        "the most confident mistakes, plots and a model card, in the task's terms (a binary model at",
+        "the decision threshold train chose); then judge the registration gates (register.gates, and",
+        "register.multiclass or register.regression) once: the decision register acts on.",
         "Reads: evaluate.*, register.*, dataset.segment-columns, dataset.protected-columns."
       })
   static final class Evaluate extends PipelineCommand {

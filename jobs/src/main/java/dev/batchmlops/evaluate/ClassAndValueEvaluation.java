@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.batchmlops.config.DatasetContract;
 import dev.batchmlops.config.PipelineConfig;
-import dev.batchmlops.config.StageConfigs;
 import dev.batchmlops.config.Task;
 import dev.batchmlops.gates.Gates;
 import dev.batchmlops.metrics.ClassAndValueMetrics;
@@ -36,7 +35,7 @@ import org.apache.spark.sql.Row;
  * with a 95% interval of the registration metric, the gap in that metric between the groups of each
  * protected column, and the largest mistakes. The gates then judge it as they judge a binary model.
  */
-final class ClassAndValueEvaluation {
+final class ClassAndValueEvaluation implements TaskEvaluation {
   /** The plot of the registration metric per segment. */
   static final String SEGMENTS_PLOT = "segments-metric.png";
 
@@ -45,9 +44,8 @@ final class ClassAndValueEvaluation {
   /** The most confused pairs of classes shown. */
   static final int PAIRS_SHOWN = 10;
 
-  private ClassAndValueEvaluation() {}
-
-  static EvaluateStage.Measured measure(
+  @Override
+  public EvaluateStage.Measured measure(
       PipelineContext context,
       ModelRegistry registry,
       TrainedModel model,
@@ -121,9 +119,11 @@ final class ClassAndValueEvaluation {
   }
 
   /** Why the test metrics are weak evidence, when they rest on too few rows. */
-  static Optional<String> unreliableEvidence(
-      Gates.Evidence evidence, StageConfigs.Register settings) {
-    long needed = evidence.kind().needed(settings);
+  @Override
+  public Optional<String> unreliableEvidence(
+      EvaluateStage.Measured measured, PipelineConfig config) {
+    Gates.Evidence evidence = measured.evidence();
+    long needed = evidence.kind().needed(config.register());
     if (evidence.rows() >= needed) {
       return Optional.empty();
     }
@@ -143,7 +143,9 @@ final class ClassAndValueEvaluation {
    * Where error analysis starts: a regression's largest absolute errors; a multiclass model's wrong
    * predictions it was surest of.
    */
-  static List<Map<String, Object>> largestMistakes(Dataset<Row> scored, PipelineConfig config) {
+  @Override
+  public List<Map<String, Object>> mistakes(
+      Dataset<Row> scored, PipelineConfig config, TrainedModel model) {
     DatasetContract contract = config.dataset();
     Column label = col(Scoring.LABEL);
     Column prediction = col(Scoring.PREDICTION);
@@ -199,8 +201,14 @@ final class ClassAndValueEvaluation {
       double low,
       double high) {}
 
+  @Override
+  public Drawing gather(Dataset<Row> scored, PipelineConfig config) {
+    ValuePictures pictures = pictures(scored, config);
+    return evaluation -> plots(config, evaluation, pictures);
+  }
+
   /** The pictures' points of a regression model's test rows; null for a multiclass model. */
-  static ValuePictures pictures(Dataset<Row> scored, PipelineConfig config) {
+  private static ValuePictures pictures(Dataset<Row> scored, PipelineConfig config) {
     if (config.dataset().task() != Task.REGRESSION) {
       return null;
     }
@@ -255,7 +263,7 @@ final class ClassAndValueEvaluation {
    * The registration metric per segment with its 95% intervals; a regression model's predicted
    * against actual and its errors; a multiclass model's F1 per class: as PNG.
    */
-  static Map<String, byte[]> plots(
+  private static Map<String, byte[]> plots(
       PipelineConfig config, Evaluation evaluation, ValuePictures pictures) {
     String metric = config.register().metric();
     List<String> labels = new ArrayList<>();

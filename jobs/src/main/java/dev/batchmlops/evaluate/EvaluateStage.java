@@ -103,7 +103,7 @@ public final class EvaluateStage {
   public static Evaluation run(PipelineContext context, ModelRegistry registry) {
     TrainedModel model = context.state().requireModel();
     PipelineConfig config = context.config();
-    boolean binary = config.dataset().task() == Task.BINARY;
+    TaskEvaluation task = TaskEvaluation.of(config.dataset().task());
     Evaluation evaluation =
         context.inChildRun(
             "evaluate",
@@ -121,26 +121,11 @@ public final class EvaluateStage {
                           predict(config, PipelineModel.load(model.modelPath()), test),
                           config.evaluate().intersections())
                       .cache();
-              Measured measured =
-                  binary
-                      ? measure(context, registry, model, test, scored)
-                      : ClassAndValueEvaluation.measure(
-                          context, registry, model, splitTable, test, scored);
-              Optional<String> unreliable =
-                  binary
-                      ? unreliableEvidence(
-                          (ClassificationMetrics) measured.candidate(),
-                          config.register().minTestPositives())
-                      : ClassAndValueEvaluation.unreliableEvidence(
-                          measured.evidence(), config.register());
+              Measured measured = task.measure(context, registry, model, splitTable, test, scored);
+              Optional<String> unreliable = task.unreliableEvidence(measured, config);
               unreliable.ifPresent(why -> LOG.warn("evaluate: {}", why));
-              List<Map<String, Object>> mistakes =
-                  binary
-                      ? confidentMistakes(scored, config, model.decisionThreshold())
-                      : ClassAndValueEvaluation.largestMistakes(scored, config);
-              Curves.Points curves = binary ? Curves.of(scored) : null;
-              ClassAndValueEvaluation.ValuePictures pictures =
-                  binary ? null : ClassAndValueEvaluation.pictures(scored, config);
+              List<Map<String, Object>> mistakes = task.mistakes(scored, config, model);
+              TaskEvaluation.Drawing drawing = task.gather(scored, config);
               scored.unpersist();
               Map<String, Map<String, Double>> representation = new LinkedHashMap<>();
               for (String column : measured.fairnessColumns()) {
@@ -174,7 +159,7 @@ public final class EvaluateStage {
                   Json.pretty(
                       Map.of(
                           "gaps",
-                          binary ? result.fairness() : result.metricGaps(),
+                          result.fairness().isEmpty() ? result.metricGaps() : result.fairness(),
                           "representation",
                           representation)));
               run.logText("evaluation/confident-mistakes.json", Json.pretty(mistakes));
@@ -191,10 +176,7 @@ public final class EvaluateStage {
                   .resumeRun(model.runId())
                   .logModelMetrics(model.loggedModelId(), headline);
               context.parentRun().logMetrics(headline);
-              Map<String, byte[]> plots =
-                  binary
-                      ? plots((ClassificationMetrics) result.candidate(), curves, result.segments())
-                      : ClassAndValueEvaluation.plots(config, result, pictures);
+              Map<String, byte[]> plots = drawing.plots(result);
               logPlots(run, plots);
               run.logText(
                   "evaluation/report.html",
@@ -264,7 +246,7 @@ public final class EvaluateStage {
    * The candidate, the baselines and the champion on the same test rows, each at its own decision
    * threshold (the baselines at the candidate's); the candidate per segment and its fairness.
    */
-  private static Measured measure(
+  static Measured measure(
       PipelineContext context,
       ModelRegistry registry,
       TrainedModel model,
@@ -569,7 +551,7 @@ public final class EvaluateStage {
   }
 
   /** ROC, PR, calibration, confusion matrix and per-segment AUC with intervals, as PNG. */
-  private static Map<String, byte[]> plots(
+  static Map<String, byte[]> plots(
       ClassificationMetrics candidate, Curves.Points curves, List<SegmentResult> segments) {
     Map<String, byte[]> plots = new LinkedHashMap<>();
     List<double[]> diagonal = List.of(new double[] {0, 0}, new double[] {1, 1});
@@ -699,7 +681,7 @@ public final class EvaluateStage {
   }
 
   /** The wrong predictions the model was surest of: what error analysis starts from. */
-  private static List<Map<String, Object>> confidentMistakes(
+  static List<Map<String, Object>> confidentMistakes(
       Dataset<Row> scored, PipelineConfig config, double threshold) {
     var label = col(Scoring.LABEL);
     var score = col(Scoring.SCORE);
