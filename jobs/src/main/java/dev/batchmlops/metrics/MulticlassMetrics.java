@@ -18,9 +18,24 @@ import org.apache.spark.sql.Row;
  * @param classes the class names, by index
  * @param confusion rows by true class, columns by predicted class: counts
  * @param logLoss the mean of -ln p(true class), each probability clipped to [1e-15, 1] (as MLlib)
+ * @param classAuc per class, by index, the one-vs-rest AUC of its probability (Mann-Whitney, ties
+ *     counted half); NaN for a class without rows or without other rows, and when not measured
  */
-public record MulticlassMetrics(List<String> classes, long[][] confusion, double logLoss)
+public record MulticlassMetrics(
+    List<String> classes, long[][] confusion, double logLoss, List<Double> classAuc)
     implements TaskMetrics {
+
+  public MulticlassMetrics {
+    classAuc =
+        classAuc == null
+            ? java.util.Collections.nCopies(classes.size(), Double.NaN)
+            : List.copyOf(classAuc);
+  }
+
+  /** Counts and a log loss, without the AUCs (a resample of the counts has none). */
+  public MulticlassMetrics(List<String> classes, long[][] confusion, double logLoss) {
+    this(classes, confusion, logLoss, null);
+  }
 
   /** Probabilities below this are clipped, so a confident mistake costs a finite loss. */
   static final double EPSILON = 1e-15;
@@ -29,7 +44,7 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
   public record PerClass(
       String name, long support, long predicted, double precision, double recall, double f1) {}
 
-  /** The scored rows' metrics, in one Spark job; rows without a label are left out. */
+  /** The scored rows' metrics, in two Spark jobs; rows without a label are left out. */
   public static MulticlassMetrics compute(Dataset<Row> scored, List<String> classes) {
     return bySegment(scored, classes, lit("")).getOrDefault("", empty(classes));
   }
@@ -40,7 +55,10 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
         List.copyOf(classes), new long[classes.size()][classes.size()], Double.NaN);
   }
 
-  /** Each value of {@code segment}'s metrics, in one Spark job; rows without a label left out. */
+  /**
+   * Each value of {@code segment}'s metrics, in two Spark jobs (the counts, then the AUCs); rows
+   * without a label are left out.
+   */
   public static Map<String, MulticlassMetrics> bySegment(
       Dataset<Row> scored, List<String> classes, Column segment) {
     Column label = col(Scoring.LABEL);
@@ -64,16 +82,73 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
           row.getLong(3);
       lossSums.merge(key, row.getDouble(4), Double::sum);
     }
+    Map<String, double[]> aucs = oneVsRestAucs(scored, classes.size(), segment);
     Map<String, MulticlassMetrics> result = new LinkedHashMap<>();
     confusions.forEach(
         (key, confusion) -> {
           MulticlassMetrics counted = new MulticlassMetrics(List.copyOf(classes), confusion, 0);
+          double[] auc = aucs.getOrDefault(key, new double[0]);
+          List<Double> perClass = new ArrayList<>();
+          for (int c = 0; c < classes.size(); c++) {
+            perClass.add(c < auc.length ? auc[c] : Double.NaN);
+          }
           result.put(
               key,
               new MulticlassMetrics(
-                  counted.classes(), confusion, lossSums.get(key) / counted.rows()));
+                  counted.classes(), confusion, lossSums.get(key) / counted.rows(), perClass));
         });
     return result;
+  }
+
+  /**
+   * Per segment, each class's one-vs-rest AUC of its probability, exactly: rows are counted per
+   * segment, class and distinct probability; a window up the probabilities gives each one the
+   * negatives below it, and U = sum of positives x (negatives below + half the tied ones).
+   */
+  private static Map<String, double[]> oneVsRestAucs(
+      Dataset<Row> scored, int classCount, Column segment) {
+    Dataset<Row> perProbability =
+        scored
+            .where(col(Scoring.LABEL).isNotNull())
+            .select(
+                segment.cast("string").as("s"),
+                col(Scoring.LABEL).cast("int").as("truth"),
+                posexplode(functions.vector_to_array(col(Scoring.PROBABILITY), "float64")))
+            .groupBy(col("s"), col("pos").as("c"), col("col").as("p"))
+            .agg(
+                sum(when(col("truth").equalTo(col("pos")), 1L).otherwise(0L)).as("positives"),
+                sum(when(col("truth").equalTo(col("pos")), 0L).otherwise(1L)).as("negatives"));
+    org.apache.spark.sql.expressions.WindowSpec upToHere =
+        org.apache.spark.sql.expressions.Window.partitionBy("s", "c")
+            .orderBy("p")
+            .rowsBetween(org.apache.spark.sql.expressions.Window.unboundedPreceding(), 0);
+    Column negativesBelow = sum("negatives").over(upToHere).minus(col("negatives"));
+    Map<String, double[]> result = new LinkedHashMap<>();
+    for (Row row :
+        perProbability
+            .withColumn(
+                "u", col("positives").multiply(negativesBelow.plus(col("negatives").divide(2.0))))
+            .groupBy("s", "c")
+            .agg(sum("u"), sum("positives"), sum("negatives"))
+            .collectAsList()) {
+      double[] auc = result.computeIfAbsent(row.getString(0), k -> new double[classCount]);
+      long positives = row.getLong(3);
+      long negatives = row.getLong(4);
+      auc[row.getInt(1)] =
+          positives == 0 || negatives == 0
+              ? Double.NaN
+              : row.getDouble(2) / ((double) positives * negatives);
+    }
+    return result;
+  }
+
+  /** The mean of the classes' one-vs-rest AUCs, over the classes that have one. */
+  public double macroAuc() {
+    return classAuc.stream()
+        .mapToDouble(Double::doubleValue)
+        .filter(a -> !Double.isNaN(a))
+        .average()
+        .orElse(Double.NaN);
   }
 
   @Override
@@ -176,7 +251,7 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
   @Override
   public double standardError(String metric) {
     long rows = rows();
-    if (rows < 2 || "log_loss".equals(metric) || "rows".equals(metric)) {
+    if (rows < 2 || !inTheMatrix(metric)) {
       return Double.NaN;
     }
     int size = classes.size();
@@ -206,6 +281,14 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
     }
     double mean = sum / counted;
     return Math.sqrt(Math.max(0, (sumOfSquares - counted * mean * mean) / (counted - 1)));
+  }
+
+  /** Whether a metric is a function of the confusion matrix alone, so a resample of it moves it. */
+  private static boolean inTheMatrix(String metric) {
+    return !(metric.equals("rows")
+        || metric.equals("log_loss")
+        || metric.equals("macro_auc")
+        || metric.startsWith("class_auc."));
   }
 
   /** A multinomial draw of {@code rows} over cells with these shares. */
@@ -249,17 +332,26 @@ public record MulticlassMetrics(List<String> classes, long[][] confusion, double
     metrics.put("rows", (double) rows());
     metrics.put("accuracy", accuracy());
     metrics.put("log_loss", logLoss);
+    if (!Double.isNaN(macroAuc())) {
+      metrics.put("macro_auc", macroAuc());
+    }
     metrics.put("macro_precision", macro(PerClass::precision));
     metrics.put("macro_recall", macro(PerClass::recall));
     metrics.put("macro_f1", macro(PerClass::f1));
     metrics.put("weighted_precision", weighted(PerClass::precision));
     metrics.put("weighted_recall", weighted(PerClass::recall));
     metrics.put("weighted_f1", weighted(PerClass::f1));
-    for (PerClass c : perClass()) {
+    List<PerClass> perClass = perClass();
+    for (int index = 0; index < perClass.size(); index++) {
+      PerClass c = perClass.get(index);
       String name = dev.batchmlops.tracking.MetricNames.safe(c.name());
       metrics.put("class_recall." + name, c.recall());
       metrics.put("class_precision." + name, c.precision());
       metrics.put("class_f1." + name, c.f1());
+      double auc = classAuc.get(index);
+      if (!Double.isNaN(auc)) {
+        metrics.put("class_auc." + name, auc);
+      }
     }
     return metrics;
   }

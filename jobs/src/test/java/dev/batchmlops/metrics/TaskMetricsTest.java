@@ -127,6 +127,22 @@ class TaskMetricsTest {
     assertEquals(
         mllibMulticlass(scored, "weightedRecall"), overall.metric("weighted_recall"), 1e-9);
     assertEquals(mllibMulticlass(scored, "logLoss"), overall.logLoss(), 1e-9);
+    // Each class's one-vs-rest AUC is MLlib's exact binary AUC of that class's probability.
+    double sum = 0;
+    for (int c = 0; c < CLASSES.size(); c++) {
+      double auc =
+          new org.apache.spark.ml.evaluation.BinaryClassificationEvaluator()
+              .setNumBins(0)
+              .setLabelCol("is_class")
+              .setRawPredictionCol("p" + c)
+              .evaluate(
+                  scored.withColumn(
+                      "is_class", when(col(Scoring.LABEL).equalTo(c), 1.0).otherwise(0.0)));
+      assertEquals(auc, overall.classAuc().get(c), 1e-9, "class " + c);
+      sum += auc;
+    }
+    assertEquals(sum / 3, overall.metric("macro_auc"), 1e-9);
+    assertTrue(overall.metric("macro_auc") > 0.6, "better than chance");
     Dataset<Row> x = scored.where(col("group").equalTo("x"));
     MulticlassMetrics segment = MulticlassMetrics.bySegment(scored, CLASSES, col("group")).get("x");
     assertEquals(mllibMulticlass(x, "accuracy"), segment.accuracy(), 1e-9);
