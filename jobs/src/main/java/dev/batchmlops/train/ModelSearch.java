@@ -72,24 +72,10 @@ public final class ModelSearch {
   /**
    * @param train featurised training rows ({@code features}, {@code label}, the id)
    * @param validation featurised validation rows
+   * @param measure the task's metrics of a fitted model on rows (a binary model's: {@link
+   *     #atThreshold})
    * @param onTrial told of each trial as it finishes (from the thread that ran it)
    * @return every trial's result, in trial order; the best is {@link #best}
-   */
-  public static List<TrialResult> run(
-      Dataset<Row> train,
-      Dataset<Row> validation,
-      String idColumn,
-      List<Trial> trials,
-      StageConfigs.Train settings,
-      long seed,
-      double threshold,
-      Consumer<TrialResult> onTrial) {
-    return run(
-        train, validation, idColumn, trials, settings, seed, atThreshold(threshold), onTrial);
-  }
-
-  /**
-   * @param measure the task's metrics of a fitted model on rows
    */
   public static List<TrialResult> run(
       Dataset<Row> train,
@@ -141,11 +127,6 @@ public final class ModelSearch {
         folded.unpersist();
       }
     }
-  }
-
-  /** The trial with the highest score; the earliest among equals; an undefined score is last. */
-  public static TrialResult best(List<TrialResult> results) {
-    return best(results, false);
   }
 
   /**

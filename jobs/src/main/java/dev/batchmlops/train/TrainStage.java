@@ -133,7 +133,8 @@ public final class TrainStage {
               run.setTags(evidence);
               run.logInputs(inputs);
               context.parentRun().logInputs(inputs);
-              Progress progress = new Progress(trials.size(), settings.selectionMetric());
+              Progress progress =
+                  new Progress(trials.size(), settings.selectionMetric(), settings.lowerIsBetter());
               List<ModelSearch.TrialResult> results =
                   ModelSearch.run(
                       trainFeatures,
@@ -142,12 +143,12 @@ public final class TrainStage {
                       trials,
                       settings,
                       config.seed(),
-                      threshold,
+                      ModelSearch.atThreshold(threshold),
                       result -> {
                         logTrial(context, run, result, dataTags, inputs);
                         progress.report(result);
                       });
-              ModelSearch.TrialResult best = ModelSearch.best(results);
+              ModelSearch.TrialResult best = ModelSearch.best(results, settings.lowerIsBetter());
               PipelineModel model = FeaturePipeline.withClassifier(features, best.model(), train);
               Map<String, String> params = fittedParams(model);
               params.put("model_type", best.trial().family().key());
@@ -298,10 +299,6 @@ public final class TrainStage {
     private final long started = System.nanoTime();
     private int done;
     private ModelSearch.TrialResult best;
-
-    Progress(int total, String metric) {
-      this(total, metric, false);
-    }
 
     Progress(int total, String metric, boolean lowerIsBetter) {
       this.total = total;

@@ -58,7 +58,7 @@ class ModelSearchTest {
             SearchPlan.trials(settings, 42),
             settings,
             42,
-            0.5,
+            ModelSearch.atThreshold(0.5),
             reported::add);
 
     assertEquals(2, results.size());
@@ -68,7 +68,7 @@ class ModelSearchTest {
       assertEquals(result.crossValidated().getAsDouble(), result.score());
       assertTrue(result.score() > 0.5 && result.score() < 1, "mean fold AUC " + result.score());
     }
-    ModelSearch.TrialResult best = ModelSearch.best(results);
+    ModelSearch.TrialResult best = ModelSearch.best(results, false);
     assertEquals(
         results.stream().mapToDouble(ModelSearch.TrialResult::score).max().orElseThrow(),
         best.score());
