@@ -2,6 +2,8 @@ package dev.batchmlops.generate;
 
 import static org.apache.spark.sql.functions.*;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -10,6 +12,12 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Synthetic credit applications whose default risk depends on the features the way a credit analyst
  * would expect (debt ratio, history, duration), with segment columns and a few nulls.
+ *
+ * <p>Three targets are drawn for the same applicants from the same risk, one per task: whether the
+ * loan defaulted ({@code defaulted}, binary), the applicant's risk grade ({@code risk_grade}, A to
+ * D, multiclass) and the interest rate priced for it ({@code interest_rate}, percent, regression).
+ * A contract declares the one it learns: {@code conf/datasets/credit.conf}, {@code
+ * credit-grade.conf}, {@code credit-rate.conf}.
  *
  * <p>Every random draw is a hash of the row number, the seed and a per-draw salt, not a stateful
  * generator, so the same seed gives the same rows however Spark partitions the work.
@@ -31,11 +39,11 @@ public final class CreditDataGenerator {
    * @param concept how much of the label's dependence on the debt ratio and the credit history is
    *     gone (0: none, 1: all): concept shift, the same inputs meaning a different risk
    */
-  public record Drift(java.util.List<String> features, double shift, double concept) {
-    public static final Drift NONE = new Drift(java.util.List.of(), 0, 0);
+  public record Drift(List<String> features, double shift, double concept) {
+    public static final Drift NONE = new Drift(List.of(), 0, 0);
 
     public Drift {
-      features = java.util.List.copyOf(features);
+      features = List.copyOf(features);
     }
 
     double shiftOf(String feature) {
@@ -43,16 +51,46 @@ public final class CreditDataGenerator {
     }
   }
 
+  /** The applicants' columns, before the targets. */
+  private static final List<String> APPLICANT_COLUMNS =
+      List.of(
+          "application_id",
+          "application_date",
+          "age",
+          "income",
+          "loan_amount",
+          "loan_duration_months",
+          "employment_years",
+          "existing_credits",
+          "credit_history",
+          "purpose",
+          "housing",
+          "age_band",
+          "sex",
+          "region");
+
+  /** The target of each task, as {@link #applicants} names it. */
+  public static final List<String> TARGETS = List.of("defaulted", "risk_grade", "interest_rate");
+
   /** {@code rows} applications in the column order of the credit contract. */
   public static Dataset<Row> generate(SparkSession spark, long rows, long seed) {
     return generate(spark, rows, seed, 0, Drift.NONE);
   }
 
   /**
-   * Batch {@code batch} of {@code rows} applications, drawn with {@code drift}; batch 0 without
-   * drift is what {@link #generate(SparkSession, long, long)} gives.
+   * Batch {@code batch} of {@code rows} applications, drawn with {@code drift}, in the column order
+   * of the credit contract (the binary target); batch 0 without drift is what {@link
+   * #generate(SparkSession, long, long)} gives.
    */
   public static Dataset<Row> generate(
+      SparkSession spark, long rows, long seed, int batch, Drift drift) {
+    List<String> credit = new ArrayList<>(APPLICANT_COLUMNS);
+    credit.add("defaulted");
+    return applicants(spark, rows, seed, batch, drift).selectExpr(credit.toArray(String[]::new));
+  }
+
+  /** The same applicants with every target ({@link #TARGETS}) after their columns. */
+  public static Dataset<Row> applicants(
       SparkSession spark, long rows, long seed, int batch, Drift drift) {
     Column age =
         greatest(
@@ -142,24 +180,27 @@ public final class CreditDataGenerator {
             .plus(when(col("purpose").equalTo("business"), 0.4).otherwise(0));
     Column probability = lit(1.0).divide(lit(1.0).plus(exp(logit.multiply(-1))));
 
+    // The grade and the rate read the same risk through their own noise: neither is a copy of the
+    // other, nor of the default.
+    Column gradedRisk = logit.plus(normal(seed, 17).multiply(0.5));
+    Column grade =
+        when(gradedRisk.lt(-1.6), "A")
+            .when(gradedRisk.lt(-0.9), "B")
+            .when(gradedRisk.lt(-0.2), "C")
+            .otherwise("D");
+    Column rate =
+        round(
+            greatest(
+                lit(1.0),
+                lit(4.0).plus(probability.multiply(12)).plus(normal(seed, 18).multiply(0.8))),
+            2);
+    List<String> columns = new ArrayList<>(APPLICANT_COLUMNS);
+    columns.addAll(TARGETS);
     return base.withColumn(
             "defaulted", when(uniform(seed, 16).lt(probability), 1).otherwise(0).cast("int"))
-        .select(
-            "application_id",
-            "application_date",
-            "age",
-            "income",
-            "loan_amount",
-            "loan_duration_months",
-            "employment_years",
-            "existing_credits",
-            "credit_history",
-            "purpose",
-            "housing",
-            "age_band",
-            "sex",
-            "region",
-            "defaulted");
+        .withColumn("risk_grade", grade)
+        .withColumn("interest_rate", rate)
+        .selectExpr(columns.toArray(String[]::new));
   }
 
   public static Column ageBand(Column age) {

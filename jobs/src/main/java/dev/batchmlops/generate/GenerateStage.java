@@ -11,7 +11,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 
-/** Writes the seeded synthetic credit data to the landing folder as one CSV or Parquet file. */
+/**
+ * Writes the seeded synthetic credit data to the landing folder as one CSV or Parquet file, with
+ * the target the dataset's contract declares.
+ */
 public final class GenerateStage {
   private GenerateStage() {}
 
@@ -19,8 +22,8 @@ public final class GenerateStage {
   public static String run(PipelineContext context) {
     var config = context.config();
     List<String> declared = config.dataset().columns().stream().map(ColumnSpec::name).toList();
-    Dataset<Row> data =
-        CreditDataGenerator.generate(
+    Dataset<Row> applicants =
+        CreditDataGenerator.applicants(
             context.spark(),
             config.generate().rows(),
             config.seed(),
@@ -29,13 +32,23 @@ public final class GenerateStage {
                 config.generate().driftFeatures(),
                 config.generate().driftShift(),
                 config.generate().conceptDrift()));
-    if (!declared.equals(List.of(data.columns()))) {
+    // The contract picks its target: the applicants' columns and one of the three.
+    List<String> made = List.of(applicants.columns());
+    List<String> targets = declared.stream().filter(CreditDataGenerator.TARGETS::contains).toList();
+    List<String> applicantColumns =
+        made.stream().filter(c -> !CreditDataGenerator.TARGETS.contains(c)).toList();
+    if (targets.size() != 1
+        || !declared.equals(
+            java.util.stream.Stream.concat(applicantColumns.stream(), targets.stream()).toList())) {
       throw new PipelineException(
-          "generate makes the built-in credit data, but dataset '"
+          "generate makes the built-in credit data (its applicants' columns, then one of "
+              + CreditDataGenerator.TARGETS
+              + "), but dataset '"
               + config.dataset().name()
               + "' declares other columns: "
               + declared);
     }
+    Dataset<Row> data = applicants.selectExpr(declared.toArray(String[]::new));
     FileFormat format = config.generate().format();
     String target = context.layout().landingFile(format);
     String extension = "." + format.name().toLowerCase(Locale.ROOT);

@@ -23,7 +23,12 @@ public final class SparkModelPackage {
    *
    * @param modelId the logged model's id (MLflow 3), null when the server keeps none
    */
-  public static void describe(Path packageDir, String runId, String modelId, String sparkVersion) {
+  public static void describe(
+      Path packageDir,
+      String runId,
+      String modelId,
+      String sparkVersion,
+      ModelSignature signature) {
     List<String> mlmodel =
         new ArrayList<>(
             List.of(
@@ -38,18 +43,22 @@ public final class SparkModelPackage {
                 "    data: " + MODEL_DATA,
                 "    env:",
                 "      virtualenv: python_env.yaml",
-                "    python_version: 3.11",
+                // Quoted: YAML reads a bare 3.11 as a number, which MLflow's pyfunc loader fails
+                // on.
+                "    python_version: '3.11'",
                 "model_uuid: " + UUID.randomUUID().toString().replace("-", ""),
                 "run_id: " + runId,
                 "utc_time_created: '" + Instant.now() + "'"));
     if (modelId != null) {
       mlmodel.add("model_id: " + modelId);
     }
-    String requirements = "mlflow==2.17.2\npyspark==" + sparkVersion + "\n";
+    mlmodel.addAll(signature.mlmodelLines());
+    // Any MLflow that reads the Spark flavour loads it: the 2.x line and the 3.x servers' clients.
+    String requirements = "mlflow>=2.17.2,<4\npyspark==" + sparkVersion + "\n";
     String pythonEnv =
         String.join(
             "\n",
-            "python: 3.11",
+            "python: '3.11'",
             "build_dependencies:",
             "  - pip",
             "dependencies:",

@@ -424,7 +424,12 @@ public final class TrainStage {
         params,
         (folder, modelId) -> {
           context.files().copyToLocal(modelPath, folder.resolve(SparkModelPackage.MODEL_DATA));
-          SparkModelPackage.describe(folder, run.runId(), modelId, context.spark().version());
+          SparkModelPackage.describe(
+              folder,
+              run.runId(),
+              modelId,
+              context.spark().version(),
+              ModelSignature.of(context.config().dataset()));
         });
   }
 }

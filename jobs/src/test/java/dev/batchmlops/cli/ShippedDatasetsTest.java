@@ -1,5 +1,6 @@
 package dev.batchmlops.cli;
 
+import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +37,32 @@ class ShippedDatasetsTest {
         JobArgs.of(command, work, MlflowTestServer.shared().uri(), "--dataset", dataset);
     args.addAll(List.of(extra));
     return Cli.execute(args.toArray(String[]::new));
+  }
+
+  /**
+   * The built-in generator's other targets for the same applicants, under their shipped contracts:
+   * {@code generate} lands the contract's target and its rows pass that contract.
+   */
+  @ParameterizedTest
+  @CsvSource({"credit-grade, risk_grade", "credit-rate, interest_rate"})
+  void theGeneratedApplicantsPassTheContractOfEachTarget(String dataset, String target)
+      throws Exception {
+    Path work = Files.createDirectories(temp.resolve(dataset));
+    Cli.Outcome generated = command(work, dataset, "generate", "--set", "generate.rows=1500");
+    assertEquals(0, generated.exitCode(), generated.stderr());
+    Cli.Outcome ingested = command(work, dataset, "ingest");
+    assertEquals(0, ingested.exitCode(), ingested.stderr());
+    Dataset<Row> raw =
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(work.resolve("delta/" + dataset + "/raw").toString());
+    assertEquals(1500, raw.count(), "every row ingested, none quarantined");
+    assertEquals(target, raw.columns()[raw.columns().length - 1]);
+    assertFalse(List.of(raw.columns()).contains("defaulted"), "the contract's target only");
+    Cli.Outcome validated = command(work, dataset, "validate");
+    assertEquals(0, validated.exitCode(), validated.stdout() + validated.stderr());
+    assertTrue(validated.stdout().contains(" checks, 0 errors, "), validated.stdout());
   }
 
   @ParameterizedTest
@@ -198,7 +225,7 @@ class ShippedDatasetsTest {
             .read()
             .format("delta")
             .load(work.resolve("delta/" + dataset + "/splits").toString())
-            .where(org.apache.spark.sql.functions.col("split").equalTo("test"));
+            .where(col("split").equalTo("test"));
     Path parquet = work.resolve("test-rows.parquet");
     testRows.write().parquet(parquet.toString());
     String idColumn = dataset.equals("penguins") ? "row_id" : "machine_id";
@@ -206,21 +233,18 @@ class ShippedDatasetsTest {
     org.apache.spark.sql.Column predicted =
         task.equals("multiclass")
             ? org.apache.spark.sql.functions.array_max(
-                org.apache.spark.ml.functions.vector_to_array(
-                    org.apache.spark.sql.functions.col("probability"), "float64"))
-            : org.apache.spark.sql.functions.col("prediction");
+                org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64"))
+            : col("prediction");
     Map<String, Double> java = new java.util.HashMap<>();
     for (Row row :
         org.apache.spark.ml.PipelineModel.load(tags.get("model_path"))
             .transform(testRows)
-            .select(
-                org.apache.spark.sql.functions.col(idColumn).cast("string"),
-                predicted.cast("double"))
+            .select(col(idColumn).cast("string"), predicted.cast("double"))
             .collectAsList()) {
       java.put(row.getString(0), row.getDouble(1));
     }
-    Map<String, Double> python =
-        PythonModels.predictions(
+    PythonModels.Loaded python =
+        PythonModels.load(
             MlflowTestServer.shared().uri(),
             "models:/batchmlops-" + dataset + "/1",
             parquet,
@@ -229,8 +253,38 @@ class ShippedDatasetsTest {
                 ? "array_max(vector_to_array(col('probability')))"
                 : "col('prediction')",
             work);
-    assertEquals(java.keySet(), python.keySet());
-    java.forEach((id, value) -> assertEquals(value, python.get(id), 1e-9, "prediction of " + id));
+    assertEquals(java.keySet(), python.predictions().keySet());
+    java.forEach(
+        (id, value) ->
+            assertEquals(value, python.predictions().get(id), 1e-9, "prediction of " + id));
+    // As a pyfunc, through the task's signature: the value, or the index of the metadata's class.
+    assertEquals(task, python.metadata().path("task").asText());
+    assertEquals("prediction", python.signature().path("outputs").path(0).path("name").asText());
+    Map<String, Double> javaPrediction = new java.util.HashMap<>();
+    for (Row row :
+        org.apache.spark.ml.PipelineModel.load(tags.get("model_path"))
+            .transform(testRows)
+            .select(col(idColumn).cast("string"), col("prediction"))
+            .collectAsList()) {
+      javaPrediction.put(row.getString(0), row.getDouble(1));
+    }
+    assertEquals(javaPrediction.keySet(), python.pyfuncPredictions().keySet());
+    javaPrediction.forEach(
+        (id, value) ->
+            assertEquals(value, python.pyfuncPredictions().get(id), 1e-9, "pyfunc of " + id));
+    if (task.equals("multiclass")) {
+      List<String> classes = new java.util.ArrayList<>();
+      python.metadata().path("classes").forEach(c -> classes.add(c.asText()));
+      assertEquals(List.of("Adelie", "Chinstrap", "Gentoo"), classes);
+      // A missing integer is NaN to pandas: the signature makes the flipper length a double.
+      JsonNode flipper = null;
+      for (JsonNode column : python.signature().path("inputs")) {
+        if (column.path("name").asText().equals("flipper_length_mm")) {
+          flipper = column;
+        }
+      }
+      assertEquals("double", flipper.path("type").asText(), python.signature().toString());
+    }
 
     Cli.Outcome score = command(work, dataset, "score");
     assertEquals(1, score.exitCode(), score.stderr());

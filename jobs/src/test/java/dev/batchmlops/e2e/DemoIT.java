@@ -140,8 +140,69 @@ class DemoIT {
     assertLine(result.stdout(), "monitor: .*\\(exit [045]\\)");
   }
 
+  /**
+   * A multiclass dataset as a user brings one: {@code profile} proposes the task, and the demo with
+   * the reviewed contract (the shipped {@code conf/datasets/penguins.conf}) ends with a registered
+   * champion evaluated in the task's terms. (The regression dataset takes the same path through the
+   * script; {@code ShippedDatasetsTest} runs it through every command.)
+   */
   @Test
   @Order(3)
+  void theDemoRunsAMulticlassDatasetFromItsProfileToAChampion() throws IOException {
+    FreshCopy.Result profile =
+        copy.run(
+            Map.of(),
+            Duration.ofMinutes(5),
+            "scripts/submit",
+            "profile",
+            "--input",
+            "data/penguins/penguins.csv",
+            "--name",
+            "penguins",
+            "--label",
+            "species");
+    assertEquals(0, profile.exitCode(), profile.stderr());
+    String proposed = Files.readString(copy.root().resolve("penguins.draft.conf"));
+    assertTrue(proposed.contains("task = multiclass"), proposed);
+    assertTrue(proposed.contains("\"Chinstrap\""), proposed);
+
+    FreshCopy.Result result =
+        demo(Map.of("MLOPS_MLFLOW_PORT", Integer.toString(port), "MLOPS_DATASET", "penguins"));
+    assertEquals(0, result.exitCode(), result.stderr());
+    assertLine(
+        result.stdout(), "registered model batchmlops-penguins version 1 \\(champion\\): .*");
+    assertLine(result.stdout(), "dataset.task = multiclass: the demo ends at the registered .*");
+    MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
+    assertEquals("1", champion(mlflow, "batchmlops-penguins").path("version").asText());
+
+    JsonNode evaluate =
+        mlflow.searchRuns("batchmlops-penguins", "attributes.run_name = 'evaluate'").get(0);
+    Map<String, Double> metrics = new java.util.TreeMap<>();
+    evaluate
+        .path("data")
+        .path("metrics")
+        .forEach(m -> metrics.put(m.path("key").asText(), m.path("value").asDouble()));
+    assertTrue(metrics.get("test_macro_f1") > 0.9, metrics.toString());
+    assertTrue(metrics.containsKey("test_class_recall.Chinstrap"), metrics.toString());
+    assertTrue(
+        metrics.keySet().stream().anyMatch(k -> k.startsWith("test_macro_f1_ci_low.sex.")),
+        "the task's metric per segment, with its interval: " + metrics);
+    String runId = evaluate.path("info").path("run_id").asText();
+    List<String> artifacts = new ArrayList<>();
+    mlflow
+        .get("/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=evaluation")
+        .path("files")
+        .forEach(f -> artifacts.add(f.path("path").asText()));
+    assertTrue(artifacts.contains("evaluation/report.html"), "the model card: " + artifacts);
+    assertTrue(artifacts.contains("evaluation/confused-classes.json"), artifacts.toString());
+    String card =
+        mlflow.getText("/get-artifact?run_uuid=" + runId + "&path=evaluation/report.html");
+    assertTrue(card.contains("Most confused classes") && card.contains("macro_f1"), card);
+    assertFalse(card.contains("threshold "), "nothing binary-only on the card");
+  }
+
+  @Test
+  @Order(4)
   void theAuthenticatedDemoTrainsAsThePipelineUserAndPromotesAsTheReleaseUser() throws IOException {
     int authPort = MlflowTestServer.freePort();
     FreshCopy.Result result =
@@ -171,7 +232,7 @@ class DemoIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void theNotebooksBenchAndSubmitCommandsRun() throws IOException {
     // scripts/notebooks: its environment and the jar ready, then JupyterLab itself starts (asked
     // only its version here; the notebooks' execution is RetrainingLoopIT's).

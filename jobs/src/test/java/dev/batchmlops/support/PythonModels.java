@@ -2,6 +2,7 @@ package dev.batchmlops.support;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,16 +14,32 @@ import java.util.concurrent.TimeUnit;
 /**
  * A model loaded in Python as a data scientist loads it ({@code mlflow.spark.load_model} from the
  * tracking server, in the project's virtual environment) and applied to rows: what the Java
- * pipeline's predictions must equal.
+ * pipeline's predictions must equal. The same model is loaded as a pyfunc too, given the rows as a
+ * pandas frame of its signature's columns: MLflow checks the frame against the signature.
  */
 public final class PythonModels {
   private PythonModels() {}
 
   /**
-   * One number per row, by id: {@code expression} is a PySpark column over the transformed rows
-   * (such as {@code col('prediction')}).
+   * What Python makes of a model.
+   *
+   * @param predictions {@code expression} of each row, by id, from the Spark model
+   * @param pyfuncPredictions the pyfunc's prediction of each row, by id
+   * @param signature the model's signature as MLflow reads it ({@code inputs}, {@code outputs}:
+   *     lists of columns)
+   * @param metadata the model's metadata as MLflow reads it
    */
-  public static Map<String, Double> predictions(
+  public record Loaded(
+      Map<String, Double> predictions,
+      Map<String, Double> pyfuncPredictions,
+      JsonNode signature,
+      JsonNode metadata) {}
+
+  /**
+   * Loads the model and applies it to {@code rows}: {@code expression} is a PySpark column over the
+   * transformed rows (such as {@code col('prediction')}).
+   */
+  public static Loaded load(
       String trackingUri, String modelUri, Path rows, String idColumn, String expression, Path work)
       throws Exception {
     Path script = work.resolve("predict.py");
@@ -43,7 +60,15 @@ public final class PythonModels {
             "rows = scored.select(col(sys.argv[3]).cast('string').alias('id'), ("
                 + expression
                 + ").alias('p')).collect()",
-            "print('PREDICTIONS ' + json.dumps({r['id']: r['p'] for r in rows}))",
+            "info = mlflow.models.get_model_info(sys.argv[1])",
+            "signature = {k: json.loads(v) for k, v in info.signature.to_dict().items() if v}",
+            "inputs = [c['name'] for c in signature['inputs']]",
+            "frame = spark.read.parquet(sys.argv[2]).toPandas()",
+            "pyfunc = mlflow.pyfunc.load_model(sys.argv[1]).predict(frame[inputs])",
+            "print('PREDICTIONS ' + json.dumps({",
+            "  'predictions': {r['id']: r['p'] for r in rows},",
+            "  'pyfunc': {str(i): float(p) for i, p in zip(frame[sys.argv[3]], list(pyfunc))},",
+            "  'signature': signature, 'metadata': info.metadata}))",
             ""));
     ProcessBuilder python =
         new ProcessBuilder(
@@ -67,11 +92,17 @@ public final class PythonModels {
             .findFirst()
             .orElseThrow(() -> new AssertionError(output))
             .substring("PREDICTIONS ".length());
-    Map<String, Double> predictions = new HashMap<>();
-    new ObjectMapper()
-        .readTree(json)
-        .fields()
-        .forEachRemaining(e -> predictions.put(e.getKey(), e.getValue().asDouble()));
-    return predictions;
+    JsonNode loaded = new ObjectMapper().readTree(json);
+    return new Loaded(
+        numbers(loaded.path("predictions")),
+        numbers(loaded.path("pyfunc")),
+        loaded.path("signature"),
+        loaded.path("metadata"));
+  }
+
+  private static Map<String, Double> numbers(JsonNode byId) {
+    Map<String, Double> numbers = new HashMap<>();
+    byId.fields().forEachRemaining(e -> numbers.put(e.getKey(), e.getValue().asDouble()));
+    return numbers;
   }
 }

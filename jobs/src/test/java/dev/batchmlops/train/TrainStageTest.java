@@ -124,7 +124,10 @@ class TrainStageTest {
     assertEquals(
         value(firstRun, "metrics", "validation_auc"), value(againRun, "metrics", "validation_auc"));
     assertEquals(params(firstRun), params(againRun), "every fitted parameter is the same");
-    assertEquals(scores(context, first), scores(context, again), "the same model, the same scores");
+    assertEquals(
+        scores(context, first, "probability"),
+        scores(context, again, "probability"),
+        "the same model, the same scores");
 
     assertTheLoggedModelHoldsItsRunParamsAndMetrics(first);
     assertPythonLoadsTheModelAndScoresAsJavaDoes(context, first);
@@ -157,30 +160,48 @@ class TrainStageTest {
       PipelineContext context, TrainedModel model) throws Exception {
     Path input = temp.resolve("python-input.parquet");
     testRows(context).write().parquet(input.toString());
-    Map<String, Double> java = scores(context, model);
+    Map<String, Double> java = scores(context, model, "probability");
 
     // The logged model, as a registered version of it loads (MLflow 3 client).
-    Map<String, Double> python =
-        PythonModels.predictions(
+    PythonModels.Loaded python =
+        PythonModels.load(
             mlflow.uri(),
             "models:/" + model.loggedModelId(),
             input,
             "application_id",
             "vector_to_array('probability')[1]",
             temp);
-    assertEquals(java.keySet(), python.keySet());
-    java.forEach((id, p) -> assertEquals(p, python.get(id), 1e-9, "score of " + id));
+    assertEquals(java.keySet(), python.predictions().keySet());
+    java.forEach((id, p) -> assertEquals(p, python.predictions().get(id), 1e-9, "score of " + id));
+    // As a pyfunc, through its signature: the contract's features in, the class index out.
+    List<String> inputs = new java.util.ArrayList<>();
+    python.signature().path("inputs").forEach(c -> inputs.add(c.path("name").asText()));
+    assertEquals(
+        context.config().dataset().features().stream().map(f -> f.name()).toList(), inputs);
+    assertEquals("prediction", python.signature().path("outputs").path(0).path("name").asText());
+    assertEquals("binary", python.metadata().path("task").asText());
+    assertEquals(
+        List.of("0", "1"),
+        List.of(
+            python.metadata().path("classes").path(0).asText(),
+            python.metadata().path("classes").path(1).asText()));
+    assertEquals(scores(context, model, "prediction"), python.pyfuncPredictions());
   }
 
-  /** The model's positive-class probability for 40 test rows, by id. */
-  private static Map<String, Double> scores(PipelineContext context, TrainedModel model) {
+  /**
+   * For 40 test rows, by id: the positive class's {@code probability}, or the {@code prediction}.
+   */
+  private static Map<String, Double> scores(
+      PipelineContext context, TrainedModel model, String output) {
+    org.apache.spark.sql.Column value =
+        output.equals("probability")
+            ? functions.vector_to_array(col("probability"), "float64").getItem(1)
+            : col(output);
     Map<String, Double> scores = new HashMap<>();
     for (Row row :
         PipelineModel.load(model.modelPath())
             .transform(testRows(context))
-            .select(
-                col("application_id"),
-                functions.vector_to_array(col("probability"), "float64").getItem(1))
+            .select(col("application_id"), value)
             .collectAsList()) {
       scores.put(row.getString(0), row.getDouble(1));
     }
