@@ -222,6 +222,107 @@ public final class Charts {
     return png(image, g);
   }
 
+  /**
+   * Where a normalized confusion matrix's parts go: class names down the left (true) and up the top
+   * (predicted, written vertically), each as wide as the longest (shortened with an ellipsis beyond
+   * {@link #MAX_LABEL_WIDTH} pixels), and square cells no smaller than a line of label text, so
+   * that neither names nor cells overlap at any number of classes. A cell's share is written in it
+   * when the cell is wide enough for "100%".
+   */
+  record MatrixLayout(
+      int width, int height, int labelWidth, int cell, boolean sharesWritten, List<String> labels) {
+    int left() {
+      return labelWidth + 16;
+    }
+
+    int top() {
+      return TOP + labelWidth + 12;
+    }
+  }
+
+  private static final String MATRIX_FOOTER =
+      "rows: true class; columns: predicted (share of the true class)";
+
+  /** The cells fill about this many pixels across, when the labels allow. */
+  private static final int MATRIX_SPAN = 720;
+
+  static MatrixLayout matrixLayout(List<String> classes) {
+    FontMetrics metrics = metrics(LABEL_FONT);
+    List<String> shown = classes.stream().map(c -> fit(c, metrics)).toList();
+    int labelWidth = shown.stream().mapToInt(metrics::stringWidth).max().orElse(0);
+    int line = metrics.getHeight() + 4;
+    int cell = Math.max(line, Math.min(64, MATRIX_SPAN / Math.max(1, classes.size())));
+    boolean written = cell >= metrics.stringWidth("100%") + 4;
+    int size = cell * classes.size();
+    int width = Math.max(labelWidth + 16 + size + RIGHT, metrics.stringWidth(MATRIX_FOOTER) + 20);
+    int height = TOP + labelWidth + 12 + size + BOTTOM;
+    return new MatrixLayout(width, height, labelWidth, cell, written, shown);
+  }
+
+  /**
+   * The confusion matrix of several classes, each row normalized by its true class's rows (the
+   * diagonal is each class's recall), shaded by share; {@code counts[true][predicted]}.
+   */
+  public static byte[] confusionMatrix(String title, List<String> classes, long[][] counts) {
+    MatrixLayout layout = matrixLayout(classes);
+    BufferedImage image =
+        new BufferedImage(layout.width(), layout.height(), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, layout.width(), layout.height());
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+    g.drawString(title, 10, 24);
+    g.setFont(LABEL_FONT);
+    FontMetrics metrics = g.getFontMetrics();
+    int left = layout.left();
+    int top = layout.top();
+    int cell = layout.cell();
+    for (int actual = 0; actual < classes.size(); actual++) {
+      long rows = 0;
+      for (long count : counts[actual]) {
+        rows += count;
+      }
+      for (int predicted = 0; predicted < classes.size(); predicted++) {
+        double share = rows == 0 ? 0 : (double) counts[actual][predicted] / rows;
+        int shade = (int) Math.round(255 - 200 * share);
+        int x = left + predicted * cell;
+        int y = top + actual * cell;
+        g.setColor(new Color(shade, shade, 255));
+        g.fillRect(x, y, cell, cell);
+        g.setColor(Color.LIGHT_GRAY);
+        g.drawRect(x, y, cell, cell);
+        if (layout.sharesWritten() && counts[actual][predicted] > 0) {
+          String text = String.format(Locale.ROOT, "%.0f%%", 100 * share);
+          g.setColor(share > 0.6 ? Color.WHITE : Color.BLACK);
+          g.drawString(
+              text,
+              x + (cell - metrics.stringWidth(text)) / 2,
+              y + (cell + metrics.getAscent()) / 2 - 2);
+        }
+      }
+      g.setColor(Color.DARK_GRAY);
+      String label = layout.labels().get(actual);
+      g.drawString(
+          label,
+          left - 8 - metrics.stringWidth(label),
+          top + actual * cell + (cell + metrics.getAscent()) / 2 - 2);
+    }
+    // The predicted classes' names, bottom to top above their columns.
+    for (int predicted = 0; predicted < classes.size(); predicted++) {
+      String label = layout.labels().get(predicted);
+      java.awt.geom.AffineTransform saved = g.getTransform();
+      g.translate(left + predicted * cell + (cell + metrics.getAscent()) / 2 - 2, top - 8);
+      g.rotate(-Math.PI / 2);
+      g.drawString(label, 0, 0);
+      g.setTransform(saved);
+    }
+    g.setColor(Color.BLACK);
+    g.drawString(MATRIX_FOOTER, 10, layout.height() - BOTTOM / 2);
+    return png(image, g);
+  }
+
   private static Graphics2D canvas(BufferedImage image, String title) {
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

@@ -297,6 +297,12 @@ final class ClassAndValueEvaluation implements TaskEvaluation {
               perClass.stream().map(c -> c.name() + " (" + c.support() + " rows)").toList(),
               perClass.stream().mapToDouble(MulticlassMetrics.PerClass::f1).toArray(),
               new double[perClass.size()][]));
+      plots.put(
+          CONFUSION_PLOT,
+          Charts.confusionMatrix(
+              "Confusion matrix, normalized by true class",
+              classes.classes(),
+              classes.confusion()));
     }
     if (pictures != null) {
       plots.put(
@@ -327,6 +333,7 @@ final class ClassAndValueEvaluation implements TaskEvaluation {
   }
 
   static final String CLASSES_PLOT = "class-f1.png";
+  static final String CONFUSION_PLOT = "confusion-matrix.png";
   static final String PREDICTED_PLOT = "predicted-actual.png";
   static final String ERRORS_PLOT = "errors.png";
 }

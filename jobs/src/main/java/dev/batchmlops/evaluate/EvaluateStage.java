@@ -377,13 +377,16 @@ public final class EvaluateStage {
                 champion.scoredOnSameRows()
                     ? champion.metrics().metric(metric)
                     : champion.recordedMetric());
-    Map<String, Map<String, double[]>> segments = new LinkedHashMap<>();
-    for (SegmentResult segment : measured.segments()) {
-      double value = segment.tooSmall() ? Double.NaN : segment.metrics().metric(metric);
-      segments
-          .computeIfAbsent(segment.column(), c -> new LinkedHashMap<>())
-          .put(segment.value(), new double[] {value, segment.rows()});
-    }
+    List<Gates.SegmentMetric> segments =
+        measured.segments().stream()
+            .map(
+                segment ->
+                    new Gates.SegmentMetric(
+                        segment.column(),
+                        segment.value(),
+                        segment.tooSmall() ? Double.NaN : segment.metrics().metric(metric),
+                        segment.rows()))
+            .toList();
     Evaluation.Baseline baseline = measured.baseline();
     return new Gates.Inputs(
         measured.candidate().metric(metric),
@@ -860,7 +863,7 @@ public final class EvaluateStage {
           List.of(
               g.column(),
               metric,
-              format(g.largestGap()),
+              withInterval(g.metricGap()),
               g.judged() ? g.best() : "-",
               g.judged() ? g.worst() : "-",
               Integer.toString(g.groups())));
@@ -869,7 +872,7 @@ public final class EvaluateStage {
             List.of(
                 g.column(),
                 measure.measure(),
-                format(measure.gap()),
+                withInterval(measure),
                 measure.highest() + " (highest)",
                 measure.lowest() + " (lowest)",
                 Integer.toString(g.groups())));
@@ -880,16 +883,23 @@ public final class EvaluateStage {
             List.of(
                 "protected column",
                 "measure",
-                "gap between groups (the first gated)",
+                "gap between groups, 95% interval (the first gated)",
                 "best group",
                 "worst group",
                 "groups compared"),
             gaps)
         .image(intervalOf + " per segment", plots.get(ClassAndValueEvaluation.SEGMENTS_PLOT))
         .image("F1 per class", plots.get(ClassAndValueEvaluation.CLASSES_PLOT))
+        .image("Confusion matrix", plots.get(ClassAndValueEvaluation.CONFUSION_PLOT))
         .image("Predicted against actual", plots.get(ClassAndValueEvaluation.PREDICTED_PLOT))
         .image("Errors", plots.get(ClassAndValueEvaluation.ERRORS_PLOT))
         .render();
+  }
+
+  private static String withInterval(MetricGap.Gap gap) {
+    return Double.isNaN(gap.standardError())
+        ? format(gap.gap())
+        : format(gap.gap()) + " [" + format(gap.low()) + ", " + format(gap.high()) + "]";
   }
 
   private static String format3(double value) {

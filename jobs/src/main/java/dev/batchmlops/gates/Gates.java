@@ -59,7 +59,7 @@ public final class Gates {
   /**
    * What the gates read.
    *
-   * @param segments per segment column, per value: the metric and the segment's test rows
+   * @param segments every segment's metric and test rows
    * @param fairnessGaps per protected column: its largest fairness gap; NaN when fewer than two of
    *     its groups were large enough to compare
    * @param champion the champion's metric, when there is a champion
@@ -77,11 +77,18 @@ public final class Gates {
       Evidence evidence,
       OptionalDouble champion,
       boolean championOnSameRows,
-      Map<String, Map<String, double[]>> segments,
+      List<SegmentMetric> segments,
       Map<String, Double> fairnessGaps,
       boolean validationPassed,
       boolean leakagePassed,
       long minSegmentRows) {}
+
+  /**
+   * One segment's registration metric on the test split.
+   *
+   * @param metric NaN when undefined on the segment's rows or the segment was too small to score
+   */
+  public record SegmentMetric(String column, String value, double metric, long rows) {}
 
   /**
    * The rows a test metric rests on, as a task counts them.
@@ -201,14 +208,11 @@ public final class Gates {
     }
     double worst = Double.POSITIVE_INFINITY;
     String worstSegment = "none large enough";
-    for (var column : in.segments().entrySet()) {
-      for (var segment : column.getValue().entrySet()) {
-        double value = segment.getValue()[0];
-        double rows = segment.getValue()[1];
-        if (rows >= in.minSegmentRows() && !Double.isNaN(value) && value < worst) {
-          worst = value;
-          worstSegment = column.getKey() + "=" + segment.getKey() + " " + f(value);
-        }
+    for (SegmentMetric segment : in.segments()) {
+      double value = segment.metric();
+      if (segment.rows() >= in.minSegmentRows() && !Double.isNaN(value) && value < worst) {
+        worst = value;
+        worstSegment = segment.column() + "=" + segment.value() + " " + f(value);
       }
     }
     if (worst != Double.POSITIVE_INFINITY) {

@@ -178,7 +178,7 @@ class ShippedDatasetsTest {
         .forEach(f -> plots.add(f.path("path").asText().replace("evaluation/plots/", "")));
     assertEquals(
         task.equals("multiclass")
-            ? List.of("class-f1.png", "segments-metric.png")
+            ? List.of("class-f1.png", "confusion-matrix.png", "segments-metric.png")
             : List.of("errors.png", "predicted-actual.png", "segments-metric.png"),
         plots.stream().sorted().toList());
     assertTrue(

@@ -198,6 +198,7 @@ class DemoIT {
     String card =
         mlflow.getText("/get-artifact?run_uuid=" + runId + "&path=evaluation/report.html");
     assertTrue(card.contains("Most confused classes") && card.contains("macro_f1"), card);
+    assertTrue(card.contains("Confusion matrix"), "the normalized confusion matrix on the card");
     assertFalse(card.contains("threshold "), "nothing binary-only on the card");
   }
 

@@ -48,4 +48,46 @@ class ChartsTest {
     assertEquals(layout.width(), png.getWidth());
     assertEquals(layout.height(), png.getHeight());
   }
+
+  @Test
+  void aConfusionMatrixOfTwentyClassesKeepsItsNamesAndCellsApart() throws Exception {
+    List<String> classes = new ArrayList<>();
+    long[][] counts = new long[20][20];
+    for (int c = 0; c < 20; c++) {
+      classes.add(String.format("product-category-%02d-%s", c, "y".repeat(12)));
+      counts[c][c] = 40;
+      counts[c][(c + 1) % 20] = 10;
+    }
+    classes.set(7, "a class name far longer than any label column should hold, truly");
+
+    Charts.MatrixLayout layout = Charts.matrixLayout(classes);
+    java.awt.FontMetrics metrics =
+        new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB)
+            .createGraphics()
+            .getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+    assertTrue(layout.cell() >= metrics.getHeight(), "a name per cell, never two: " + layout);
+    assertTrue(
+        layout.sharesWritten(),
+        "at 20 classes each cell still holds its share: "
+            + layout.cell()
+            + " px, 100% takes "
+            + metrics.stringWidth("100%"));
+    assertTrue(layout.labelWidth() <= Charts.MAX_LABEL_WIDTH);
+    assertTrue(layout.labels().get(7).endsWith("\u2026"), "the longest one is shortened");
+    assertTrue(
+        layout.top() + 20 * layout.cell() <= layout.height()
+            && layout.left() + 20 * layout.cell() <= layout.width(),
+        "every cell is drawn: " + layout);
+
+    BufferedImage png =
+        ImageIO.read(
+            new ByteArrayInputStream(Charts.confusionMatrix("Confusion", classes, counts)));
+    assertEquals(layout.width(), png.getWidth());
+    assertEquals(layout.height(), png.getHeight());
+    // The diagonal (80% of each class) is shaded dark, an empty cell stays white.
+    int red = png.getRGB(layout.left() + 2, layout.top() + 2) >> 16 & 0xff;
+    int emptyRed = png.getRGB(layout.left() + 5 * layout.cell() + 2, layout.top() + 2) >> 16 & 0xff;
+    assertTrue(red < 150, "diagonal red " + red);
+    assertEquals(255, emptyRed);
+  }
 }

@@ -3,7 +3,6 @@ package dev.batchmlops.gates;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.batchmlops.config.StageConfigs;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -32,18 +31,17 @@ class RegistrationDecisionTest {
     return evidence(0.75, 0.5, 40, segments(0.70, 0.72), Map.of("sex", 0.05));
   }
 
-  private static Map<String, Map<String, double[]>> segments(double female, double male) {
-    Map<String, double[]> sex = new LinkedHashMap<>();
-    sex.put("female", new double[] {female, 200});
-    sex.put("male", new double[] {male, 200});
-    sex.put("other", new double[] {0.2, 10});
-    return Map.of("sex", sex);
+  private static List<Gates.SegmentMetric> segments(double female, double male) {
+    return List.of(
+        new Gates.SegmentMetric("sex", "female", female, 200),
+        new Gates.SegmentMetric("sex", "male", male, 200),
+        new Gates.SegmentMetric("sex", "other", 0.2, 10));
   }
 
   private static Gates.Inputs with(
       double candidate,
       OptionalDouble champion,
-      Map<String, Map<String, double[]>> segments,
+      List<Gates.SegmentMetric> segments,
       double fairnessGap,
       boolean leakagePassed) {
     return new Gates.Inputs(
@@ -65,7 +63,7 @@ class RegistrationDecisionTest {
       double candidate,
       double baseline,
       long testPositives,
-      Map<String, Map<String, double[]>> segments,
+      List<Gates.SegmentMetric> segments,
       Map<String, Double> fairnessGaps) {
     return new Gates.Inputs(
         candidate,
@@ -147,7 +145,7 @@ class RegistrationDecisionTest {
         decision.reason().contains("the test split holds 3 positive rows, needs >= 10"),
         decision.reason());
 
-    Gates.Inputs noPositives = evidence(Double.NaN, Double.NaN, 0, Map.of(), Map.of());
+    Gates.Inputs noPositives = evidence(Double.NaN, Double.NaN, 0, List.of(), Map.of());
     RegistrationDecision undefined = RegistrationDecision.decide(SETTINGS, noPositives);
     assertEquals(List.of("min_test_positives", "min_metric", "beats_baseline"), failed(undefined));
     assertTrue(
@@ -176,11 +174,11 @@ class RegistrationDecisionTest {
   @Test
   void aGateWithNothingToJudgeSaysSoAndBlocksUnlessConfiguredNotTo() {
     // Every group too small: no segment to gate, no two sex groups to compare.
-    Map<String, double[]> small = new LinkedHashMap<>();
-    small.put("female", new double[] {0.9, 10});
-    small.put("male", new double[] {0.9, 12});
-    Gates.Inputs nothingToJudge =
-        evidence(0.75, 0.5, 40, Map.of("sex", small), Map.of("sex", Double.NaN));
+    List<Gates.SegmentMetric> small =
+        List.of(
+            new Gates.SegmentMetric("sex", "female", 0.9, 10),
+            new Gates.SegmentMetric("sex", "male", 0.9, 12));
+    Gates.Inputs nothingToJudge = evidence(0.75, 0.5, 40, small, Map.of("sex", Double.NaN));
     RegistrationDecision blocked = RegistrationDecision.decide(SETTINGS, nothingToJudge);
     assertFalse(blocked.register());
     List<Gates.Result> unjudged =

@@ -240,5 +240,45 @@ class TaskMetricsTest {
     assertEquals("a", gap.best());
     assertEquals("b", gap.worst());
     assertFalse(MetricGap.of("sex", "accuracy", Map.of("a", groups.get("a")), 50).judged());
+    // The gap's standard error: the two groups' own, as independent samples.
+    assertEquals(
+        Math.hypot(
+            groups.get("a").standardError("accuracy"), groups.get("b").standardError("accuracy")),
+        gap.largestGapStandardError(),
+        1e-12);
+    // Equal opportunity for the first class: recall 1 in a, 2/3 in b, binomial errors.
+    MetricGap.Gap recall =
+        gap.measures().stream()
+            .filter(m -> m.measure().equals("recall." + CLASSES.get(0)))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(1 - 20.0 / 30, recall.gap(), 1e-12);
+    assertEquals(Math.sqrt((2.0 / 3) * (1.0 / 3) / 30), recall.standardError(), 1e-12);
+    assertEquals(
+        Math.max(0, recall.gap() - 1.959963984540054 * recall.standardError()),
+        recall.low(),
+        1e-12);
+    assertTrue(gap.asMap().containsKey("accuracy_gap_ci_low"), gap.asMap().toString());
+  }
+
+  @Test
+  void aRegressionGapInMeanErrorAndMaeHasTheGroupsStandardErrors() {
+    // Group a: errors +1, -1, +1, -1 (mean 0, MAE 1); b: errors 2, 2, 2, 4 (mean 2.5, MAE 2.5).
+    RegressionMetrics a = new RegressionMetrics(4, 1.0, 1.0, 0.5, 1.0, 0.0, 0.1, Double.NaN);
+    RegressionMetrics b =
+        new RegressionMetrics(4, Math.sqrt(7), 2.5, 0.2, 2.0, 2.5, 0.2, Double.NaN);
+    MetricGap gap = MetricGap.of("sex", "r2", Map.of("a", a, "b", b), 1);
+    MetricGap.Gap meanError =
+        gap.measures().stream().filter(m -> m.measure().equals("mean_error")).findFirst().get();
+    assertEquals(2.5, meanError.gap(), 1e-12);
+    assertEquals("b", meanError.highest());
+    // The variance of each group's errors (population form): a 1, b 7 - 6.25 = 0.75.
+    assertEquals(Math.sqrt(1.0 / 4 + 0.75 / 4), meanError.standardError(), 1e-12);
+    MetricGap.Gap mae =
+        gap.measures().stream().filter(m -> m.measure().equals("mae")).findFirst().get();
+    assertEquals(1.5, mae.gap(), 1e-12);
+    // |errors|: a all 1 (variance 0), b 2, 2, 2, 4 (variance 0.75).
+    assertEquals(Math.sqrt(0 + 0.75 / 4), mae.standardError(), 1e-12);
+    assertTrue(Double.isNaN(gap.largestGapStandardError()), "r2 has no error without its parts");
   }
 }
