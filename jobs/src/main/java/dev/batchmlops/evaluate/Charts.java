@@ -147,14 +147,7 @@ public final class Charts {
     BarLayout layout = barLayout(labels, values, intervals);
     BufferedImage image =
         new BufferedImage(layout.width(), layout.height(), BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, layout.width(), layout.height());
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-    g.drawString(title, 10, 24);
-    g.setFont(LABEL_FONT);
+    Graphics2D g = canvas(image, title, 10);
     int left = layout.plotLeft();
     int plot = layout.plotWidth();
     int bottom = layout.height() - BOTTOM;
@@ -267,14 +260,7 @@ public final class Charts {
     MatrixLayout layout = matrixLayout(classes);
     BufferedImage image =
         new BufferedImage(layout.width(), layout.height(), BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, layout.width(), layout.height());
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-    g.drawString(title, 10, 24);
-    g.setFont(LABEL_FONT);
+    Graphics2D g = canvas(image, title, 10);
     FontMetrics metrics = g.getFontMetrics();
     int left = layout.left();
     int top = layout.top();
@@ -324,14 +310,19 @@ public final class Charts {
   }
 
   private static Graphics2D canvas(BufferedImage image, String title) {
+    return canvas(image, title, LEFT);
+  }
+
+  /** A white image with its title at {@code titleX}, ready to draw labels on. */
+  private static Graphics2D canvas(BufferedImage image, String title, int titleX) {
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
-    g.fillRect(0, 0, WIDTH, HEIGHT);
+    g.fillRect(0, 0, image.getWidth(), image.getHeight());
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-    g.drawString(title, LEFT, 24);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    g.drawString(title, titleX, 24);
+    g.setFont(LABEL_FONT);
     return g;
   }
 

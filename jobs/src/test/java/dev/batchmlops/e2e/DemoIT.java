@@ -58,6 +58,21 @@ class DemoIT {
     return copy.run(settings, DEMO_LIMIT, "scripts/demo");
   }
 
+  /** {@code scripts/submit profile}, as onboarding tells a user to type it. */
+  private FreshCopy.Result profile(String input, String name, String label) throws IOException {
+    return copy.run(
+        Map.of(),
+        Duration.ofMinutes(5),
+        "scripts/submit",
+        "profile",
+        "--input",
+        input,
+        "--name",
+        name,
+        "--label",
+        label);
+  }
+
   private MlflowTestServer serverLeftBy(int port, String store) throws IOException {
     MlflowTestServer server =
         MlflowTestServer.startedByTheScripts(port, copy.root().resolve(store));
@@ -149,18 +164,7 @@ class DemoIT {
   @Test
   @Order(3)
   void theDemoRunsAMulticlassDatasetFromItsProfileToAChampion() throws IOException {
-    FreshCopy.Result profile =
-        copy.run(
-            Map.of(),
-            Duration.ofMinutes(5),
-            "scripts/submit",
-            "profile",
-            "--input",
-            "data/penguins/penguins.csv",
-            "--name",
-            "penguins",
-            "--label",
-            "species");
+    FreshCopy.Result profile = profile("data/penguins/penguins.csv", "penguins", "species");
     assertEquals(0, profile.exitCode(), profile.stderr());
     String proposed = Files.readString(copy.root().resolve("penguins.draft.conf"));
     assertTrue(proposed.contains("task = multiclass"), proposed);
@@ -247,18 +251,7 @@ class DemoIT {
     assertTrue(help.stdout().contains("Usage: batchmlops"), help.stdout());
     assertTrue(help.stdout().contains("monitor"), help.stdout());
     // Onboarding's worked example, as the README gives it.
-    FreshCopy.Result profile =
-        copy.run(
-            Map.of(),
-            Duration.ofMinutes(5),
-            "scripts/submit",
-            "profile",
-            "--input",
-            "data/german-credit/credit-g.csv",
-            "--name",
-            "my-credit",
-            "--label",
-            "class");
+    FreshCopy.Result profile = profile("data/german-credit/credit-g.csv", "my-credit", "class");
     assertEquals(0, profile.exitCode(), profile.stderr());
     assertTrue(profile.stdout().contains("profiled 1000 rows of "), profile.stdout());
     String draft = Files.readString(copy.root().resolve("my-credit.draft.conf"));
