@@ -400,7 +400,9 @@ class ConfigLoaderTest {
         error.getMessage().startsWith("no dataset 'credits'")
             && error
                 .getMessage()
-                .endsWith("(datasets: computer-hardware, credit, german-credit, penguins)"),
+                .endsWith(
+                    "(datasets: computer-hardware, credit, credit-grade, credit-rate, german-credit,"
+                        + " penguins)"),
         error.getMessage());
   }
 
