@@ -158,8 +158,7 @@ class DemoIT {
   /**
    * A multiclass dataset as a user brings one: {@code profile} proposes the task, and the demo with
    * the reviewed contract (the shipped {@code conf/datasets/penguins.conf}) ends with a registered
-   * champion evaluated in the task's terms. (The regression dataset takes the same path through the
-   * script; {@code ShippedDatasetsTest} runs it through every command.)
+   * champion evaluated in the task's terms.
    */
   @Test
   @Order(3)
@@ -179,35 +178,88 @@ class DemoIT {
     MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
     assertEquals("1", champion(mlflow, "batchmlops-penguins").path("version").asText());
 
-    JsonNode evaluate =
-        mlflow.searchRuns("batchmlops-penguins", "attributes.run_name = 'evaluate'").get(0);
-    Map<String, Double> metrics = new java.util.TreeMap<>();
-    evaluate
-        .path("data")
-        .path("metrics")
-        .forEach(m -> metrics.put(m.path("key").asText(), m.path("value").asDouble()));
+    Evaluation evaluation = evaluation(mlflow, "batchmlops-penguins");
+    Map<String, Double> metrics = evaluation.metrics();
     assertTrue(metrics.get("test_macro_f1") > 0.9, metrics.toString());
     assertTrue(metrics.containsKey("test_class_recall.Chinstrap"), metrics.toString());
     assertTrue(
         metrics.keySet().stream().anyMatch(k -> k.startsWith("test_macro_f1_ci_low.sex.")),
         "the task's metric per segment, with its interval: " + metrics);
-    String runId = evaluate.path("info").path("run_id").asText();
+    assertTrue(
+        evaluation.artifacts().contains("evaluation/confused-classes.json"),
+        evaluation.artifacts().toString());
+    String card = evaluation.card();
+    assertTrue(card.contains("Most confused classes") && card.contains("macro_f1"), card);
+    assertTrue(card.contains("Confusion matrix"), "the normalized confusion matrix on the card");
+    assertFalse(card.contains("threshold "), "nothing binary-only on the card");
+  }
+
+  /**
+   * A regression dataset the same way: {@code profile} proposes the task from the numeric label,
+   * and the demo with the reviewed contract ({@code conf/datasets/computer-hardware.conf})
+   * registers a champion that predicts the machines' performance far better than their mean does.
+   */
+  @Test
+  @Order(4)
+  void theDemoRunsARegressionDatasetFromItsProfileToAChampion() throws IOException {
+    FreshCopy.Result profile =
+        profile("data/computer-hardware/machines.csv", "computer-hardware", "relative_performance");
+    assertEquals(0, profile.exitCode(), profile.stderr());
+    String proposed = Files.readString(copy.root().resolve("computer-hardware.draft.conf"));
+    assertTrue(proposed.contains("task = regression"), proposed);
+
+    FreshCopy.Result result =
+        demo(
+            Map.of(
+                "MLOPS_MLFLOW_PORT", Integer.toString(port), "MLOPS_DATASET", "computer-hardware"));
+    assertEquals(0, result.exitCode(), result.stderr());
+    assertLine(
+        result.stdout(),
+        "registered model batchmlops-computer-hardware version 1 \\(champion\\): .*");
+    assertLine(result.stdout(), "dataset.task = regression: the demo ends at the registered .*");
+    MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
+    JsonNode champion = champion(mlflow, "batchmlops-computer-hardware");
+    assertEquals("1", champion.path("version").asText());
+    assertEquals("regression", tag(champion, "task"));
+
+    Evaluation evaluation = evaluation(mlflow, "batchmlops-computer-hardware");
+    Map<String, Double> metrics = evaluation.metrics();
+    // The prior baseline predicts the training mean (R² about 0); the model explains most of it.
+    assertTrue(metrics.get("test_r2") > metrics.get("prior_test_r2") + 0.3, metrics.toString());
+    assertTrue(metrics.get("test_rmse") < metrics.get("prior_test_rmse"), metrics.toString());
+    assertTrue(metrics.containsKey("reference_test_rmse"), "MLlib's default linear model too");
+    assertTrue(
+        evaluation.artifacts().contains("evaluation/confident-mistakes.json"),
+        "the largest errors with their features: " + evaluation.artifacts());
+    String card = evaluation.card();
+    assertTrue(card.contains("Predicted against actual") && card.contains("rmse"), card);
+    assertFalse(card.contains("Confusion matrix"), "no classes on a regression's card");
+    assertFalse(card.contains("threshold "), "nothing binary-only on the card");
+  }
+
+  /** The metrics, artifacts and model card of an experiment's evaluation run. */
+  private record Evaluation(Map<String, Double> metrics, List<String> artifacts, String card) {}
+
+  private static Evaluation evaluation(MlflowTestServer mlflow, String experiment) {
+    JsonNode run = mlflow.searchRuns(experiment, "attributes.run_name = 'evaluate'").get(0);
+    Map<String, Double> metrics = new java.util.TreeMap<>();
+    run.path("data")
+        .path("metrics")
+        .forEach(m -> metrics.put(m.path("key").asText(), m.path("value").asDouble()));
+    String runId = run.path("info").path("run_id").asText();
     List<String> artifacts = new ArrayList<>();
     mlflow
         .get("/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=evaluation")
         .path("files")
         .forEach(f -> artifacts.add(f.path("path").asText()));
     assertTrue(artifacts.contains("evaluation/report.html"), "the model card: " + artifacts);
-    assertTrue(artifacts.contains("evaluation/confused-classes.json"), artifacts.toString());
     String card =
         mlflow.getText("/get-artifact?run_uuid=" + runId + "&path=evaluation/report.html");
-    assertTrue(card.contains("Most confused classes") && card.contains("macro_f1"), card);
-    assertTrue(card.contains("Confusion matrix"), "the normalized confusion matrix on the card");
-    assertFalse(card.contains("threshold "), "nothing binary-only on the card");
+    return new Evaluation(metrics, artifacts, card);
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void theAuthenticatedDemoTrainsAsThePipelineUserAndPromotesAsTheReleaseUser() throws IOException {
     int authPort = MlflowTestServer.freePort();
     FreshCopy.Result result =
@@ -237,7 +289,7 @@ class DemoIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void theNotebooksBenchAndSubmitCommandsRun() throws IOException {
     // scripts/notebooks: its environment and the jar ready, then JupyterLab itself starts (asked
     // only its version here; the notebooks' execution is RetrainingLoopIT's).
