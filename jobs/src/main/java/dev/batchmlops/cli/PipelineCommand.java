@@ -41,7 +41,7 @@ abstract class PipelineCommand implements Callable<Integer> {
     return java.util.EnumSet.allOf(Task.class);
   }
 
-  /** For the commands that score a model or watch it: the binary task only, so far. */
+  /** For the commands that watch a model: the binary task only, so far. */
   static java.util.Set<Task> binaryOnly() {
     return java.util.EnumSet.of(Task.BINARY);
   }
@@ -65,7 +65,8 @@ abstract class PipelineCommand implements Callable<Integer> {
               + spec.name()
               + "` handles "
               + tasks().stream().map(Task::label).toList()
-              + " labels so far; ingest through register (and run) handle every task");
+              + " labels so far; ingest through register (and run), and score, handle every"
+              + " task");
     }
     MlflowTracker tracker = new MlflowTracker(config.tracking());
     tracker.checkReachable();

@@ -218,26 +218,24 @@ final class StageCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Score a batch with a registered model version, copied from the registry through the",
-        "tracking server, at the version's decision threshold. The batch is, first that applies:",
+        "tracking server, in its task's terms (binary: at its decision threshold). The batch",
+        "is, the first that applies:",
         "the raw table version given by --raw-version or --raw-as-of (the rows that version's",
         "ingest added); the file or folder given by --input (CSV, JSON lines, Parquet); the",
         "source in score.source (a file, or a database over JDBC with a watermark); else the",
         "latest raw version. A file or database batch is parsed like an ingest (the label may be",
         "missing; rows that do not fit go to the quarantine table with the reason) and lands as",
         "one version of the scoring-inputs table. Every batch is checked against the contract",
-        "with Deequ first; an error scores nothing. Appends one commit to the predictions table",
-        "(id, score, prediction, threshold, model, input, batch id); the same input scored with",
+        "with Deequ first; an error scores nothing. Appends one commit to the predictions table:",
+        "the id; binary: score, prediction (0/1), threshold; multiclass: prediction (the class),",
+        "score (its probability), class_probabilities (class to probability); regression:",
+        "prediction (the value); then model, input and batch id. The same input scored with",
         "the same version again writes nothing. Each scoring is an MLflow run with rows_scored,",
         "rows_processed, wall_seconds, rows_per_second and seconds_per_1000_rows.",
         "Reads: score.*, dataset.*, evaluate.threshold (for versions without a recorded",
         "threshold), tracking.*."
       })
   static final class Score extends PipelineCommand {
-    @Override
-    Set<Task> tasks() {
-      return binaryOnly();
-    }
-
     @Option(
         names = "--model",
         paramLabel = "MODEL",

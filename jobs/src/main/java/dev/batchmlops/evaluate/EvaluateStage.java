@@ -62,6 +62,12 @@ public final class EvaluateStage {
   /** The registered-version tag naming its task: binary, multiclass or regression. */
   public static final String TASK_TAG = "task";
 
+  /**
+   * The registered-version tag that lists a multiclass version's classes (a JSON array), in the
+   * order of its probabilities and predicted indices.
+   */
+  public static final String CLASSES_TAG = "classes";
+
   /** The registered-version tag that holds the version's decision threshold (binary only). */
   public static final String DECISION_THRESHOLD_TAG = "decision_threshold";
 

@@ -51,9 +51,12 @@ public final class Scoring {
 
   /** Adds {@code score}, the positive class's probability, with a fitted model or pipeline. */
   public static Dataset<Row> score(Transformer model, Dataset<Row> labelled) {
-    return model
-        .transform(labelled)
-        .withColumn(SCORE, functions.vector_to_array(col("probability"), "float64").getItem(1));
+    return model.transform(labelled).withColumn(SCORE, positiveProbability());
+  }
+
+  /** The positive class's probability in a binary classifier's output. */
+  public static org.apache.spark.sql.Column positiveProbability() {
+    return functions.vector_to_array(col(PROBABILITY), "float64").getItem(1);
   }
 
   /** The prior baseline: every row scored with the positive share seen in training. */

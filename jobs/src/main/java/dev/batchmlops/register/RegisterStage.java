@@ -289,6 +289,11 @@ public final class RegisterStage {
           EvaluateStage.DECISION_THRESHOLD_TAG,
           Double.toString(state.requireModel().decisionThreshold()));
     }
+    if (context.config().dataset().task() == dev.batchmlops.config.Task.MULTICLASS) {
+      tags.put(
+          EvaluateStage.CLASSES_TAG,
+          dev.batchmlops.Json.compact(context.config().dataset().labelValues()));
+    }
     tags.put("validation", state.requireRaw().equals(state.validated()) ? "passed" : "not run");
     tags.put(
         "leakage_checks",

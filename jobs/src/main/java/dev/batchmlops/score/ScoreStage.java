@@ -2,7 +2,6 @@ package dev.batchmlops.score;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.when;
 
 import dev.batchmlops.Fingerprints;
 import dev.batchmlops.PipelineException;
@@ -10,7 +9,6 @@ import dev.batchmlops.audit.AuditAction;
 import dev.batchmlops.audit.AuditRecord;
 import dev.batchmlops.audit.AuditTrail;
 import dev.batchmlops.config.DatasetContract;
-import dev.batchmlops.evaluate.EvaluateStage;
 import dev.batchmlops.ingest.RawBatch;
 import dev.batchmlops.ingest.Screened;
 import dev.batchmlops.metrics.Scoring;
@@ -26,20 +24,23 @@ import dev.batchmlops.validate.ContractValidator;
 import dev.batchmlops.validate.MetricsHistory;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
  * Scores a batch, the rows of a raw table version, with a registered model version as the registry
- * holds it (copied through the tracking server, so any machine can score), at the version's
- * decision threshold. The predictions are appended to the predictions table as one commit, written
- * at most once per input and model version: a re-run, or a run killed half-way and started again,
- * never leaves a batch twice or in part.
+ * holds it (copied through the tracking server, so any machine can score), in its task's terms
+ * ({@link PredictionColumns}: a binary version at its decision threshold). The predictions are
+ * appended to the predictions table as one commit, written at most once per input and model
+ * version: a re-run, or a run killed half-way and started again, never leaves a batch twice or in
+ * part.
  */
 public final class ScoreStage {
   public static final String BATCH_ID = "batch_id";
@@ -247,22 +248,23 @@ public final class ScoreStage {
     TableVersion input = checked.input();
     String batchId = batchId(input, version);
     run.setTags(Map.of("batchmlops.batch_id", batchId, "batchmlops.input_table", input.toString()));
-    double threshold =
-        EvaluateStage.thresholdOf(version, context.config().evaluate().threshold().fixed());
+    PredictionColumns predicted =
+        PredictionColumns.of(version, contract, context.config().evaluate().threshold().fixed());
+    List<Column> columns = new ArrayList<>(List.of(col(contract.idColumn())));
+    columns.addAll(predicted.columns());
+    columns.addAll(
+        List.of(
+            lit(version.name()).as("model_name"),
+            lit(version.version()).as("model_version"),
+            lit(version.runId()).as("model_run_id"),
+            lit(input.path()).as("input_table"),
+            lit(input.version()).as("input_version"),
+            lit(batchId).as(BATCH_ID),
+            lit(Timestamp.from(Instant.now())).as("scored_at")));
     Dataset<Row> scored =
-        Scoring.score(PipelineModel.load(modelPath), checked.rows())
-            .select(
-                col(contract.idColumn()),
-                col(SCORE),
-                when(col(SCORE).geq(threshold), 1).otherwise(0).as(PREDICTION),
-                lit(threshold).as("threshold"),
-                lit(version.name()).as("model_name"),
-                lit(version.version()).as("model_version"),
-                lit(version.runId()).as("model_run_id"),
-                lit(input.path()).as("input_table"),
-                lit(input.version()).as("input_version"),
-                lit(batchId).as(BATCH_ID),
-                lit(Timestamp.from(Instant.now())).as("scored_at"));
+        PipelineModel.load(modelPath)
+            .transform(checked.rows())
+            .select(columns.toArray(Column[]::new));
     Map<String, String> commitInfo = new LinkedHashMap<>();
     commitInfo.put("operation", "score");
     commitInfo.put(BATCH_ID, batchId);
@@ -283,12 +285,9 @@ public final class ScoreStage {
                 input,
                 checked.rows(),
                 "scoring")));
-    run.logParams(
-        Map.of(
-            "model",
-            version.name() + "/" + version.version(),
-            "decision_threshold",
-            Double.toString(threshold)));
+    Map<String, String> params = new LinkedHashMap<>(predicted.params());
+    params.put("model", version.name() + "/" + version.version());
+    run.logParams(params);
     run.logMetrics(
         Map.of(
             ROWS_SCORED,

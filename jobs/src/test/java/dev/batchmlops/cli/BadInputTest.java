@@ -327,9 +327,9 @@ class BadInputTest {
           return Cli.execute(args.toArray(String[]::new));
         };
 
-    // Scoring refuses it before reading anything: the scorer reads one positive probability.
-    Case score = new Case(work, command.apply("score"));
-    refused(score, "dataset.task = multiclass: `score` handles [binary] labels so far");
+    // Monitoring refuses it before reading anything: it judges one positive probability so far.
+    Case monitor = new Case(work, command.apply("monitor"));
+    refused(monitor, "dataset.task = multiclass: `monitor` handles [binary] labels so far");
 
     // `run` trains a three-class model, and the gates see the third class's 5 test rows as too
     // few to judge: exit 3, one line naming the gate, nothing registered.

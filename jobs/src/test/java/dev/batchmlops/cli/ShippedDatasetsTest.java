@@ -16,8 +16,10 @@ import dev.batchmlops.table.Commit;
 import dev.batchmlops.table.DeltaTables;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -286,15 +288,49 @@ class ShippedDatasetsTest {
       assertEquals("double", flipper.path("type").asText(), python.signature().toString());
     }
 
+    // Scored with the champion (the raw table's latest version): what the task predicts, per row.
     Cli.Outcome score = command(work, dataset, "score");
-    assertEquals(1, score.exitCode(), score.stderr());
+    assertEquals(0, score.exitCode(), score.stdout() + score.stderr());
+    Dataset<Row> predictions =
+        TestSpark.session()
+            .read()
+            .format("delta")
+            .load(work.resolve("delta/" + dataset + "/predictions").toString());
+    assertEquals(rows, predictions.count(), "every raw row scored once");
+    Map<String, Row> scored = new HashMap<>();
+    predictions.collectAsList().forEach(row -> scored.put(row.getAs(idColumn).toString(), row));
+    if (task.equals("multiclass")) {
+      List<String> classes = List.of("Adelie", "Chinstrap", "Gentoo");
+      javaPrediction.forEach(
+          (id, index) ->
+              assertEquals(
+                  classes.get(index.intValue()),
+                  scored.get(id).getAs("prediction"),
+                  "the class by name of " + id));
+      for (Row row : scored.values()) {
+        Map<String, Double> probabilities = row.getJavaMap(row.fieldIndex("class_probabilities"));
+        assertEquals(Set.copyOf(classes), probabilities.keySet());
+        assertEquals(
+            1.0, probabilities.values().stream().mapToDouble(Double::doubleValue).sum(), 1e-9);
+        assertEquals(probabilities.get(row.<String>getAs("prediction")), row.getAs("score"));
+      }
+    } else {
+      javaPrediction.forEach(
+          (id, value) ->
+              assertEquals(
+                  value, scored.get(id).<Double>getAs("prediction"), 1e-9, "the value of " + id));
+      assertFalse(List.of(predictions.columns()).contains("threshold"), "no threshold");
+    }
+
+    Cli.Outcome monitor = command(work, dataset, "monitor");
+    assertEquals(1, monitor.exitCode(), monitor.stderr());
     assertEquals(
         List.of(
             "batchmlops: error: dataset.task = "
                 + task
-                + ": `score` handles [binary] labels so far; ingest through register (and run)"
-                + " handle every task"),
-        score.errorLines());
+                + ": `monitor` handles [binary] labels so far; ingest through register (and run),"
+                + " and score, handle every task"),
+        monitor.errorLines());
   }
 
   private static Map<String, Double> metrics(JsonNode run) {

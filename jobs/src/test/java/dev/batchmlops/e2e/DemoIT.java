@@ -157,8 +157,8 @@ class DemoIT {
 
   /**
    * A multiclass dataset as a user brings one: {@code profile} proposes the task, and the demo with
-   * the reviewed contract (the shipped {@code conf/datasets/penguins.conf}) ends with a registered
-   * champion evaluated in the task's terms.
+   * the reviewed contract (the shipped {@code conf/datasets/penguins.conf}) registers a champion
+   * evaluated in the task's terms and scores the penguins with it.
    */
   @Test
   @Order(3)
@@ -174,9 +174,13 @@ class DemoIT {
     assertEquals(0, result.exitCode(), result.stderr());
     assertLine(
         result.stdout(), "registered model batchmlops-penguins version 1 \\(champion\\): .*");
-    assertLine(result.stdout(), "dataset.task = multiclass: the demo ends at the registered .*");
+    assertScoredByTheChampion(result, "penguins", 344);
+    assertLine(result.stdout(), "dataset.task = multiclass: the demo ends at the scored .*");
     MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
     assertEquals("1", champion(mlflow, "batchmlops-penguins").path("version").asText());
+    assertTrue(
+        List.of(predictions("penguins").columns()).contains("class_probabilities"),
+        "every class's probability");
 
     Evaluation evaluation = evaluation(mlflow, "batchmlops-penguins");
     Map<String, Double> metrics = evaluation.metrics();
@@ -197,7 +201,8 @@ class DemoIT {
   /**
    * A regression dataset the same way: {@code profile} proposes the task from the numeric label,
    * and the demo with the reviewed contract ({@code conf/datasets/computer-hardware.conf})
-   * registers a champion that predicts the machines' performance far better than their mean does.
+   * registers a champion that predicts the machines' performance far better than their mean does,
+   * and scores the machines with it.
    */
   @Test
   @Order(4)
@@ -216,7 +221,8 @@ class DemoIT {
     assertLine(
         result.stdout(),
         "registered model batchmlops-computer-hardware version 1 \\(champion\\): .*");
-    assertLine(result.stdout(), "dataset.task = regression: the demo ends at the registered .*");
+    assertScoredByTheChampion(result, "computer-hardware", 209);
+    assertLine(result.stdout(), "dataset.task = regression: the demo ends at the scored .*");
     MlflowTestServer mlflow = serverLeftBy(port, "work/mlflow");
     JsonNode champion = champion(mlflow, "batchmlops-computer-hardware");
     assertEquals("1", champion.path("version").asText());
@@ -235,6 +241,22 @@ class DemoIT {
     assertTrue(card.contains("Predicted against actual") && card.contains("rmse"), card);
     assertFalse(card.contains("Confusion matrix"), "no classes on a regression's card");
     assertFalse(card.contains("threshold "), "nothing binary-only on the card");
+  }
+
+  /** The demo scored the raw table's rows with the champion it registered, once each. */
+  private void assertScoredByTheChampion(FreshCopy.Result result, String dataset, long rows) {
+    assertLine(
+        result.stdout(),
+        "scored "
+            + rows
+            + " rows of .*/work/delta/"
+            + dataset
+            + "/raw@v0 with batchmlops-"
+            + dataset
+            + " version 1 into .*/work/delta/"
+            + dataset
+            + "/predictions@v0 .*");
+    assertEquals(rows, predictions(dataset).count());
   }
 
   /** The metrics, artifacts and model card of an experiment's evaluation run. */

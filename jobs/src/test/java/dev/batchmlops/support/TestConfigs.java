@@ -16,12 +16,23 @@ public final class TestConfigs {
 
   public static PipelineConfig load(
       Path confDir, Path workDir, String trackingUri, Map<String, String> extra) {
+    return load(confDir, "credit", workDir, trackingUri, extra);
+  }
+
+  /** Another shipped dataset's configuration (penguins, computer-hardware, ...). */
+  public static PipelineConfig load(
+      String dataset, Path workDir, String trackingUri, Map<String, String> extra) {
+    return load(ProjectPaths.confDir(), dataset, workDir, trackingUri, extra);
+  }
+
+  private static PipelineConfig load(
+      Path confDir, String dataset, Path workDir, String trackingUri, Map<String, String> extra) {
     Map<String, String> overrides = new LinkedHashMap<>();
     overrides.put("storage.root", workDir.resolve("delta").toString());
     overrides.put("storage.landing", workDir.resolve("landing").toString());
     overrides.put("tracking.uri", trackingUri);
     overrides.putAll(extra);
     return ConfigLoader.load(
-        new ConfigLoader.Request(confDir, "test", "credit", overrides), Map.of());
+        new ConfigLoader.Request(confDir, "test", dataset, overrides), Map.of());
   }
 }
