@@ -28,8 +28,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The commands the README tells a user to type, typed as a user types them: in a fresh copy of the
- * checkout (no {@code work/}) with the environment of a new login shell. The only setting a test
- * adds is a free port for each MLflow server, so that nothing else listens there. The tests run in
+ * checkout (no {@code work/}) with the environment of a new login shell. The settings a test adds
+ * are a free port for each MLflow server, so that nothing else listens there, and for the other
+ * datasets' runs the test environment's smaller search ({@link #SMALL_SEARCH}). The tests run in
  * order in one copy, as a user would run them one after another.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -37,6 +38,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 class DemoIT {
   private static final Duration DEMO_LIMIT = Duration.ofMinutes(15);
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The environment overlay (MLOPS_ENV, which the demo and every command read) of the runs after
+   * the first: {@code conf/env/test.conf}'s four-trial search. The first demo runs as typed; the
+   * later ones prove their datasets' paths, not the default search's length again.
+   */
+  private static final String SMALL_SEARCH = "test";
 
   private FreshCopy copy;
   private int port;
@@ -56,6 +64,18 @@ class DemoIT {
 
   private FreshCopy.Result demo(Map<String, String> settings) throws IOException {
     return copy.run(settings, DEMO_LIMIT, "scripts/demo");
+  }
+
+  /** {@code MLOPS_DATASET=<dataset> scripts/demo}, its search the test environment's. */
+  private FreshCopy.Result demoOf(String dataset) throws IOException {
+    return demo(
+        Map.of(
+            "MLOPS_MLFLOW_PORT",
+            Integer.toString(port),
+            "MLOPS_DATASET",
+            dataset,
+            "MLOPS_ENV",
+            SMALL_SEARCH));
   }
 
   /** {@code scripts/submit profile}, as onboarding tells a user to type it. */
@@ -139,8 +159,7 @@ class DemoIT {
   @Test
   @Order(2)
   void theDemoRunsOnTheGermanCreditData() throws IOException {
-    FreshCopy.Result result =
-        demo(Map.of("MLOPS_MLFLOW_PORT", Integer.toString(port), "MLOPS_DATASET", "german-credit"));
+    FreshCopy.Result result = demoOf("german-credit");
     assertEquals(0, result.exitCode(), result.stderr());
     // Another dataset in the same folder: the demo finds its server and uses it.
     assertTrue(
@@ -169,8 +188,7 @@ class DemoIT {
     assertTrue(proposed.contains("task = multiclass"), proposed);
     assertTrue(proposed.contains("\"Chinstrap\""), proposed);
 
-    FreshCopy.Result result =
-        demo(Map.of("MLOPS_MLFLOW_PORT", Integer.toString(port), "MLOPS_DATASET", "penguins"));
+    FreshCopy.Result result = demoOf("penguins");
     assertEquals(0, result.exitCode(), result.stderr());
     assertLine(
         result.stdout(), "registered model batchmlops-penguins version 1 \\(champion\\): .*");
@@ -213,10 +231,7 @@ class DemoIT {
     String proposed = Files.readString(copy.root().resolve("computer-hardware.draft.conf"));
     assertTrue(proposed.contains("task = regression"), proposed);
 
-    FreshCopy.Result result =
-        demo(
-            Map.of(
-                "MLOPS_MLFLOW_PORT", Integer.toString(port), "MLOPS_DATASET", "computer-hardware"));
+    FreshCopy.Result result = demoOf("computer-hardware");
     assertEquals(0, result.exitCode(), result.stderr());
     assertLine(
         result.stdout(),
@@ -340,7 +355,7 @@ class DemoIT {
         copy.root().resolve("conf/datasets/my-credit.conf"));
     FreshCopy.Result onboarded =
         copy.run(
-            Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:" + port),
+            Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:" + port, "MLOPS_ENV", SMALL_SEARCH),
             Duration.ofMinutes(10),
             "scripts/submit",
             "run",
