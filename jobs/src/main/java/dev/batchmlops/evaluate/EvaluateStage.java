@@ -334,7 +334,7 @@ public final class EvaluateStage {
         .versionByAlias(config.registeredModelName(), ModelRegistry.CHAMPION)
         .filter(
             version -> {
-              String task = version.tags().getOrDefault(TASK_TAG, Task.BINARY.label());
+              String task = taskOf(version);
               boolean same = task.equals(config.dataset().task().label());
               if (!same) {
                 LOG.warn(
@@ -644,6 +644,11 @@ public final class EvaluateStage {
    * A registered version's decision threshold; versions from before it was recorded: {@code
    * fallback}.
    */
+  /** A registered version's task as its tag names it: binary for versions tagged before tasks. */
+  public static String taskOf(ModelRegistry.ModelVersion version) {
+    return version.tags().getOrDefault(TASK_TAG, Task.BINARY.label());
+  }
+
   public static double thresholdOf(ModelRegistry.ModelVersion version, double fallback) {
     String recorded = version.tags().get(DECISION_THRESHOLD_TAG);
     return recorded == null ? fallback : Double.parseDouble(recorded);

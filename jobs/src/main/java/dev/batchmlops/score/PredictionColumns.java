@@ -16,7 +16,6 @@ import dev.batchmlops.metrics.Scoring;
 import dev.batchmlops.tracking.ModelRegistry.ModelVersion;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.ml.functions;
 import org.apache.spark.sql.Column;
@@ -104,7 +103,7 @@ public sealed interface PredictionColumns {
    */
   static PredictionColumns of(
       ModelVersion version, DatasetContract contract, double fallbackThreshold) {
-    String task = version.tags().getOrDefault(EvaluateStage.TASK_TAG, Task.BINARY.label()).strip();
+    String task = EvaluateStage.taskOf(version);
     if (!task.equals(contract.task().label())) {
       throw new PipelineException(
           "score: "
@@ -117,7 +116,7 @@ public sealed interface PredictionColumns {
               + contract.task().label()
               + ": score with a version trained on this contract (--model)");
     }
-    return switch (Task.valueOf(task.toUpperCase(Locale.ROOT))) {
+    return switch (contract.task()) {
       case BINARY -> new Binary(EvaluateStage.thresholdOf(version, fallbackThreshold));
       case MULTICLASS -> new Multiclass(classesOf(version));
       case REGRESSION -> new Regression();
